@@ -1,0 +1,1 @@
+"""The mobile-first field app (Gradio) over the gold tables, read with deltalake."""

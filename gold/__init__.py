@@ -1,0 +1,1 @@
+"""The gold table catalogue: schemas, keys, MERGE helpers, scoring and hotspot rules."""

@@ -1,0 +1,51 @@
+"""The ``scv`` command. Each subcommand lives in the module that owns it and exposes two functions:
+``add_arguments(parser)`` and ``run(args, config) -> int`` (the exit code)."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+
+from scv.config import ConfigError, load_config
+
+SUBCOMMANDS = {
+    "demo-data": ("jobs.demo_data.cli", "write a synthetic landing zone and its ground truth"),
+    "nightly": ("jobs.nightly", "run ingest, bronze, silver, gold and scoring for a date or a range"),
+    "alert": ("alert_agent.cli", "rank hotspots, render and send the leadership email"),
+    "app": ("app.cli", "start the field app"),
+    "status": ("jobs.status", "last runs, table versions, row counts, data quality and quarantine"),
+    "evaluate": ("jobs.evaluate", "score hotspot flags and opportunity scores against the planted truth"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="scv", description="SCV sales intelligence lakehouse")
+    parser.add_argument("--env", help="configuration environment (default: $SCV_ENV or 'local')")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, (module_name, help_text) in SUBCOMMANDS.items():
+        module = importlib.import_module(module_name)
+        command = sub.add_parser(name, help=help_text, description=help_text)
+        module.add_arguments(command)
+        command.set_defaults(_module=module)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        config = load_config(env=args.env)
+    except ConfigError as exc:
+        print(f"scv: configuration error: {exc}", file=sys.stderr)
+        return 2
+    return int(args._module.run(args, config))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
