@@ -35,6 +35,7 @@ class Engine:
         except Exception:  # the server may already be gone at interpreter exit
             log.debug("spark session stop failed", exc_info=True)
         if self._server is not None:
+            atexit.unregister(self._server.stop)
             self._server.stop()
             self._server = None
 

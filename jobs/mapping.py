@@ -1,0 +1,130 @@
+"""The source mapping (conf ``sources``): export columns and codes onto canonical silver tables."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from gold.catalogue import SILVER_TABLES
+from scv.config import ConfigError
+
+TYPES = {"string", "int", "double", "date", "timestamp"}
+FORMATS = {"csv", "jsonl"}
+
+
+def bronze_column(export_name: str) -> str:
+    """Bronze column name for an export column: lower case, runs of other characters become one '_'."""
+    name = re.sub(r"[^0-9a-zA-Z]+", "_", export_name.strip()).strip("_").lower()
+    return name or "unnamed"
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    name: str
+    source: str
+    type: str = "string"
+    format: str | None = None
+    required: bool = False
+    codes: dict[str, str] | None = None
+    codes_name: str | None = None
+    min: float | None = None
+    not_future: bool = False
+    references: tuple[str, str] | None = None
+
+    @property
+    def bronze_name(self) -> str:
+        return bronze_column(self.source)
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    name: str
+    path: str
+    format: str
+    key: tuple[str, ...]
+    columns: tuple[ColumnSpec, ...]
+    version_by: str | None = None
+    delimiter: str = ","
+    encoding: str = "utf-8"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def required_export_columns(self) -> list[str]:
+        return [c.source for c in self.columns if c.required]
+
+    def column(self, name: str) -> ColumnSpec:
+        for spec in self.columns:
+            if spec.name == name:
+                return spec
+        raise KeyError(name)
+
+
+def _normalise_code(value: str) -> str:
+    return value.strip().upper()
+
+
+def _column(source: str, name: str, raw: Any, code_maps: dict[str, dict[str, str]]) -> ColumnSpec:
+    where = f"sources.{source}.columns.{name}"
+    if not isinstance(raw, dict) or "from" not in raw:
+        raise ConfigError(f"{where}: expected a mapping with at least 'from'")
+    dtype = raw.get("type", "string")
+    if dtype not in TYPES:
+        raise ConfigError(f"{where}: type {dtype!r} is not one of {sorted(TYPES)}")
+    codes_name = raw.get("codes")
+    codes = None
+    if codes_name is not None:
+        if codes_name not in code_maps:
+            raise ConfigError(f"{where}: code map {codes_name!r} is not defined under 'codes'")
+        codes = {_normalise_code(str(k)): str(v) for k, v in code_maps[codes_name].items()}
+    references = None
+    if raw.get("references"):
+        table, _, column = str(raw["references"]).partition(".")
+        if table not in SILVER_TABLES or not column:
+            raise ConfigError(f"{where}: references must be 'table.column' of a silver table")
+        references = (table, column)
+    return ColumnSpec(
+        name=name,
+        source=str(raw["from"]),
+        type=dtype,
+        format=raw.get("format"),
+        required=bool(raw.get("required", False)),
+        codes=codes,
+        codes_name=codes_name,
+        min=float(raw["min"]) if raw.get("min") is not None else None,
+        not_future=bool(raw.get("not_future", False)),
+        references=references,
+    )
+
+
+def load_sources(section: dict[str, Any]) -> dict[str, SourceSpec]:
+    """Validate the ``sources``, ``codes`` and ``csv`` configuration sections against the catalogue."""
+    code_maps = section.get("codes", {}) or {}
+    csv_options = section.get("csv", {}) or {}
+    specs: dict[str, SourceSpec] = {}
+    for name, raw in (section.get("sources") or {}).items():
+        if name not in SILVER_TABLES:
+            raise ConfigError(f"sources.{name}: not a canonical table ({sorted(SILVER_TABLES)})")
+        fmt = raw.get("format", "csv")
+        if fmt not in FORMATS:
+            raise ConfigError(f"sources.{name}.format: {fmt!r} is not one of {sorted(FORMATS)}")
+        columns = tuple(_column(name, col, spec, code_maps) for col, spec in raw.get("columns", {}).items())
+        canonical = set(SILVER_TABLES[name].column_names)
+        unknown = [c.name for c in columns if c.name not in canonical]
+        if unknown:
+            raise ConfigError(f"sources.{name}.columns: {unknown} are not columns of silver {name}")
+        key = tuple(raw.get("key") or SILVER_TABLES[name].key)
+        missing_key = [k for k in key if k not in {c.name for c in columns}]
+        if missing_key:
+            raise ConfigError(f"sources.{name}.key: {missing_key} are not mapped columns")
+        specs[name] = SourceSpec(
+            name=name,
+            path=str(raw["path"]),
+            format=fmt,
+            key=key,
+            columns=columns,
+            version_by=raw.get("version_by"),
+            delimiter=str(raw.get("delimiter", csv_options.get("delimiter", ","))),
+            encoding=str(raw.get("encoding", csv_options.get("encoding", "utf-8"))),
+        )
+    return specs

@@ -1,0 +1,104 @@
+"""Great Expectations on silver (whole tables) and on gold (the run's as-of dates), recorded in
+``ops/dq_results``. Each table is validated once: every expectation is a Spark job."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, date, datetime
+from typing import Any
+
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+
+from gold.catalogue import ALL_TABLES, OPS_TABLES
+from gold.expectations import GOLD_SUITES, SILVER_SUITES, Expectation, suite_for
+from gold.merge import append, table_exists
+from jobs.context import RunContext
+from jobs.ops import StepResult
+
+KINDS = {
+    "not_null": "ExpectColumnValuesToNotBeNull",
+    "unique": "ExpectColumnValuesToBeUnique",
+    "compound_unique": "ExpectCompoundColumnsToBeUnique",
+    "in_set": "ExpectColumnValuesToBeInSet",
+    "between": "ExpectColumnValuesToBeBetween",
+}
+
+
+class Validator:
+    """One ephemeral Great Expectations context for the run."""
+
+    def __init__(self) -> None:
+        import great_expectations as gx
+
+        self.gx = gx
+        self.context = gx.get_context(mode="ephemeral")
+        asset = self.context.data_sources.add_spark(name="lake").add_dataframe_asset(name="tables")
+        self.batch_definition = asset.add_batch_definition_whole_dataframe("whole")
+
+    def validate(self, name: str, df: DataFrame, expectations: list[Expectation]) -> list[dict[str, Any]]:
+        suite = self.gx.ExpectationSuite(name=name)
+        for kind, kwargs, level in expectations:
+            cls = getattr(self.gx.expectations, KINDS[kind])
+            suite.add_expectation(cls(**kwargs, severity="warning" if level == "warn" else "critical"))
+        batch = self.batch_definition.get_batch(batch_parameters={"dataframe": df})
+        outcome = batch.validate(suite)
+        rows = []
+        for result in outcome.results:
+            config = result.expectation_config
+            kwargs = config.kwargs
+            column = kwargs.get("column") or ",".join(kwargs.get("column_list") or [])
+            rows.append(
+                {
+                    "expectation": config.type,
+                    "column_name": column,
+                    "severity": "warn" if str(config.severity).endswith("WARNING") else "fail",
+                    "success": bool(result.success),
+                    "unexpected_count": int((result.result or {}).get("unexpected_count") or 0),
+                }
+            )
+        return rows
+
+
+def _table_df(ctx: RunContext, name: str, dates: list[date]) -> DataFrame | None:
+    location = ALL_TABLES[name].location(ctx.lake_root)
+    if not table_exists(ctx.spark, location):
+        return None
+    df = ctx.spark.read.format("delta").load(location)
+    if name in SILVER_SUITES or name == "scv_customer_score":
+        return df
+    return df.where(F.col("as_of_date").isin(*dates))
+
+
+def run_quality(ctx: RunContext, dates: list[date]) -> list[StepResult]:
+    validator = Validator()
+    results: list[StepResult] = []
+    records = []
+    checked_at = datetime.now(UTC)
+    for name in SILVER_SUITES + GOLD_SUITES:
+        started = time.perf_counter()
+        df = _table_df(ctx, name, dates)
+        if df is None:
+            continue
+        rows = validator.validate(name, df, suite_for(name))
+        failed = [r for r in rows if not r["success"]]
+        result = StepResult(f"quality:{name}", rows_in=len(rows), rows_out=len(rows) - len(failed))
+        if any(r["severity"] == "fail" for r in failed):
+            result.status = "failed"
+        elif failed:
+            result.status = "warn"
+        result.message = "; ".join(
+            f"{r['severity']}: {r['expectation']}({r['column_name']}) {r['unexpected_count']} unexpected"
+            for r in failed
+        ) or f"{len(rows)} expectations met"
+        result.seconds = time.perf_counter() - started
+        results.append(result)
+        records.extend(
+            (ctx.run_id, max(dates), name, r["expectation"], r["column_name"], r["severity"], r["success"],
+             r["unexpected_count"], checked_at)
+            for r in rows
+        )
+    if records:
+        table = OPS_TABLES["dq_results"]
+        append(ctx.spark.createDataFrame(records, table.ddl), table, ctx.lake_root)
+    return results
