@@ -99,7 +99,8 @@ def _reason_texts() -> dict[str, Column]:
     seconds = (F.coalesce(s("avg_connected_duration_s"), F.lit(0)).cast("int") % 60).cast("string")
     return {
         "lead_age": F.concat(F.lit("Enquiry "), s("lead_age_days").cast("string"), F.lit(" days old")),
-        "expected_closure": F.when(
+        "expected_closure": F.when(s("days_to_closure").isNull(), F.lit("No expected closure date"))
+        .when(
             s("days_to_closure") >= 0,
             F.concat(F.lit("Expected to close in "), s("days_to_closure").cast("string"), F.lit(" days")),
         ).otherwise(F.lit("Expected closure date has passed")),

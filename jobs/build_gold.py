@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from pyspark.sql import DataFrame
+from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from gold.catalogue import GOLD_TABLES, SILVER_TABLES
@@ -46,11 +46,11 @@ def read_sql(name: str, sql_dir: Path = SQL_DIR) -> str:
     return (sql_dir / f"{name}.sql").read_text(encoding="utf-8")
 
 
-def run_sql(ctx: RunContext, name: str, params: dict[str, Any]) -> DataFrame:
-    """Run sql/gold/<name>.sql with the named parameters it uses."""
+def run_sql(spark: SparkSession, name: str, params: dict[str, Any]) -> DataFrame:
+    """Run sql/gold/<name>.sql (reading the temp views it names) with the named parameters it uses."""
     text = read_sql(name)
     used = set(re.findall(r":([a-z_]+)", text))
-    return ctx.spark.sql(text, args={k: v for k, v in params.items() if k in used})
+    return spark.sql(text, args={k: v for k, v in params.items() if k in used})
 
 
 def sql_params(ctx: RunContext) -> dict[str, Any]:
@@ -89,7 +89,7 @@ def _dates_filter(dates: list[date]) -> Any:
 def build_market_table(ctx: RunContext, name: str, dates: list[date], params: dict[str, Any]) -> StepResult:
     started = time.perf_counter()
     table = GOLD_TABLES[name]
-    merge_as_of(ctx.spark, run_sql(ctx, name, params), table, ctx.lake_root, dates)
+    merge_as_of(ctx.spark, run_sql(ctx.spark, name, params), table, ctx.lake_root, dates)
     # later SQL reads this table's materialised rows, not a recomputation
     built_df = ctx.spark.read.format("delta").load(table.location(ctx.lake_root)).where(_dates_filter(dates))
     built_df.createOrReplaceTempView(name)
@@ -113,7 +113,7 @@ def _latest_scored_date(ctx: RunContext) -> date | None:
 
 def _scores_for(ctx: RunContext, dates: list[date], params: dict[str, Any]) -> DataFrame:
     ctx.spark.createDataFrame([(d,) for d in dates], "as_of_date date").createOrReplaceTempView("score_dates")
-    return score_opportunities(run_sql(ctx, "opportunity_features", params), ctx.settings("scoring"))
+    return score_opportunities(run_sql(ctx.spark, "opportunity_features", params), ctx.settings("scoring"))
 
 
 def build_scores(ctx: RunContext, dates: list[date], params: dict[str, Any]) -> StepResult:

@@ -89,6 +89,9 @@ def build_source(ctx: RunContext, spec: SourceSpec, since: datetime | None) -> S
     if bronze_df is None:
         result.message = "no bronze table yet"
         return result
+    if bronze_df.limit(1).count() == 0:
+        result.message = "nothing new in bronze"
+        return result
     tolerance = int(ctx.settings("pipeline").get("future_tolerance_days", 1))
     conformed_df = conform(bronze_df, spec, ctx.run_date, tolerance)
     for column in spec.columns:

@@ -1,0 +1,55 @@
+"""Shared fixtures: one embedded engine per test session, and a fresh lake per test."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("PYARROW_IGNORE_TIMEZONE", "1")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
+TEST_OUTPUT = REPO_ROOT / "test-output"
+
+
+@pytest.fixture(autouse=True)
+def _no_path_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests choose their own lake: the developer's SCV_* variables must not leak in."""
+    for name in ("SCV_LAKE_ROOT", "SCV_LANDING_DIR", "SCV_OUTBOX_DIR", "SCV_TRUTH_DIR", "SCV_ENV", "SCV_SPARK_REMOTE"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(scope="session")
+def engine() -> Iterator[object]:
+    """The embedded Sail engine (or SCV_TEST_SPARK_REMOTE's server), shared by the whole session."""
+    from scv.config import EngineConfig
+    from scv.engine import start_engine
+
+    started = start_engine(EngineConfig(remote=os.environ.get("SCV_TEST_SPARK_REMOTE"), shuffle_partitions=2))
+    yield started
+    started.stop()
+
+
+@pytest.fixture(scope="session")
+def spark(engine):  # type: ignore[no-untyped-def]
+    return engine.spark
+
+
+@pytest.fixture
+def config(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """Configuration pointing every path at a fresh temp folder."""
+    from scv.config import load_config
+
+    paths = {
+        "lake_root": str(tmp_path / "lake"),
+        "landing_dir": str(tmp_path / "landing"),
+        "outbox_dir": str(tmp_path / "outbox"),
+        "truth_dir": str(tmp_path / "truth"),
+    }
+    for folder in paths.values():
+        Path(folder).mkdir(parents=True, exist_ok=True)
+    return load_config().with_overrides(paths=paths)

@@ -1,0 +1,80 @@
+"""Bronze parsing of landing files: every kind of bad line is caught with its line number, nothing else lost."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from jobs.landing import SourceFileError, parse_file
+from jobs.mapping import load_sources
+from scv.config import load_config
+
+HEADER = "CallRef,OptyId,CallStartTime,DurationSecs,Disposition,NextFollowUpDate\n"
+
+
+@pytest.fixture(scope="module")
+def sources():  # type: ignore[no-untyped-def]
+    return load_sources(load_config().raw)
+
+
+def _write(folder: Path, name: str, data: bytes) -> Path:
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path
+
+
+def test_csv_bad_lines_are_reported_and_good_lines_kept(tmp_path: Path, sources) -> None:  # type: ignore[no-untyped-def]
+    data = (
+        HEADER.encode()
+        + b"K1,O1,2024-01-05 12:00:00,120,ANSWERED,2024-01-07\n"  # line 2 good
+        + b"K2,O1,2024-01-05 13:00:00,30\n"  # line 3 too few fields
+        + b'K3,"O1,2024-01-05 13:00:00,30,BUSY,\n'  # line 4 unclosed quote
+        + b"K4,O1,2024-01-05 14:00:00,\xff\xfe,BUSY,\n"  # line 5 invalid utf-8
+        + b"\n"  # line 6 blank: ignored
+        + b'K5,O2,2024-01-05 15:00:00,45,"NO_ANSWER",\n'  # line 7 good, quoted field
+    )
+    path = _write(tmp_path, "dialer_calls/calls_20240105.csv", data)
+    parsed = parse_file(path, tmp_path, sources["call_log"])
+
+    assert parsed.relative_name == "dialer_calls/calls_20240105.csv"
+    assert parsed.columns == ["callref", "optyid", "callstarttime", "durationsecs", "disposition", "nextfollowupdate"]
+    assert parsed.rows == [
+        (2, ["K1", "O1", "2024-01-05 12:00:00", "120", "ANSWERED", "2024-01-07"]),
+        (7, ["K5", "O2", "2024-01-05 15:00:00", "45", "NO_ANSWER", None]),
+    ]
+    assert [(b.line, b.reason.split(":")[0]) for b in parsed.bad_lines] == [
+        (3, "wrong_field_count"),
+        (4, "broken_quoting"),
+        (5, "bad_encoding"),
+    ]
+    assert "expected 6 fields, found 4" in parsed.bad_lines[0].reason
+    assert parsed.bad_lines[2].raw.startswith("K4,O1")
+
+
+def test_jsonl_bad_lines(tmp_path: Path, sources) -> None:  # type: ignore[no-untyped-def]
+    data = (
+        b'{"event_uid": "E1", "opportunity": "O1", "event": "enquiry", "ts": "2024-01-05T10:00:00"}\n'
+        b'{"event_uid": "E2", "opportunity": "O1", "event": "test_dri\n'
+        b"[1, 2]\n"
+        b'{"event_uid": "E3", "opportunity": "O1", "event": "booking", "ts": "2024-01-06T10:00:00", "n": 3}\n'
+    )
+    path = _write(tmp_path, "journey/journey_20240105.jsonl", data)
+    parsed = parse_file(path, tmp_path, sources["customer_journey"])
+
+    assert parsed.columns == ["event_uid", "opportunity", "event", "ts", "n"]
+    assert parsed.rows == [
+        (1, ["E1", "O1", "enquiry", "2024-01-05T10:00:00", None]),
+        (4, ["E3", "O1", "booking", "2024-01-06T10:00:00", "3"]),
+    ]
+    assert [(b.line, b.reason.split(":")[0]) for b in parsed.bad_lines] == [(2, "bad_json"), (3, "bad_json")]
+
+
+def test_missing_required_column_names_file_and_column(tmp_path: Path, sources) -> None:  # type: ignore[no-untyped-def]
+    path = _write(tmp_path, "dialer_calls/calls_20240106.csv", b"CallRef,OptyId\nK1,O1\n")
+    with pytest.raises(SourceFileError) as error:
+        parse_file(path, tmp_path, sources["call_log"])
+    message = str(error.value)
+    assert "dialer_calls/calls_20240106.csv" in message
+    assert "CallStartTime" in message and "DurationSecs" in message
