@@ -20,7 +20,7 @@ from pyspark.sql import DataFrame
 from gold.catalogue import OPS_TABLES, QUARANTINE_TABLES
 from gold.merge import append, merge_insert_new, read_table, table_exists
 from jobs.context import RunContext
-from jobs.landing import ParsedFile, SourceFileError, discover, parse_file
+from jobs.landing import ParsedFile, SourceFileError, discover, file_sha256, parse_file
 from jobs.mapping import SourceSpec
 from jobs.ops import StepResult
 
@@ -59,13 +59,13 @@ def collect_new_files(ctx: RunContext, spec: SourceSpec) -> BronzeBatch:
     seen = known_hashes(ctx, spec.name)
     batch = BronzeBatch(spec.name)
     for path in discover(landing, spec):
+        if file_sha256(path) in seen:  # hash before parsing: an old file costs a read, not a parse
+            batch.skipped_files.append(path.relative_to(landing).as_posix())
+            continue
         try:
             parsed = parse_file(path, landing, spec)
         except SourceFileError as exc:
             batch.failed_files.append(str(exc))
-            continue
-        if parsed.sha256 in seen:
-            batch.skipped_files.append(parsed.relative_name)
             continue
         seen.add(parsed.sha256)
         batch.files.append(parsed)

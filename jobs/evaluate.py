@@ -103,7 +103,7 @@ def scoring_metrics(
     if censored:
         usable = history
     rows = usable.merge(truth[["opty_id", "conversion_date"]], on="opty_id", how="left")
-    days = (rows["conversion_date"] - rows["as_of_date"]).dt.days
+    days = (pd.to_datetime(rows["conversion_date"]) - pd.to_datetime(rows["as_of_date"])).dt.days
     rows["label"] = ((days > 0) & (days <= horizon)).fillna(False).astype(int)
     if rows.empty:
         return {"score_auc": None, "top20_lift": None, "scored_rows": 0}
@@ -128,7 +128,9 @@ def _lake_keys(config: Config) -> tuple[set[tuple[str, int]], set[str]]:
 
     quarantined: set[tuple[str, int]] = set()
     for layer in ("bronze", "silver"):
-        table = read_table(QUARANTINE_TABLES[layer].location(config.paths.lake_root), columns=["source_file", "source_line"])
+        table = read_table(
+            QUARANTINE_TABLES[layer].location(config.paths.lake_root), columns=["source_file", "source_line"]
+        )
         if table is not None:
             quarantined |= {(r["source_file"], int(r["source_line"])) for r in table.to_pylist()}
     files = read_table(OPS_TABLES["ingested_files"].location(config.paths.lake_root), columns=["file_name"])
@@ -167,10 +169,14 @@ def evaluate(config: Config, truth_dir: Path, horizon: int = 30, top: int = 20) 
     manifest = json.loads((truth_dir / "manifest.json").read_text())
     data_end = pd.Timestamp(manifest.get("end_date") or manifest["arguments"]["end_date"]).date()
 
-    flags = _read_gold(config, "macro_market_hotspot_taluka_5d", ["as_of_date", "state", "district", "taluka", "status"])
+    flags = _read_gold(
+        config, "macro_market_hotspot_taluka_5d", ["as_of_date", "state", "district", "taluka", "status"]
+    )
     window_days = int(config.section("windows").get("window_days", 5))
     history = _read_gold(
-        config, "scv_customer_score_history", ["as_of_date", "opty_id", "dealer_code", "total_score", "rank_in_dealer"]
+        config,
+        "scv_customer_score_history",
+        ["as_of_date", "opty_id", "dealer_code", "total_score", "rank_in_dealer"],
     )
     report = {
         **hotspot_metrics(flags, hotspots, window_days),
@@ -197,13 +203,19 @@ def run(args: argparse.Namespace, config: Config) -> int:
     if args.json:
         print(json.dumps(report, default=str))
         return 0
-    print(f"hotspots: precision {report['hotspot_precision']}  recall {report['hotspot_recall']}  "
-          f"lead time {report['hotspot_lead_days']} days  ({report.get('hotspots_detected')} of "
-          f"{report.get('hotspots_planted_in_range')} planted hotspots detected over {report.get('dates_evaluated')} dates)")
-    print(f"scores:   AUC {report['score_auc']}  top-{args.top} lift {report['top20_lift']}  "
-          f"(top {report.get('top20_conversion_rate')} vs base {report.get('base_conversion_rate')}, "
-          f"{report['scored_rows']:,} scored rows)")
-    print(f"quality:  {report['bad_records_planted']} planted bad records, "
-          f"{report['bad_records_unaccounted']} unaccounted")
+    print(
+        f"hotspots: precision {report['hotspot_precision']}  recall {report['hotspot_recall']}  "
+        f"lead time {report['hotspot_lead_days']} days  ({report.get('hotspots_detected')} of "
+        f"{report.get('hotspots_planted_in_range')} planted hotspots detected over {report.get('dates_evaluated')} dates)"
+    )
+    print(
+        f"scores:   AUC {report['score_auc']}  top-{args.top} lift {report['top20_lift']}  "
+        f"(top {report.get('top20_conversion_rate')} vs base {report.get('base_conversion_rate')}, "
+        f"{report['scored_rows']:,} scored rows)"
+    )
+    print(
+        f"quality:  {report['bad_records_planted']} planted bad records, "
+        f"{report['bad_records_unaccounted']} unaccounted"
+    )
     print(f"report:   {out}")
     return 0

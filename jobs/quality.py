@@ -32,7 +32,10 @@ class Validator:
         import great_expectations as gx
 
         self.gx = gx
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
         self.context = gx.get_context(mode="ephemeral")
+        self.context.variables.progress_bars = ProgressBarsConfig(globally=False)  # keep the run log readable
         asset = self.context.data_sources.add_spark(name="lake").add_dataframe_asset(name="tables")
         self.batch_definition = asset.add_batch_definition_whole_dataframe("whole")
 
@@ -46,6 +49,7 @@ class Validator:
         rows = []
         for result in outcome.results:
             config = result.expectation_config
+            assert config is not None  # every result of a suite run carries its configuration
             kwargs = config.kwargs
             column = kwargs.get("column") or ",".join(kwargs.get("column_list") or [])
             rows.append(
@@ -73,7 +77,7 @@ def _table_df(ctx: RunContext, name: str, dates: list[date]) -> DataFrame | None
 def run_quality(ctx: RunContext, dates: list[date]) -> list[StepResult]:
     validator = Validator()
     results: list[StepResult] = []
-    records = []
+    records: list[tuple[Any, ...]] = []
     checked_at = datetime.now(UTC)
     for name in SILVER_SUITES + GOLD_SUITES:
         started = time.perf_counter()
@@ -87,15 +91,27 @@ def run_quality(ctx: RunContext, dates: list[date]) -> list[StepResult]:
             result.status = "failed"
         elif failed:
             result.status = "warn"
-        result.message = "; ".join(
-            f"{r['severity']}: {r['expectation']}({r['column_name']}) {r['unexpected_count']} unexpected"
-            for r in failed
-        ) or f"{len(rows)} expectations met"
+        result.message = (
+            "; ".join(
+                f"{r['severity']}: {r['expectation']}({r['column_name']}) {r['unexpected_count']} unexpected"
+                for r in failed
+            )
+            or f"{len(rows)} expectations met"
+        )
         result.seconds = time.perf_counter() - started
         results.append(result)
         records.extend(
-            (ctx.run_id, max(dates), name, r["expectation"], r["column_name"], r["severity"], r["success"],
-             r["unexpected_count"], checked_at)
+            (
+                ctx.run_id,
+                max(dates),
+                name,
+                r["expectation"],
+                r["column_name"],
+                r["severity"],
+                r["success"],
+                r["unexpected_count"],
+                checked_at,
+            )
             for r in rows
         )
     if records:

@@ -47,6 +47,7 @@ def start_engine(config: EngineConfig) -> Engine:
     this process on a free loopback port; it is stopped by ``Engine.stop`` or at interpreter exit.
     """
     os.environ.setdefault("PYARROW_IGNORE_TIMEZONE", "1")
+    os.environ.setdefault("RUST_LOG", "error")  # Sail logs through Rust's env_logger; set RUST_LOG=info to see it
     from pyspark.sql import SparkSession
 
     server = None
