@@ -20,6 +20,8 @@ FAILURE_TYPE = "struct<rule:string,column_name:string,value:string>"
 
 
 def _raw(bronze_df: DataFrame, spec: ColumnSpec) -> Column:
+    if spec.constant is not None:
+        return F.lit(spec.constant)
     if spec.bronze_name not in bronze_df.columns:
         return F.lit(None).cast("string")
     trimmed = F.trim(F.col(f"`{spec.bronze_name}`"))

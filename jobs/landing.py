@@ -53,8 +53,8 @@ def discover(landing_dir: Path, spec: SourceSpec) -> list[Path]:
 
 
 def _lines(data: bytes) -> Iterator[tuple[int, bytes]]:
-    for number, line in enumerate(data.splitlines(), start=1):
-        yield number, line
+    # bytes.splitlines splits on \n, \r\n and \r only (str.splitlines would also split on \x0b, \x1c ...)
+    yield from enumerate(data.splitlines(), start=1)
 
 
 def _decode(raw: bytes, encoding: str) -> str | None:
@@ -112,7 +112,7 @@ def _json_value(value: object) -> str | None:
 
 def _parse_jsonl(parsed: ParsedFile, data: bytes, spec: SourceSpec) -> None:
     records: list[tuple[int, dict[str, object]]] = []
-    seen: dict[str, None] = {bronze_column(c.source): None for c in spec.columns}
+    seen: dict[str, None] = {bronze_column(c.source): None for c in spec.columns if c.source}
     for number, raw in _lines(data.lstrip(b"\xef\xbb\xbf")):
         if not raw.strip():
             continue

@@ -22,7 +22,7 @@ def bronze_column(export_name: str) -> str:
 @dataclass(frozen=True)
 class ColumnSpec:
     name: str
-    source: str
+    source: str | None  # export column; None when the value is a constant
     type: str = "string"
     format: str | None = None
     required: bool = False
@@ -31,10 +31,11 @@ class ColumnSpec:
     min: float | None = None
     not_future: bool = False
     references: tuple[str, str] | None = None
+    constant: str | None = None  # ``value:`` in the mapping, for exports that lack the column
 
     @property
     def bronze_name(self) -> str:
-        return bronze_column(self.source)
+        return bronze_column(self.source) if self.source else ""
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ class SourceSpec:
 
     @property
     def required_export_columns(self) -> list[str]:
-        return [c.source for c in self.columns if c.required]
+        return [c.source for c in self.columns if c.required and c.source]
 
     def column(self, name: str) -> ColumnSpec:
         for spec in self.columns:
@@ -66,8 +67,8 @@ def _normalise_code(value: str) -> str:
 
 def _column(source: str, name: str, raw: Any, code_maps: dict[str, dict[str, str]]) -> ColumnSpec:
     where = f"sources.{source}.columns.{name}"
-    if not isinstance(raw, dict) or "from" not in raw:
-        raise ConfigError(f"{where}: expected a mapping with at least 'from'")
+    if not isinstance(raw, dict) or ("from" in raw) == ("value" in raw):
+        raise ConfigError(f"{where}: expected a mapping with either 'from' (export column) or 'value' (constant)")
     dtype = raw.get("type", "string")
     if dtype not in TYPES:
         raise ConfigError(f"{where}: type {dtype!r} is not one of {sorted(TYPES)}")
@@ -85,7 +86,7 @@ def _column(source: str, name: str, raw: Any, code_maps: dict[str, dict[str, str
         references = (table, column)
     return ColumnSpec(
         name=name,
-        source=str(raw["from"]),
+        source=str(raw["from"]) if "from" in raw else None,
         type=dtype,
         format=raw.get("format"),
         required=bool(raw.get("required", False)),
@@ -94,6 +95,7 @@ def _column(source: str, name: str, raw: Any, code_maps: dict[str, dict[str, str
         min=float(raw["min"]) if raw.get("min") is not None else None,
         not_future=bool(raw.get("not_future", False)),
         references=references,
+        constant=str(raw["value"]) if "value" in raw else None,
     )
 
 

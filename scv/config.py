@@ -41,6 +41,15 @@ def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]
     return merged
 
 
+def merge_layers(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """Merge a configuration layer over another. A source mapping (``sources.<name>``) in the override
+    replaces the base one whole: a new export format must not inherit the old format's columns."""
+    merged = deep_merge(base, override)
+    for name, mapping in (override.get("sources") or {}).items():
+        merged["sources"][name] = mapping
+    return merged
+
+
 def _read_yaml_dir(folder: Path) -> dict[str, Any]:
     merged: dict[str, Any] = {}
     if not folder.is_dir():
@@ -99,7 +108,7 @@ class Config:
 
     def with_overrides(self, **overrides: Any) -> Config:
         """A copy with top-level sections deep-merged (used by tests and one-off runs)."""
-        return build_config(deep_merge(self.raw, overrides), env=self.env)
+        return build_config(merge_layers(self.raw, overrides), env=self.env)
 
 
 def build_config(raw: dict[str, Any], env: str = "local") -> Config:
@@ -127,5 +136,5 @@ def load_config(env: str | None = None, conf_dir: Path | None = None) -> Config:
     base = conf_dir / "base"
     if not base.is_dir():
         raise ConfigError(f"configuration folder {base} does not exist")
-    raw = deep_merge(_read_yaml_dir(base), _read_yaml_dir(conf_dir / env))
+    raw = merge_layers(_read_yaml_dir(base), _read_yaml_dir(conf_dir / env))
     return build_config(raw, env=env)
