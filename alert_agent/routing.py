@@ -1,0 +1,118 @@
+"""Who gets which email: leadership the top N overall, each district manager the talukas of their districts.
+
+Pure: takes the ranked talukas and the district view rows, returns one ``MessagePlan`` per recipient.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from alert_agent.rank import DistrictRow, ScoredTaluka, district_view
+from alert_agent.settings import AlertSettings
+
+LEADERSHIP = "hotspot_top"
+DISTRICT = "hotspot_district"
+SUBJECT_PREFIX = "Macro Market Hotspot Alert"
+
+
+@dataclass(frozen=True)
+class MessagePlan:
+    alert_type: str  # ledger key part: hotspot_top | hotspot_district
+    recipient: str
+    subject: str
+    scope: str  # "All districts" or the manager's districts
+    talukas: tuple[ScoredTaluka, ...]  # shown in the email
+    districts: tuple[tuple[str, str, list[DistrictRow]], ...]
+    alerted: tuple[ScoredTaluka, ...] = ()  # every alertable taluka in the recipient's scope
+    where: str = "everywhere"  # the scope in a sentence: "everywhere", "in Pune"
+
+    @property
+    def is_all_clear(self) -> bool:
+        return not self.talukas
+
+
+def subject_for(top_n: int, as_of: str, is_all_clear: bool, scope: str | None = None) -> str:
+    head = (
+        f"{SUBJECT_PREFIX} | All clear | {as_of}"
+        if is_all_clear
+        else f"{SUBJECT_PREFIX} | Top {top_n} Talukas | {as_of}"
+    )
+    return f"{head} | {scope}" if scope else head
+
+
+def unknown_districts(settings: AlertSettings, districts: Sequence[str]) -> list[str]:
+    """A warning per district manager whose districts have no rows for the date (often a spelling mistake)."""
+    known = {d.casefold() for d in districts}
+    warnings = []
+    for manager in settings.district_managers:
+        missing = [d for d in manager.districts if d.casefold() not in known]
+        if missing:
+            warnings.append(
+                f"{manager.email}: no taluka rows for district {', '.join(missing)} "
+                "(check alert.recipients.district_managers)"
+            )
+    return warnings
+
+
+def _districts_in_order(ranked: Sequence[ScoredTaluka]) -> list[tuple[str, str]]:
+    return list(dict.fromkeys((t.signal.state, t.signal.district) for t in ranked))
+
+
+def plan_messages(
+    ranked: Sequence[ScoredTaluka],
+    district_rows: Sequence[DistrictRow],
+    settings: AlertSettings,
+    as_of: str,
+    override_to: Sequence[str] = (),
+) -> list[MessagePlan]:
+    """One plan per recipient; ``override_to`` replaces all configured recipients (leadership email only)."""
+    plans: list[MessagePlan] = []
+    skip_empty = settings.when_empty == "skip"
+    top = tuple(ranked[: settings.top_n])
+    if top or not skip_empty:
+        leadership_districts = district_view(
+            district_rows, _districts_in_order(ranked), settings.district_view_max_districts
+        )
+        for recipient in dict.fromkeys(override_to or settings.leadership):  # each address once
+            plans.append(
+                MessagePlan(
+                    alert_type=LEADERSHIP,
+                    recipient=recipient,
+                    subject=subject_for(settings.top_n, as_of, not top),
+                    scope="All districts",
+                    talukas=top,
+                    districts=tuple(leadership_districts),
+                    alerted=tuple(ranked),
+                )
+            )
+    if override_to:
+        return plans
+    for manager in settings.district_managers:
+        wanted = {d.casefold() for d in manager.districts}
+        mine = [t for t in ranked if t.signal.district.casefold() in wanted]
+        per_district: dict[str, int] = {}
+        shown = []
+        for t in mine:
+            seen = per_district.get(t.signal.district.casefold(), 0)
+            if seen < settings.top_n:
+                shown.append(t)
+            per_district[t.signal.district.casefold()] = seen + 1
+        if not shown and skip_empty:
+            continue
+        own_rows = [r for r in district_rows if r.district.casefold() in wanted]
+        pairs = sorted({(r.state, r.district) for r in own_rows}, key=lambda p: (p[1].casefold(), p[0]))
+        scope = ", ".join(manager.districts)
+        plans.append(
+            MessagePlan(
+                alert_type=DISTRICT,
+                recipient=manager.email,
+                subject=subject_for(settings.top_n, as_of, not shown, scope),
+                scope=scope,
+                talukas=tuple(shown),
+                districts=tuple(district_view(own_rows, pairs, len(pairs))),
+                alerted=tuple(mine),
+                where=f"in {scope}",
+            )
+        )
+    return plans

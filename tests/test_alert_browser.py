@@ -1,0 +1,89 @@
+"""The rendered email in a real headless Chromium: no horizontal overflow at 360 px, hostile names shown as
+text and never executed. Screenshots (360 and 1200 px) go to test-output/alert/ for people to look at."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alert_helpers import AS_OF, HOSTILE, district_rows, hotspot_row, realistic_rows
+
+from alert_agent.rank import DistrictRow, TalukaSignal, rank_talukas
+from alert_agent.reasons import interpretation
+from alert_agent.render import render_html
+from alert_agent.routing import plan_messages
+from alert_agent.settings import AlertSettings
+from alert_agent.view import Freshness, email_view
+from scv.config import PROJECT_ROOT
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
+SHOTS = PROJECT_ROOT / "test-output" / "alert"
+LONG = "Shrirampur" * 8  # one 80-character word: must wrap, not widen the page
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists() or shutil.which(CHROMIUM) is None, reason="no /usr/bin/chromium"),
+]
+
+
+def email_html(rows: list[dict[str, Any]], settings: AlertSettings) -> str:
+    ranked = rank_talukas([TalukaSignal.from_row(r) for r in rows], settings.weights)
+    districts = [DistrictRow.from_row(r) for r in district_rows(rows)]
+    plan = plan_messages(ranked, districts, settings, AS_OF.isoformat())[0]
+    freshness = Freshness(AS_OF, 12, datetime(2026, 11, 22, 2, 14, tzinfo=UTC))
+    paragraph = interpretation(ranked, plan.talukas, AS_OF.isoformat(), settings.window_days)
+    return render_html(email_view(plan, settings, freshness, paragraph))
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    with playwright_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+def open_email(browser: Any, html: str, width: int, height: int) -> tuple[Any, list[str]]:
+    page = browser.new_page(viewport={"width": width, "height": height})
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.set_content(html, wait_until="load")
+    return page, dialogs
+
+
+def test_phone_width_has_no_overflow_and_hostile_names_are_text(browser: Any) -> None:
+    html = email_html(realistic_rows(), AlertSettings(leadership=("ceo@example.com",)))
+    page, dialogs = open_email(browser, html, 360, 800)
+    try:
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        assert page.evaluate("document.querySelectorAll('script, img, iframe').length") == 0
+        assert page.evaluate("document.body.innerText").count(HOSTILE) == 3  # summary table, card, district view
+        assert page.get_by_text(f"2. {HOSTILE}", exact=True).is_visible()
+        assert dialogs == []
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / "alert-360.png"), full_page=True)
+    finally:
+        page.close()
+    wide, _ = open_email(browser, html, 1200, 900)
+    try:
+        assert wide.evaluate("document.querySelector('table table').getBoundingClientRect().width") <= 600
+        wide.screenshot(path=str(SHOTS / "alert-1200.png"), full_page=True)
+    finally:
+        wide.close()
+
+
+def test_a_long_unbroken_name_wraps_at_phone_width(browser: Any) -> None:
+    rows = [hotspot_row(LONG, LONG, "HOTSPOT", leads_cur=1234567, leads_prev=20, hi_leads_cur=99999)]
+    page, _ = open_email(browser, email_html(rows, AlertSettings(leadership=("ceo@example.com",))), 360, 800)
+    try:
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        page.screenshot(path=str(SHOTS / "alert-360-long-name.png"), full_page=True)
+    finally:
+        page.close()
