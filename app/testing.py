@@ -1,0 +1,183 @@
+"""Helpers for the app's tests and benchmark: write tiny gold tables with the catalogue's schemas, make users.
+
+(Like delta-io's ``delta/testing/utils.py``: shipped with the package so every test file and the benchmark
+build tables the same way, without Spark.)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import socket
+from pathlib import Path
+from typing import Any, Literal
+
+import pyarrow as pa
+from deltalake import write_deltalake
+
+from app.auth import User, hash_password, write_user
+from app.scope import Scope
+from gold.catalogue import GOLD_TABLES
+
+AS_OF = dt.date(2026, 11, 21)
+SCORED_AT = dt.datetime(2026, 11, 22, 3, 10, tzinfo=dt.UTC)
+
+
+def write_gold(
+    lake_root: str | Path, name: str, rows: list[dict[str, Any]], mode: Literal["append", "overwrite"] = "overwrite"
+) -> str:
+    """Write ``rows`` as gold table ``name`` (catalogue schema and partitioning); returns its location."""
+    spec = GOLD_TABLES[name]
+    location = spec.location(str(lake_root))
+    table = pa.Table.from_pylist(rows, schema=spec.arrow_schema)
+    write_deltalake(location, table, partition_by=list(spec.partition_by) or None, mode=mode)
+    return location
+
+
+def lead_row(opty_id: str, dealer_code: str, total_score: float, **overrides: Any) -> dict[str, Any]:
+    """One ``scv_customer_score`` row with plausible defaults; every column can be overridden."""
+    row: dict[str, Any] = {
+        "opty_id": opty_id,
+        "as_of_date": AS_OF,
+        "dealer_code": dealer_code,
+        "taluka": "Haveli",
+        "district": "Pune",
+        "state": "Maharashtra",
+        "customer_name": f"Customer {opty_id}",
+        "customer_phone": "+91 98765 43210",
+        "product_line": "Pickup 1.5T",
+        "stage": "C1",
+        "lead_classification": "Hot",
+        "opty_category": "Walk-in",
+        "customer_type": "Retail",
+        "created_date": AS_OF - dt.timedelta(days=6),
+        "expected_closure_date": AS_OF + dt.timedelta(days=10),
+        "last_contact_date": AS_OF - dt.timedelta(days=2),
+        "days_since_last_contact": 2,
+        "next_followup_date": None,
+        "connected_calls": 3,
+        "avg_connected_duration_s": 95.0,
+        "saleable_stock": 4,
+        "total_score": total_score,
+        "rank_in_dealer": 1,
+        "reason_codes": ["HOT_LEAD", "CLOSING_SOON"],
+        "reasons": ["Hot lead", "Expected to close within 10 days", "Stock available at the dealer"],
+        "next_best_action": "Call to book a test drive",
+        "weights_version": "w1",
+        "scored_at": SCORED_AT,
+    }
+    for component in ("lead_age", "expected_closure", "opty_category", "lead_classification"):
+        row[f"score_{component}"] = total_score
+    for component in ("customer_type", "followup", "engagement", "stock"):
+        row[f"score_{component}"] = total_score
+    row.update(overrides)
+    return row
+
+
+def hotspot_row(taluka: str, district: str, status: str, leads_cur: int, **overrides: Any) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "as_of_date": AS_OF,
+        "state": "Maharashtra",
+        "district": district,
+        "taluka": taluka,
+        "dealer_count": 3,
+        "leads_cur": leads_cur,
+        "leads_prev": max(leads_cur // 2, 1),
+        "lead_growth": 1.0,
+        "hi_leads_cur": leads_cur // 2,
+        "hi_leads_prev": max(leads_cur // 4, 1),
+        "hi_lead_growth": 0.5,
+        "retail_cur": 2,
+        "retail_prev": 1,
+        "retail_growth": 1.0,
+        "total_stock": 10,
+        "saleable_stock": 7,
+        "has_supply_gap": False,
+        "status": status,
+    }
+    row.update(overrides)
+    return row
+
+
+def top3_row(district: str, rank: int, taluka: str, status: str, leads_cur: int, **overrides: Any) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "as_of_date": AS_OF,
+        "state": "Maharashtra",
+        "district": district,
+        "rank": rank,
+        "taluka": taluka,
+        "status": status,
+        "dealer_count": 3,
+        "leads_cur": leads_cur,
+        "lead_growth": 0.8,
+        "hi_leads_cur": leads_cur // 2,
+        "hi_lead_growth": 0.4,
+        "retail_cur": 1,
+        "saleable_stock": 5,
+        "has_supply_gap": False,
+    }
+    row.update(overrides)
+    return row
+
+
+def make_user(users_file: str | Path, name: str, password: str, scope: Scope) -> User:
+    """Write a user with a cheap bcrypt hash (cost 4) to keep tests fast."""
+    user = User(name=name, scope=scope, password_hash=hash_password(password, rounds=4))
+    write_user(users_file, user)
+    return user
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+# A small, varied data set for the end-to-end tests (gradio_client and the browser).
+SAMPLE_LEADS = [
+    # opty_id, dealer, score, customer name, classification, enquiry type, days since contact, district
+    ("OPP-001", "DLR0001", 91.0, "Asha Patil <i>VIP</i>", "Hot", "Walk-in", 0, "Pune"),
+    ("OPP-002", "DLR0001", 84.5, "Sunil Transport Company Private Limited", "Live Deal", "Referral", 3, "Pune"),
+    ("OPP-003", "DLR0001", 72.0, "Meena Kulkarni", "Warm", "Digital", 6, "Pune"),
+    ("OPP-004", "DLR0001", 55.0, "Ravi Logistics", "Warm", "Walk-in", None, "Pune"),
+    ("OPP-005", "DLR0001", 31.0, "Kiran More", "Cold", "Event", 12, "Pune"),
+    ("OPP-101", "DLR0002", 97.0, "Other Dealer Customer", "Hot", "Fleet tender", 1, "Nashik"),
+    ("OPP-201", "DLR0003", 88.0, "Pune Neighbour Dealer Lead", "Hot", "Walk-in", 2, "Pune"),
+]
+
+
+def write_sample_lake(lake_root: str | Path) -> None:
+    """Leads of three dealers in two districts, with taluka and district rankings."""
+    leads = [
+        lead_row(
+            opty,
+            dealer,
+            score,
+            customer_name=name,
+            lead_classification=cls,
+            opty_category=enquiry,
+            days_since_last_contact=days,
+            district=district,
+            taluka="Haveli" if district == "Pune" else "Sinnar",
+            customer_phone=f"+91 98{opty[-3:]}0 1{opty[-3:]}",
+        )
+        for opty, dealer, score, name, cls, enquiry, days, district in SAMPLE_LEADS
+    ]
+    write_gold(lake_root, "scv_customer_score", leads)
+    write_gold(
+        lake_root,
+        "macro_market_hotspot_taluka_5d",
+        [
+            hotspot_row("Haveli", "Pune", "HOTSPOT", 42, has_supply_gap=True),
+            hotspot_row("Mulshi", "Pune", "STABLE", 12),
+            hotspot_row("Sinnar", "Nashik", "EMERGING", 30),
+        ],
+    )
+    write_gold(
+        lake_root,
+        "district_top3_talukas",
+        [
+            top3_row("Pune", 1, "Haveli", "HOTSPOT", 42, has_supply_gap=True),
+            top3_row("Pune", 2, "Mulshi", "STABLE", 12),
+            top3_row("Nashik", 1, "Sinnar", "EMERGING", 30),
+        ],
+    )
