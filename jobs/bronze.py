@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
-from pyspark.sql import DataFrame
 
 from gold.catalogue import OPS_TABLES, QUARANTINE_TABLES
 from gold.merge import append, merge_insert_new, read_table, table_exists
@@ -40,7 +39,7 @@ class BronzeBatch:
 
     @property
     def rows(self) -> int:
-        return sum(len(f.rows) for f in self.files)
+        return sum(f.row_count for f in self.files)
 
     @property
     def bad_lines(self) -> int:
@@ -73,59 +72,46 @@ def collect_new_files(ctx: RunContext, spec: SourceSpec) -> BronzeBatch:
 
 
 def _arrow_rows(ctx: RunContext, parsed: ParsedFile, columns: list[str]) -> pa.Table:
-    index = {c: i for i, c in enumerate(parsed.columns)}
-    data: dict[str, list[object]] = {
-        c: [values[index[c]] if c in index else None for _, values in parsed.rows] for c in columns
+    """The file's good rows with every batch column (absent ones null) and the ingestion metadata."""
+    assert parsed.table is not None
+    n = parsed.table.num_rows
+    data = {
+        c: parsed.table.column(c) if c in parsed.columns else pa.nulls(n, pa.string()) for c in columns
     }
-    n = len(parsed.rows)
-    data["_source_file"] = [parsed.relative_name] * n
-    data["_source_line"] = [line for line, _ in parsed.rows]
-    data["_content_sha256"] = [parsed.sha256] * n
-    data["_run_id"] = [ctx.run_id] * n
-    data["_ingested_at"] = [ctx.started_at] * n
-    data["_ingest_date"] = [ctx.started_at.date()] * n
-    schema = pa.schema(
-        [(c, pa.string()) for c in columns]
-        + [
-            ("_source_file", pa.string()),
-            ("_source_line", pa.int64()),
-            ("_content_sha256", pa.string()),
-            ("_run_id", pa.string()),
-            ("_ingested_at", pa.timestamp("us", tz="UTC")),
-            ("_ingest_date", pa.date32()),
-        ]
-    )
-    return pa.table(data, schema=schema)
-
-
-def _to_spark(ctx: RunContext, table: pa.Table) -> DataFrame:
-    return ctx.spark.createDataFrame(table.to_pandas(types_mapper=None))
+    data["_source_file"] = pa.repeat(parsed.relative_name, n)  # type: ignore[assignment]
+    data["_source_line"] = parsed.table.column("_source_line")
+    data["_content_sha256"] = pa.repeat(parsed.sha256, n)  # type: ignore[assignment]
+    data["_run_id"] = pa.repeat(ctx.run_id, n)  # type: ignore[assignment]
+    data["_ingested_at"] = pa.repeat(pa.scalar(ctx.started_at, pa.timestamp("us", tz="UTC")), n)  # type: ignore[assignment]
+    data["_ingest_date"] = pa.repeat(pa.scalar(ctx.started_at.date(), pa.date32()), n)  # type: ignore[assignment]
+    return pa.table(data)
 
 
 def write_batch(ctx: RunContext, batch: BronzeBatch) -> None:
-    """Append the batch's rows to bronze, its bad lines to quarantine, then register its files."""
+    """Append the batch's rows to bronze, its bad lines to quarantine, then register its files.
+
+    Rows travel to the engine as Arrow in chunks of at most ``pipeline.bronze_chunk_mb`` (a Spark Connect
+    message is limited to 128 MB).
+    """
     location = bronze_location(ctx.lake_root, batch.source)
     columns = list(dict.fromkeys(c for f in batch.files for c in f.columns))
-    chunk_rows = int(ctx.settings("pipeline").get("bronze_chunk_rows", 500_000))
+    chunk_bytes = int(ctx.settings("pipeline").get("bronze_chunk_mb", 32)) << 20
     pending: list[pa.Table] = []
-    pending_rows = 0
 
     def flush() -> None:
-        nonlocal pending, pending_rows
         if not pending:
             return
-        df = _to_spark(ctx, pa.concat_tables(pending))
+        df = ctx.spark.createDataFrame(pa.concat_tables(pending))
         writer = df.write.format("delta").mode("append").option("mergeSchema", "true")
         if not table_exists(ctx.spark, location):
             writer = writer.partitionBy("_ingest_date")
         writer.save(location)
-        pending, pending_rows = [], 0
+        pending.clear()
 
     for parsed in batch.files:
-        if parsed.rows:
+        if parsed.row_count:
             pending.append(_arrow_rows(ctx, parsed, columns))
-            pending_rows += len(parsed.rows)
-        if pending_rows >= chunk_rows:
+        if sum(t.nbytes for t in pending) >= chunk_bytes:
             flush()
     flush()
     _quarantine_bad_lines(ctx, batch)
@@ -145,7 +131,7 @@ def _quarantine_bad_lines(ctx: RunContext, batch: BronzeBatch) -> None:
 
 def _register_files(ctx: RunContext, batch: BronzeBatch) -> None:
     rows = [
-        (batch.source, f.relative_name, f.sha256, ctx.run_id, len(f.rows), len(f.bad_lines), ctx.started_at)
+        (batch.source, f.relative_name, f.sha256, ctx.run_id, f.row_count, len(f.bad_lines), ctx.started_at)
         for f in batch.files
     ]
     if rows:

@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.csv as pa_csv
 
 from jobs.mapping import SourceSpec, bronze_column
 
@@ -35,8 +39,28 @@ class ParsedFile:
     relative_name: str
     sha256: str
     columns: list[str]
-    rows: list[tuple[int, list[str | None]]] = field(default_factory=list)  # (line number, values)
+    # the good rows: one string column per export column plus ``_source_line`` (1-based physical line)
+    table: pa.Table | None = None
     bad_lines: list[BadLine] = field(default_factory=list)
+
+    @property
+    def row_count(self) -> int:
+        return self.table.num_rows if self.table is not None else 0
+
+    @property
+    def rows(self) -> list[tuple[int, list[str | None]]]:
+        """(line number, values) per good row in line order; for tests and small files."""
+        if self.table is None:
+            return []
+        values = [self.table.column(c).to_pylist() for c in self.columns]
+        lines = self.table.column("_source_line").to_pylist()
+        return sorted((line, [column[i] for column in values]) for i, line in enumerate(lines))
+
+
+def _string_table(columns: list[str], values: list[list[str | None]], lines: list[int]) -> pa.Table:
+    by_column = list(zip(*values, strict=True)) if values else [()] * len(columns)
+    arrays = [pa.array(list(col), pa.string()) for col in by_column]
+    return pa.table([*arrays, pa.array(lines, pa.int64())], names=[*columns, "_source_line"])
 
 
 def file_sha256(path: Path) -> str:
@@ -52,11 +76,6 @@ def discover(landing_dir: Path, spec: SourceSpec) -> list[Path]:
     return sorted(p for p in landing_dir.glob(spec.path) if p.is_file())
 
 
-def _lines(data: bytes) -> Iterator[tuple[int, bytes]]:
-    # bytes.splitlines splits on \n, \r\n and \r only (str.splitlines would also split on \x0b, \x1c ...)
-    yield from enumerate(data.splitlines(), start=1)
-
-
 def _decode(raw: bytes, encoding: str) -> str | None:
     try:
         return raw.decode(encoding)
@@ -68,14 +87,35 @@ def _printable(raw: bytes) -> str:
     return raw.decode("utf-8", errors="backslashreplace")
 
 
+def _split_csv_line(text: str, delimiter: str) -> list[str]:
+    """Fields of one line; csv.Error on broken quoting. Lines without quotes take the fast path."""
+    if '"' not in text:
+        return text.split(delimiter)
+    return next(csv.reader([text], delimiter=delimiter, strict=True))
+
+
+def _decoded_lines(data: bytes, encoding: str) -> Iterator[tuple[int, str | None, bytes]]:
+    """(line number, text or None when it cannot be decoded, raw bytes) for every physical line."""
+    raw_lines = data.splitlines()
+    try:
+        texts: list[str | None] = list(data.decode(encoding).splitlines())
+        if len(texts) != len(raw_lines):  # str.splitlines also splits on \x1c, \u2028 ...: decode per line
+            raise UnicodeDecodeError(encoding, b"", 0, 1, "line boundaries differ")
+    except UnicodeDecodeError:
+        texts = [_decode(raw, encoding) for raw in raw_lines]
+    for number, (text, raw) in enumerate(zip(texts, raw_lines, strict=True), start=1):
+        yield number, text, raw
+
+
 def _parse_csv(parsed: ParsedFile, data: bytes, spec: SourceSpec) -> None:
-    lines = _lines(data.lstrip(b"\xef\xbb\xbf"))
+    """Plain lines (no quote, the right number of delimiters) are parsed in bulk by Arrow; lines with
+    quotes go through the csv module one by one; everything else is a bad line."""
+    lines = _decoded_lines(data.lstrip(b"\xef\xbb\xbf"), spec.encoding)
     header_line = next(lines, None)
-    header_text = _decode(header_line[1], spec.encoding) if header_line else None
+    header_text = header_line[1] if header_line else None
     if not header_text or not header_text.strip():
         raise SourceFileError(f"{parsed.relative_name}: no header line")
-    header = next(csv.reader([header_text], delimiter=spec.delimiter))
-    export_columns = [h.strip() for h in header]
+    export_columns = [h.strip() for h in _split_csv_line(header_text, spec.delimiter)]
     missing = [c for c in spec.required_export_columns if c not in export_columns]
     if missing:
         raise SourceFileError(
@@ -83,15 +123,27 @@ def _parse_csv(parsed: ParsedFile, data: bytes, spec: SourceSpec) -> None:
         )
     parsed.columns = [bronze_column(c) for c in export_columns]
     width = len(export_columns)
-    for number, raw in lines:
-        if not raw.strip():
-            continue
-        text = _decode(raw, spec.encoding)
+    delimiter = spec.delimiter
+    plain_text: list[str] = []
+    plain_lines: list[int] = []
+    quoted_values: list[list[str | None]] = []
+    quoted_lines: list[int] = []
+    for number, text, raw in lines:
         if text is None:
             parsed.bad_lines.append(BadLine(number, f"bad_encoding: not valid {spec.encoding}", _printable(raw)))
             continue
+        if not text.strip():
+            continue
+        if '"' not in text:
+            if text.count(delimiter) == width - 1:
+                plain_text.append(text)
+                plain_lines.append(number)
+            else:
+                reason = f"wrong_field_count: expected {width} fields, found {text.count(delimiter) + 1}"
+                parsed.bad_lines.append(BadLine(number, reason, text))
+            continue
         try:
-            values = next(csv.reader([text], delimiter=spec.delimiter, strict=True))
+            values = _split_csv_line(text, delimiter)
         except csv.Error as exc:
             parsed.bad_lines.append(BadLine(number, f"broken_quoting: {exc}", text))
             continue
@@ -99,7 +151,26 @@ def _parse_csv(parsed: ParsedFile, data: bytes, spec: SourceSpec) -> None:
             reason = f"wrong_field_count: expected {width} fields, found {len(values)}"
             parsed.bad_lines.append(BadLine(number, reason, text))
             continue
-        parsed.rows.append((number, [v if v != "" else None for v in values]))
+        quoted_values.append([v if v != "" else None for v in values])
+        quoted_lines.append(number)
+    tables = [_string_table(parsed.columns, quoted_values, quoted_lines)]
+    if plain_text:
+        tables.append(_bulk_parse(plain_text, plain_lines, parsed.columns, delimiter))
+    parsed.table = pa.concat_tables(tables)
+
+
+def _bulk_parse(texts: list[str], lines: list[int], columns: list[str], delimiter: str) -> pa.Table:
+    """Arrow's CSV reader over lines already known to be plain: every value a string, empty is null."""
+    names = [f"c{i}" for i in range(len(columns))]
+    table = pa_csv.read_csv(
+        io.BytesIO("\n".join(texts).encode("utf-8")),
+        read_options=pa_csv.ReadOptions(column_names=names),
+        parse_options=pa_csv.ParseOptions(delimiter=delimiter, quote_char=False),
+        convert_options=pa_csv.ConvertOptions(
+            column_types={n: pa.string() for n in names}, strings_can_be_null=True, null_values=[""]
+        ),
+    )
+    return pa.table([*table.columns, pa.array(lines, pa.int64())], names=[*columns, "_source_line"])
 
 
 def _json_value(value: object) -> str | None:
@@ -113,12 +184,11 @@ def _json_value(value: object) -> str | None:
 def _parse_jsonl(parsed: ParsedFile, data: bytes, spec: SourceSpec) -> None:
     records: list[tuple[int, dict[str, object]]] = []
     seen: dict[str, None] = {bronze_column(c.source): None for c in spec.columns if c.source}
-    for number, raw in _lines(data.lstrip(b"\xef\xbb\xbf")):
-        if not raw.strip():
-            continue
-        text = _decode(raw, spec.encoding)
+    for number, text, raw in _decoded_lines(data.lstrip(b"\xef\xbb\xbf"), spec.encoding):
         if text is None:
             parsed.bad_lines.append(BadLine(number, f"bad_encoding: not valid {spec.encoding}", _printable(raw)))
+            continue
+        if not text.strip():
             continue
         try:
             record = json.loads(text)
@@ -132,8 +202,8 @@ def _parse_jsonl(parsed: ParsedFile, data: bytes, spec: SourceSpec) -> None:
         seen.update(dict.fromkeys(normalised))
         records.append((number, normalised))
     parsed.columns = list(seen)
-    for number, record in records:
-        parsed.rows.append((number, [_json_value(record.get(c)) for c in parsed.columns]))
+    values = [[_json_value(record.get(c)) for c in parsed.columns] for _, record in records]
+    parsed.table = _string_table(parsed.columns, values, [number for number, _ in records])
 
 
 def parse_file(path: Path, landing_dir: Path, spec: SourceSpec) -> ParsedFile:

@@ -99,6 +99,10 @@ def build_source(ctx: RunContext, spec: SourceSpec, since: datetime | None) -> S
             ref_table, ref_column = column.references
             ref_df = read_table(ctx.spark, SILVER_TABLES[ref_table], ctx.lake_root).select(ref_column)
             conformed_df = with_orphan_failures(conformed_df, column.name, ref_df)
+    # every later step reads the conformed batch: materialise it once instead of recomputing it each time
+    staging = f"{ctx.lake_root.rstrip('/')}/_staging/silver_{spec.name}"
+    conformed_df.write.format("delta").mode("overwrite").option("overwriteSchema", "true").save(staging)
+    conformed_df = ctx.spark.read.format("delta").load(staging)
     clean_df, quarantine_df = split_failures(conformed_df, spec.name, ctx.run_id)
     latest_df, copies_df = latest_per_key(clean_df, spec)
     quarantine_df = quarantine_df.unionByName(duplicates_to_quarantine(copies_df, spec, ctx.run_id))
