@@ -8,13 +8,13 @@ SEED   ?= 7
 DAYS   ?= 60
 # The demo ends yesterday; the nightly backfill covers the last BACKFILL_DAYS days of it.
 END_DATE      ?= $(shell date -u -d yesterday +%F)
-BACKFILL_DAYS ?= 30
+BACKFILL_DAYS ?= 45
 FROM_DATE     ?= $(shell date -u -d "$(END_DATE) - $$(( $(BACKFILL_DAYS) - 1 )) days" +%F)
 
 export PYARROW_IGNORE_TIMEZONE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: install system-deps demo nightly alert app status evaluate test test-fast check bench clean
+.PHONY: install system-deps demo nightly alert app status evaluate test test-fast check bench bench-app clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -35,15 +35,18 @@ system-deps:
 install: $(VENV)/.installed
 
 demo: install
-	$(BIN)/scv demo-data --scale $(SCALE) --seed $(SEED) --days $(DAYS) --end-date $(END_DATE)
+	$(BIN)/scv demo-data --scale $(SCALE) --seed $(SEED) --days $(DAYS) --end-date $(END_DATE) --clean
 	$(BIN)/scv nightly --from $(FROM_DATE) --to $(END_DATE)
 	$(BIN)/scv alert --dry-run --date $(END_DATE)
 	$(BIN)/scv evaluate
 	$(BIN)/scv status
+	$(BIN)/scv app --demo-users
 	@echo
+	@echo "Landing: $${SCV_LANDING_DIR:-var/landing}   (the demo exports; ground truth in var/truth)"
 	@echo "Lake:    $${SCV_LAKE_ROOT:-var/lake}   (bronze/ silver/ gold/ quarantine/ ops/)"
-	@echo "Outbox:  $${SCV_OUTBOX_DIR:-var/outbox}   (the rendered alert email)"
-	@echo "App:     make app   (then open http://127.0.0.1:7860)"
+	@echo "Outbox:  $${SCV_OUTBOX_DIR:-var/outbox}   (the rendered alert email, .eml and .html)"
+	@echo "Report:  var/truth/evaluation.json   (scv evaluate)"
+	@echo "App:     make app, then open http://127.0.0.1:7860 and sign in with a user printed above"
 
 nightly: install
 	$(BIN)/scv nightly --date $(END_DATE)
@@ -73,6 +76,9 @@ check: install
 
 bench: install
 	$(BIN)/python bench/nightly_bench.py
+
+bench-app: install
+	$(BIN)/python bench/app_query_bench.py
 
 clean:
 	rm -rf var test-output .pytest_cache .mypy_cache .ruff_cache

@@ -13,21 +13,11 @@ from datetime import date, datetime
 
 import pyarrow as pa
 
+from gold.catalogue import OPS_TABLES
 from scv import lake
 
-LEDGER_SCHEMA = pa.schema(
-    [
-        ("as_of_date", pa.date32()),
-        ("alert_type", pa.string()),
-        ("recipient", pa.string()),
-        ("subject", pa.string()),
-        ("message_id", pa.string()),
-        ("run_id", pa.string()),
-        ("send_count", pa.int64()),
-        ("sent_at", pa.timestamp("us", tz="UTC")),
-    ]
-)
-LEDGER_KEY = ("as_of_date", "alert_type", "recipient")
+LEDGER_SCHEMA = OPS_TABLES["alert_ledger"].arrow_schema
+LEDGER_KEY = OPS_TABLES["alert_ledger"].key
 
 
 @dataclass(frozen=True)

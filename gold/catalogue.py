@@ -163,10 +163,7 @@ GOLD_TABLES = {
         Table(
             "dealer_retail_5d",
             "gold",
-            _cols(
-                "as_of_date date, dealer_code string, retail_cur bigint, retail_prev bigint, "
-                "retail_growth double"
-            ),
+            _cols("as_of_date date, dealer_code string, retail_cur bigint, retail_prev bigint, retail_growth double"),
             key=("as_of_date", "dealer_code"),
             partition_by=("as_of_date",),
             description="Retail units in the current vs the previous window.",
@@ -174,10 +171,7 @@ GOLD_TABLES = {
         Table(
             "dealer_stock",
             "gold",
-            _cols(
-                "as_of_date date, dealer_code string, snapshot_date date, total_stock bigint, "
-                "saleable_stock bigint"
-            ),
+            _cols("as_of_date date, dealer_code string, snapshot_date date, total_stock bigint, saleable_stock bigint"),
             key=("as_of_date", "dealer_code"),
             partition_by=("as_of_date",),
             description="Total and saleable stock from each dealer's latest snapshot on or before the date.",
@@ -186,8 +180,7 @@ GOLD_TABLES = {
             "dealer_market_features_5d",
             "gold",
             _cols(
-                "as_of_date date, dealer_code string, taluka string, district string, state string, "
-                + _WINDOW_MEASURES
+                "as_of_date date, dealer_code string, taluka string, district string, state string, " + _WINDOW_MEASURES
             ),
             key=("as_of_date", "dealer_code"),
             partition_by=("as_of_date",),
@@ -199,7 +192,7 @@ GOLD_TABLES = {
             _cols(
                 "as_of_date date, state string, district string, taluka string, dealer_count bigint, "
                 + _WINDOW_MEASURES
-                + ", has_supply_gap boolean, status string"
+                + ", market_lead_growth double, lead_z double, has_supply_gap boolean, status string"
             ),
             key=("as_of_date", "state", "district", "taluka"),
             partition_by=("as_of_date",),
@@ -281,6 +274,16 @@ OPS_TABLES = {
             _cols("source string, ingested_through timestamp, run_id string, updated_at timestamp"),
             key=("source",),
             description="How far into bronze each silver table has been built.",
+        ),
+        Table(
+            "alert_ledger",
+            "ops",
+            _cols(
+                "as_of_date date, alert_type string, recipient string, subject string, message_id string, "
+                "run_id string, send_count bigint, sent_at timestamp"
+            ),
+            key=("as_of_date", "alert_type", "recipient"),
+            description="Every alert email the SMTP server accepted: a rerun never sends the same one twice.",
         ),
         Table(
             "dq_results",

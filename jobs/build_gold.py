@@ -60,7 +60,8 @@ def sql_params(ctx: RunContext) -> dict[str, Any]:
         "window_days": int(ctx.settings("windows").get("window_days", 5)),
         "min_dealers": int(hotspot.get("min_dealers", 2)),
         "min_leads": int(hotspot.get("min_leads", 8)),
-        "lead_growth": float(hotspot.get("lead_growth", 0.3)),
+        "lead_growth": float(hotspot.get("lead_growth", 0.5)),
+        "min_lead_z": float(hotspot.get("min_lead_z", 4.0)),
         "intent_growth": float(hotspot.get("intent_growth", 0.3)),
         "retail_growth": float(hotspot.get("retail_growth", 0.0)),
         "top_n": int(hotspot.get("top_n_per_district", 3)),
@@ -73,9 +74,7 @@ def register_inputs(ctx: RunContext, dates: list[date]) -> None:
     spark = ctx.spark
     for view, table in SILVER_VIEWS.items():
         read_table(spark, SILVER_TABLES[table], ctx.lake_root).createOrReplaceTempView(view)
-    spark.createDataFrame([(d,) for d in sorted(set(dates))], "as_of_date date").createOrReplaceTempView(
-        "as_of_dates"
-    )
+    spark.createDataFrame([(d,) for d in sorted(set(dates))], "as_of_date date").createOrReplaceTempView("as_of_dates")
     classes = ctx.settings("hotspot").get("high_intent_classes", ["Hot", "Warm", "Live Deal"])
     spark.createDataFrame([(c,) for c in classes], "lead_classification string").createOrReplaceTempView(
         "high_intent_classes"

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import pytest
-from chispa import assert_df_equality
+from chispa import assert_approx_df_equality, assert_df_equality
+from frames import ddl_frame, frame
 
 from jobs.build_gold import run_sql
-from frames import ddl_frame, frame
 
 AS_OF = date(2024, 1, 10)
 PARAMS = {
@@ -17,6 +17,7 @@ PARAMS = {
     "min_dealers": 2,
     "min_leads": 8,
     "lead_growth": 0.3,
+    "min_lead_z": -1000.0,  # the plain growth rule; the market adjustment has its own test
     "intent_growth": 0.3,
     "retail_growth": 0.0,
     "top_n": 3,
@@ -34,22 +35,34 @@ def dates(spark):  # type: ignore[no-untyped-def]
 
 def _lead(opty: str, dealer: str, created: date, cls: str, updated: datetime, stage: str = "C0", taluka: str = "A"):  # type: ignore[no-untyped-def]
     return {
-        "opty_id": opty, "dealer_code": dealer, "created_date": created, "stage": stage, "status": "Open",
-        "lead_classification": cls, "updated_at": updated, "taluka": taluka, "district": "Pune", "state": "MH",
+        "opty_id": opty,
+        "dealer_code": dealer,
+        "created_date": created,
+        "stage": stage,
+        "status": "Open",
+        "lead_classification": cls,
+        "updated_at": updated,
+        "taluka": taluka,
+        "district": "Pune",
+        "state": "MH",
     }
 
 
 def test_dealer_leads_5d_counts_windows_with_classification_as_known(spark, dates) -> None:  # type: ignore[no-untyped-def]
-    frame(spark, "customer_pipeline_history", [
-        _lead("O1", "D1", date(2024, 1, 10), "Hot", datetime(2024, 1, 10, 9)),
-        _lead("O2", "D1", date(2024, 1, 9), "Cold", datetime(2024, 1, 9, 9)),
-        _lead("O2", "D1", date(2024, 1, 9), "Warm", datetime(2024, 1, 11, 9)),  # known only after the as-of date
-        _lead("O3", "D1", date(2024, 1, 8), "Warm", datetime(2024, 1, 8, 9)),
-        _lead("O4", "D1", date(2024, 1, 6), "Hot", datetime(2024, 1, 6, 9)),  # before both windows
-        _lead("O5", "D1", date(2024, 1, 7), "Cold", datetime(2024, 1, 7, 9)),
-        _lead("O6", "D2", date(2024, 1, 10), "Live Deal", datetime(2024, 1, 10, 23, 59)),
-        _lead("O7", "D2", date(2024, 1, 11), "Hot", datetime(2024, 1, 11, 9)),  # after the as-of date
-    ]).createOrReplaceTempView("pipeline_history")
+    frame(
+        spark,
+        "customer_pipeline_history",
+        [
+            _lead("O1", "D1", date(2024, 1, 10), "Hot", datetime(2024, 1, 10, 9)),
+            _lead("O2", "D1", date(2024, 1, 9), "Cold", datetime(2024, 1, 9, 9)),
+            _lead("O2", "D1", date(2024, 1, 9), "Warm", datetime(2024, 1, 11, 9)),  # known only after the as-of date
+            _lead("O3", "D1", date(2024, 1, 8), "Warm", datetime(2024, 1, 8, 9)),
+            _lead("O4", "D1", date(2024, 1, 6), "Hot", datetime(2024, 1, 6, 9)),  # before both windows
+            _lead("O5", "D1", date(2024, 1, 7), "Cold", datetime(2024, 1, 7, 9)),
+            _lead("O6", "D2", date(2024, 1, 10), "Live Deal", datetime(2024, 1, 10, 23, 59)),
+            _lead("O7", "D2", date(2024, 1, 11), "Hot", datetime(2024, 1, 11, 9)),  # after the as-of date
+        ],
+    ).createOrReplaceTempView("pipeline_history")
     expected = ddl_frame(
         spark,
         "as_of_date date, dealer_code string, leads_cur bigint, leads_prev bigint, lead_growth double, "
@@ -61,29 +74,36 @@ def test_dealer_leads_5d_counts_windows_with_classification_as_known(spark, date
 
 
 def test_dealer_geo_takes_latest_c0_to_c3_activity(spark, dates) -> None:  # type: ignore[no-untyped-def]
-    frame(spark, "customer_pipeline_history", [
-        _lead("O1", "D1", date(2024, 1, 5), "Hot", datetime(2024, 1, 5, 9), "C0", "A"),
-        _lead("O2", "D1", date(2024, 1, 9), "Hot", datetime(2024, 1, 9, 9), "C1", "B"),
-        _lead("O3", "D1", date(2024, 1, 9), "Hot", datetime(2024, 1, 10, 9), "WON", "C"),  # closed: not activity
-        _lead("O4", "D2", date(2024, 1, 11), "Hot", datetime(2024, 1, 11, 9), "C0", "A"),  # after the as-of date
-    ]).createOrReplaceTempView("pipeline_history")
+    frame(
+        spark,
+        "customer_pipeline_history",
+        [
+            _lead("O1", "D1", date(2024, 1, 5), "Hot", datetime(2024, 1, 5, 9), "C0", "A"),
+            _lead("O2", "D1", date(2024, 1, 9), "Hot", datetime(2024, 1, 9, 9), "C1", "B"),
+            _lead("O3", "D1", date(2024, 1, 9), "Hot", datetime(2024, 1, 10, 9), "WON", "C"),  # closed: not activity
+            _lead("O4", "D2", date(2024, 1, 11), "Hot", datetime(2024, 1, 11, 9), "C0", "A"),  # after the as-of date
+        ],
+    ).createOrReplaceTempView("pipeline_history")
     expected = ddl_frame(
         spark,
-        "as_of_date date, dealer_code string, taluka string, district string, state string, "
-        "last_activity_at timestamp",
+        "as_of_date date, dealer_code string, taluka string, district string, state string, last_activity_at timestamp",
         [(AS_OF, "D1", "B", "Pune", "MH", datetime(2024, 1, 9, 9))],
     )
     assert_df_equality(run_sql(spark, "dealer_geo", PARAMS), expected, ignore_nullable=True)
 
 
 def test_dealer_retail_5d(spark, dates) -> None:  # type: ignore[no-untyped-def]
-    frame(spark, "retail", [
-        {"retail_id": "R1", "dealer_code": "D1", "retail_date": date(2024, 1, 10), "units": 2},
-        {"retail_id": "R2", "dealer_code": "D1", "retail_date": date(2024, 1, 9), "units": 1},
-        {"retail_id": "R3", "dealer_code": "D1", "retail_date": date(2024, 1, 8), "units": 3},
-        {"retail_id": "R4", "dealer_code": "D1", "retail_date": date(2024, 1, 6), "units": 5},
-        {"retail_id": "R5", "dealer_code": "D2", "retail_date": date(2024, 1, 7), "units": 4},
-    ]).createOrReplaceTempView("retail")
+    frame(
+        spark,
+        "retail",
+        [
+            {"retail_id": "R1", "dealer_code": "D1", "retail_date": date(2024, 1, 10), "units": 2},
+            {"retail_id": "R2", "dealer_code": "D1", "retail_date": date(2024, 1, 9), "units": 1},
+            {"retail_id": "R3", "dealer_code": "D1", "retail_date": date(2024, 1, 8), "units": 3},
+            {"retail_id": "R4", "dealer_code": "D1", "retail_date": date(2024, 1, 6), "units": 5},
+            {"retail_id": "R5", "dealer_code": "D2", "retail_date": date(2024, 1, 7), "units": 4},
+        ],
+    ).createOrReplaceTempView("retail")
     expected = ddl_frame(
         spark,
         "as_of_date date, dealer_code string, retail_cur bigint, retail_prev bigint, retail_growth double",
@@ -95,15 +115,26 @@ def test_dealer_retail_5d(spark, dates) -> None:  # type: ignore[no-untyped-def]
 
 def test_dealer_stock_uses_latest_snapshot_within_lookback(spark, dates) -> None:  # type: ignore[no-untyped-def]
     def snap(day: int, dealer: str, line: str, total: int, saleable: int) -> dict:  # type: ignore[type-arg]
-        return {"snapshot_date": date(2024, 1, day), "dealer_code": dealer, "product_line": line,
-                "total_stock": total, "saleable_stock": saleable}
+        return {
+            "snapshot_date": date(2024, 1, day),
+            "dealer_code": dealer,
+            "product_line": line,
+            "total_stock": total,
+            "saleable_stock": saleable,
+        }
 
-    frame(spark, "stock", [
-        snap(8, "D1", "Pickup", 5, 3), snap(8, "D1", "Van", 2, 2),
-        snap(10, "D1", "Pickup", 4, 2), snap(10, "D1", "Van", 1, 0),
-        snap(11, "D1", "Pickup", 9, 9),  # after the as-of date
-        snap(1, "D2", "Pickup", 7, 7),  # older than the lookback
-    ]).createOrReplaceTempView("stock")
+    frame(
+        spark,
+        "stock",
+        [
+            snap(8, "D1", "Pickup", 5, 3),
+            snap(8, "D1", "Van", 2, 2),
+            snap(10, "D1", "Pickup", 4, 2),
+            snap(10, "D1", "Van", 1, 0),
+            snap(11, "D1", "Pickup", 9, 9),  # after the as-of date
+            snap(1, "D2", "Pickup", 7, 7),  # older than the lookback
+        ],
+    ).createOrReplaceTempView("stock")
     expected = ddl_frame(
         spark,
         "as_of_date date, dealer_code string, snapshot_date date, total_stock bigint, saleable_stock bigint",
@@ -114,32 +145,55 @@ def test_dealer_stock_uses_latest_snapshot_within_lookback(spark, dates) -> None
 
 def _features(taluka: str, district: str, dealer: str, leads: tuple, hi: tuple, retail: tuple, stock: int = 5):  # type: ignore[no-untyped-def,type-arg]
     return {
-        "as_of_date": AS_OF, "dealer_code": dealer, "taluka": taluka, "district": district, "state": "MH",
-        "leads_cur": leads[0], "leads_prev": leads[1], "hi_leads_cur": hi[0], "hi_leads_prev": hi[1],
-        "retail_cur": retail[0], "retail_prev": retail[1], "total_stock": stock, "saleable_stock": stock,
-        "lead_growth": 0.0, "hi_lead_growth": 0.0, "retail_growth": 0.0,
+        "as_of_date": AS_OF,
+        "dealer_code": dealer,
+        "taluka": taluka,
+        "district": district,
+        "state": "MH",
+        "leads_cur": leads[0],
+        "leads_prev": leads[1],
+        "hi_leads_cur": hi[0],
+        "hi_leads_prev": hi[1],
+        "retail_cur": retail[0],
+        "retail_prev": retail[1],
+        "total_stock": stock,
+        "saleable_stock": stock,
+        "lead_growth": 0.0,
+        "hi_lead_growth": 0.0,
+        "retail_growth": 0.0,
     }
 
 
 @pytest.fixture
 def market(spark):  # type: ignore[no-untyped-def]
-    frame(spark, "dealer_market_features_5d", [
-        _features("T1", "X", "D1", (10, 5), (5, 1), (2, 1)),
-        _features("T1", "X", "D2", (6, 3), (3, 1), (1, 0)),
-        _features("T2", "X", "D3", (7, 4), (2, 2), (0, 0)),
-        _features("T2", "X", "D4", (5, 4), (2, 2), (0, 0)),
-        _features("T3", "X", "D5", (20, 1), (9, 0), (3, 0)),
-        _features("T4", "X", "D6", (5, 5), (1, 1), (1, 1)),
-        _features("T4", "X", "D7", (4, 5), (1, 1), (1, 1)),
-        _features("T5", "Y", "D8", (2, 1), (1, 0), (0, 0)),
-        _features("T5", "Y", "D9", (1, 1), (0, 0), (0, 0)),
-    ]).createOrReplaceTempView("dealer_market_features_5d")
+    frame(
+        spark,
+        "dealer_market_features_5d",
+        [
+            _features("T1", "X", "D1", (10, 5), (5, 1), (2, 1)),
+            _features("T1", "X", "D2", (6, 3), (3, 1), (1, 0)),
+            _features("T2", "X", "D3", (7, 4), (2, 2), (0, 0)),
+            _features("T2", "X", "D4", (5, 4), (2, 2), (0, 0)),
+            _features("T3", "X", "D5", (20, 1), (9, 0), (3, 0)),
+            _features("T4", "X", "D6", (5, 5), (1, 1), (1, 1)),
+            _features("T4", "X", "D7", (4, 5), (1, 1), (1, 1)),
+            _features("T5", "Y", "D8", (2, 1), (1, 0), (0, 0)),
+            _features("T5", "Y", "D9", (1, 1), (0, 0), (0, 0)),
+        ],
+    ).createOrReplaceTempView("dealer_market_features_5d")
 
 
 def test_hotspot_status_rules(spark, market) -> None:  # type: ignore[no-untyped-def]
     actual = run_sql(spark, "macro_market_hotspot_taluka_5d", PARAMS).select(
-        "taluka", "dealer_count", "leads_cur", "leads_prev", "lead_growth", "hi_lead_growth", "retail_growth",
-        "has_supply_gap", "status",
+        "taluka",
+        "dealer_count",
+        "leads_cur",
+        "leads_prev",
+        "lead_growth",
+        "hi_lead_growth",
+        "retail_growth",
+        "has_supply_gap",
+        "status",
     )
     expected = ddl_frame(
         spark,
@@ -157,13 +211,39 @@ def test_hotspot_status_rules(spark, market) -> None:  # type: ignore[no-untyped
 
 
 def test_district_top3_orders_by_status_then_leads(spark, market) -> None:  # type: ignore[no-untyped-def]
-    run_sql(spark, "macro_market_hotspot_taluka_5d", PARAMS).createOrReplaceTempView(
-        "macro_market_hotspot_taluka_5d"
-    )
+    run_sql(spark, "macro_market_hotspot_taluka_5d", PARAMS).createOrReplaceTempView("macro_market_hotspot_taluka_5d")
     actual = run_sql(spark, "district_top3_talukas", PARAMS).select("district", "rank", "taluka", "status")
     expected = ddl_frame(
         spark,
         "district string, rank int, taluka string, status string",
-        [("X", 1, "T1", "HOTSPOT"), ("X", 2, "T2", "EMERGING"), ("X", 3, "T4", "STABLE"), ("Y", 1, "T5", "NOISE")],
+        [
+            ("X", 1, "T1", "HOTSPOT"),
+            ("X", 2, "T2", "EMERGING"),
+            ("X", 3, "T4", "STABLE"),
+            ("Y", 1, "T5", "NOISE"),
+        ],
     )
     assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
+
+
+def test_market_adjustment_flags_only_the_taluka_that_outgrew_the_market(spark) -> None:  # type: ignore[no-untyped-def]
+    # every taluka grows with a festive market (+40% overall), E far beyond it
+    rows = [_features(t, "X", f"{t}{i}", (20, 20), (5, 5), (1, 1)) for t in "ABCD" for i in (1, 2)]
+    rows += [_features("E", "X", f"E{i}", (60, 20), (5, 5), (1, 1)) for i in (1, 2)]
+    for row in rows:
+        row["leads_cur"], row["leads_prev"] = row["leads_cur"] // 2, row["leads_prev"] // 2
+    frame(spark, "dealer_market_features_5d", rows).createOrReplaceTempView("dealer_market_features_5d")
+    params = {**PARAMS, "min_lead_z": 4.0, "lead_growth": 0.5}
+    actual = run_sql(spark, "macro_market_hotspot_taluka_5d", params).select(
+        "taluka", "leads_cur", "leads_prev", "market_lead_growth", "status"
+    )
+    expected = ddl_frame(
+        spark,
+        "taluka string, leads_cur bigint, leads_prev bigint, market_lead_growth double, status string",
+        [("A", 20, 20, 0.4, "STABLE"), ("B", 20, 20, 0.4, "STABLE"), ("C", 20, 20, 0.4, "STABLE"),
+         ("D", 20, 20, 0.4, "STABLE"), ("E", 60, 20, 0.4, "EMERGING")],
+    )
+    assert_approx_df_equality(actual, expected, 1e-9, ignore_row_order=True, ignore_nullable=True)
+    z = {r.taluka: r.lead_z for r in run_sql(spark, "macro_market_hotspot_taluka_5d", params).collect()}
+    assert z["E"] == pytest.approx((60 - 28) / 28**0.5)  # expected 20 x 1.4 = 28 leads
+    assert z["A"] == pytest.approx((20 - 28) / 28**0.5)

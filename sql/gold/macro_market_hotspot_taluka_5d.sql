@@ -1,10 +1,14 @@
 -- macro_market_hotspot_taluka_5d: taluka signals and status per as-of date.
 --   NOISE     fewer than :min_dealers dealers, or fewer than :min_leads leads in the current window
---   HOTSPOT   lead, high-intent and retail growth all above their thresholds
---   EMERGING  lead growth above its threshold
+--   HOTSPOT   a rise (below), and high-intent and retail growth above their thresholds
+--   EMERGING  a rise: lead growth above :lead_growth, and more leads than the market's own movement
+--             explains (lead_z above :min_lead_z)
 --   STABLE    otherwise
+-- lead_z: the taluka's current leads against what it would have had if it had moved like the whole market
+-- (all talukas) since the previous window, in Poisson standard deviations. It keeps a festive season that
+-- lifts every taluka from flagging them all. :min_lead_z = -1000 gives the plain growth rule.
 -- inputs: dealer_market_features_5d (this run's rows); parameters :min_dealers :min_leads :lead_growth
---         :intent_growth :retail_growth
+--         :min_lead_z :intent_growth :retail_growth
 
 with
 
@@ -31,13 +35,26 @@ talukas as (
     group by as_of_date, state, district, taluka
 ),
 
+market as (
+    select
+        as_of_date,
+        cast(sum(leads_cur) as double) / greatest(sum(leads_prev), 1) as market_ratio
+    from talukas
+    group by as_of_date
+),
+
 growth as (
     select
         talukas.*,
+        market.market_ratio - 1 as market_lead_growth,
+        (talukas.leads_cur - talukas.leads_prev * market.market_ratio)
+            / sqrt(greatest(talukas.leads_prev * market.market_ratio, 1.0)) as lead_z,
         cast(leads_cur - leads_prev as double) / greatest(leads_prev, 1) as lead_growth,
         cast(hi_leads_cur - hi_leads_prev as double) / greatest(hi_leads_prev, 1) as hi_lead_growth,
         cast(retail_cur - retail_prev as double) / greatest(retail_prev, 1) as retail_growth
     from talukas
+    inner join market
+        on talukas.as_of_date = market.as_of_date
 ),
 
 final as (
@@ -52,6 +69,8 @@ final as (
         cast(leads_cur as bigint) as leads_cur,
         cast(leads_prev as bigint) as leads_prev,
         lead_growth,
+        market_lead_growth,
+        lead_z,
         cast(hi_leads_cur as bigint) as hi_leads_cur,
         cast(hi_leads_prev as bigint) as hi_leads_prev,
         hi_lead_growth,
@@ -64,10 +83,10 @@ final as (
         hi_leads_cur > 0 and (retail_cur = 0 or saleable_stock = 0) as has_supply_gap,
         case
             when dealer_count < :min_dealers or leads_cur < :min_leads then 'NOISE'
-            when lead_growth > :lead_growth
+            when lead_growth > :lead_growth and lead_z > :min_lead_z
                 and hi_lead_growth > :intent_growth
                 and retail_growth > :retail_growth then 'HOTSPOT'
-            when lead_growth > :lead_growth then 'EMERGING'
+            when lead_growth > :lead_growth and lead_z > :min_lead_z then 'EMERGING'
             else 'STABLE'
         end as status
     from growth
