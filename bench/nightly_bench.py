@@ -1,0 +1,93 @@
+"""Benchmark of the nightly pipeline on demo data: first load, an incremental night, a backfill.
+
+    python bench/nightly_bench.py --scale medium            # make bench
+
+Generates the demo landing zone (or reuses --workdir), holds back the files of the last day, times
+`scv nightly` for the day before (the first load of all history), then returns the last day's files and
+times the incremental night, then a gold backfill over --backfill-days dates. Each run is a separate
+process (engine start included); wall seconds and the child's peak RSS are printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+
+def scv(args: list[str], env: dict[str, str]) -> tuple[float, str]:
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "scv.cli", *args], env=env, capture_output=True, text=True)
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"scv {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
+    return seconds, done.stdout
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", default="medium", choices=["small", "medium", "large"])
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--end-date", type=date.fromisoformat, default=date(2026, 11, 21))
+    parser.add_argument("--backfill-days", type=int, default=45)
+    parser.add_argument("--workdir", type=Path, help="keep data here (default: a temp folder, removed after)")
+    args = parser.parse_args()
+    work = args.workdir or Path(tempfile.mkdtemp(prefix="scv-bench-"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SCV_")}
+    env.update(
+        SCV_LANDING_DIR=str(work / "landing"),
+        SCV_TRUTH_DIR=str(work / "truth"),
+        SCV_LAKE_ROOT=str(work / "lake"),
+        SCV_OUTBOX_DIR=str(work / "outbox"),
+    )
+    shutil.rmtree(work / "lake", ignore_errors=True)
+    seconds, _ = scv(
+        ["demo-data", "--scale", args.scale, "--seed", str(args.seed), "--end-date", str(args.end_date), "--clean"],
+        env,
+    )
+    print(f"demo-data --scale {args.scale}: {seconds:.1f} s")
+
+    last = args.end_date.strftime("%Y%m%d")
+    held = work / "held-back"
+    held.mkdir(exist_ok=True)
+    moved = []
+    for path in (work / "landing").rglob(f"*{last}*"):
+        target = held / path.relative_to(work / "landing")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(path, target)
+        moved.append((target, path))
+
+    results = []
+    seconds, out = scv(["nightly", "--date", str(args.end_date - timedelta(days=1))], env)
+    results.append(("first night (all history but the last day)", seconds, out.strip().splitlines()[-1]))
+    for source, target in moved:
+        shutil.move(source, target)
+    seconds, out = scv(["nightly", "--date", str(args.end_date)], env)
+    results.append(("incremental night (one day of files)", seconds, out.strip().splitlines()[-1]))
+    start = args.end_date - timedelta(days=args.backfill_days - 1)
+    seconds, out = scv(["nightly", "--from", str(start), "--to", str(args.end_date), "--skip-quality"], env)
+    results.append(
+        (f"gold backfill of {args.backfill_days} dates (no new files)", seconds, out.strip().splitlines()[-1])
+    )
+
+    print(f"\nscale {args.scale}, seed {args.seed}, end {args.end_date}, {os.cpu_count()} cores")
+    for label, seconds, summary in results:
+        print(f"{label:<48} {seconds:7.1f} s   {summary}")
+    print(f"peak RSS of any run: {peak_rss_mb():.0f} MB")
+    if args.workdir is None:
+        shutil.rmtree(work)
+
+
+if __name__ == "__main__":
+    main()
