@@ -82,8 +82,8 @@ def merge_upsert(
         _create(source, table, location)
         return
     view = _temp_view(source, table.name)
-    matched = f"when matched and ({update_when}) then update set *" if update_when else (
-        "when matched then update set *"
+    matched = (
+        f"when matched and ({update_when}) then update set *" if update_when else ("when matched then update set *")
     )
     statement = (
         f"merge into delta.`{location}` as t using {view} as s on {_on(table.key, prune)} "
@@ -104,8 +104,7 @@ def merge_insert_new(spark: SparkSession, df: DataFrame, table: Table, lake_root
         return
     view = _temp_view(source, table.name)
     spark.sql(
-        f"merge into delta.`{location}` as t using {view} as s on {_on(table.key)} "
-        "when not matched then insert *"
+        f"merge into delta.`{location}` as t using {view} as s on {_on(table.key)} when not matched then insert *"
     ).collect()
     spark.catalog.dropTempView(view)
 

@@ -77,7 +77,9 @@ def with_component_scores(features_df: DataFrame, cfg: dict[str, Any]) -> DataFr
     )
     stock_score = _clamp(F.coalesce(F.col("saleable_stock"), F.lit(0)) * F.lit(100.0 / stock["full_units"]))
     return (
-        features_df.withColumn("score_lead_age", _falling(F.col("lead_age_days"), age["fresh_days"], age["expired_days"]))
+        features_df.withColumn(
+            "score_lead_age", _falling(F.col("lead_age_days"), age["fresh_days"], age["expired_days"])
+        )
         .withColumn("score_expected_closure", _clamp(closure_score))
         .withColumn("score_opty_category", _lookup("opty_category", cfg["opty_category"]))
         .withColumn("score_lead_classification", _lookup("lead_classification", cfg["lead_classification"]))
@@ -103,22 +105,27 @@ def _reason_texts() -> dict[str, Column]:
         .when(
             s("days_to_closure") >= 0,
             F.concat(F.lit("Expected to close in "), s("days_to_closure").cast("string"), F.lit(" days")),
-        ).otherwise(F.lit("Expected closure date has passed")),
+        )
+        .otherwise(F.lit("Expected closure date has passed")),
         "opty_category": F.concat(F.coalesce(s("opty_category"), F.lit("Unknown")), F.lit(" enquiry")),
         "lead_classification": F.concat(F.coalesce(s("lead_classification"), F.lit("Unclassified")), F.lit(" lead")),
         "customer_type": F.concat(F.coalesce(s("customer_type"), F.lit("Unknown")), F.lit(" customer")),
         "followup": F.when(
             s("followup_overdue_days") > 0,
             F.concat(F.lit("Follow-up overdue by "), s("followup_overdue_days").cast("string"), F.lit(" days")),
-        ).otherwise(
-            F.concat(F.lit("Last contact "), s("days_since_last_contact").cast("string"), F.lit(" days ago"))
-        ),
+        ).otherwise(F.concat(F.lit("Last contact "), s("days_since_last_contact").cast("string"), F.lit(" days ago"))),
         "engagement": F.concat(
-            s("connected_calls").cast("string"), F.lit(" connected calls, avg "), minutes, F.lit("m "),
-            seconds, F.lit("s"),
+            s("connected_calls").cast("string"),
+            F.lit(" connected calls, avg "),
+            minutes,
+            F.lit("m "),
+            seconds,
+            F.lit("s"),
         ),
         "stock": F.concat(
-            F.coalesce(s("saleable_stock"), F.lit(0)).cast("string"), F.lit(" "), s("product_line"),
+            F.coalesce(s("saleable_stock"), F.lit(0)).cast("string"),
+            F.lit(" "),
+            s("product_line"),
             F.lit(" in stock at the dealer"),
         ),
     }
@@ -141,9 +148,9 @@ def with_reasons(scored_df: DataFrame, weights: dict[str, float], top_n: int = 3
         for c in COMPONENTS
     ]
     top = F.slice(F.sort_array(F.array(*entries), asc=False), 1, top_n)
-    return scored_df.withColumn(
-        "reason_codes", F.transform(top, lambda e: F.split(e, "[|]").getItem(1))
-    ).withColumn("reasons", F.transform(top, lambda e: F.split(e, "[|]").getItem(2)))
+    return scored_df.withColumn("reason_codes", F.transform(top, lambda e: F.split(e, "[|]").getItem(1))).withColumn(
+        "reasons", F.transform(top, lambda e: F.split(e, "[|]").getItem(2))
+    )
 
 
 def with_next_best_action(scored_df: DataFrame) -> DataFrame:

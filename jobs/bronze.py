@@ -75,9 +75,7 @@ def _arrow_rows(ctx: RunContext, parsed: ParsedFile, columns: list[str]) -> pa.T
     """The file's good rows with every batch column (absent ones null) and the ingestion metadata."""
     assert parsed.table is not None
     n = parsed.table.num_rows
-    data = {
-        c: parsed.table.column(c) if c in parsed.columns else pa.nulls(n, pa.string()) for c in columns
-    }
+    data = {c: parsed.table.column(c) if c in parsed.columns else pa.nulls(n, pa.string()) for c in columns}
     data["_source_file"] = pa.repeat(parsed.relative_name, n)  # type: ignore[assignment]
     data["_source_line"] = parsed.table.column("_source_line")
     data["_content_sha256"] = pa.repeat(parsed.sha256, n)  # type: ignore[assignment]

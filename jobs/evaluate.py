@@ -206,7 +206,8 @@ def run(args: argparse.Namespace, config: Config) -> int:
     print(
         f"hotspots: precision {report['hotspot_precision']}  recall {report['hotspot_recall']}  "
         f"lead time {report['hotspot_lead_days']} days  ({report.get('hotspots_detected')} of "
-        f"{report.get('hotspots_planted_in_range')} planted hotspots detected over {report.get('dates_evaluated')} dates)"
+        f"{report.get('hotspots_planted_in_range')} planted hotspots detected "
+        f"over {report.get('dates_evaluated')} dates)"
     )
     print(
         f"scores:   AUC {report['score_auc']}  top-{args.top} lift {report['top20_lift']}  "

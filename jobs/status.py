@@ -21,7 +21,12 @@ def _tables(config: Config) -> list[tuple[str, str]]:
 
     root = config.paths.lake_root
     bronze = [(f"bronze/{name}", f"{root}/bronze/{name}") for name in load_sources(config.raw)]
-    catalogued = [*SILVER_TABLES.values(), *GOLD_TABLES.values(), *QUARANTINE_TABLES.values(), *OPS_TABLES.values()]
+    catalogued = [
+        *SILVER_TABLES.values(),
+        *GOLD_TABLES.values(),
+        *QUARANTINE_TABLES.values(),
+        *OPS_TABLES.values(),
+    ]
     return bronze + [(f"{t.layer}/{t.name}", t.location(root)) for t in catalogued]
 
 
@@ -85,8 +90,10 @@ def _print_text(status: dict[str, Any]) -> None:
     failed = [q for q in status["quality"] if not q["success"]]
     print(f"\ndata quality (last run): {len(status['quality'])} expectations, {len(failed)} not met")
     for q in failed:
-        print(f"  {q['severity']:<4} {q['table_name']}: {q['expectation']}({q['column_name']}) "
-              f"{q['unexpected_count']} unexpected")
+        print(
+            f"  {q['severity']:<4} {q['table_name']}: {q['expectation']}({q['column_name']}) "
+            f"{q['unexpected_count']} unexpected"
+        )
     print("\nquarantine:")
     for q in status["quarantine"]:
         print(f"  {q['layer']:<6} {q['source']:<18} {q['reason']:<20} {q['rows']:>8,}")

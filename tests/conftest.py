@@ -19,7 +19,14 @@ TEST_OUTPUT = REPO_ROOT / "test-output"
 @pytest.fixture(autouse=True)
 def _no_path_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests choose their own lake: the developer's SCV_* variables must not leak in."""
-    for name in ("SCV_LAKE_ROOT", "SCV_LANDING_DIR", "SCV_OUTBOX_DIR", "SCV_TRUTH_DIR", "SCV_ENV", "SCV_SPARK_REMOTE"):
+    for name in (
+        "SCV_LAKE_ROOT",
+        "SCV_LANDING_DIR",
+        "SCV_OUTBOX_DIR",
+        "SCV_TRUTH_DIR",
+        "SCV_ENV",
+        "SCV_SPARK_REMOTE",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 

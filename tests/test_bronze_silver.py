@@ -29,16 +29,23 @@ def _write(folder: Path, relative: str, text: str | bytes) -> None:
 @pytest.fixture
 def landing(config) -> Path:  # type: ignore[no-untyped-def]
     folder = Path(config.paths.landing_dir)
-    leads = LEADS_HEADER + "\n".join([
-        "O1," + GOOD.format(stage="C0", at="2024-01-05 10:00:00"),  # 2: superseded by line 3
-        "O1," + GOOD.format(stage="C1", at="2024-01-05 15:00:00"),  # 3: latest version of O1
-        "O2," + GOOD.format(stage="C9", at="2024-01-05 11:00:00"),  # 4: unknown stage code
-        "O3," + GOOD.format(stage="C0", at="2024-01-05 11:00:00").replace("05-01-2024", "31-02-2024"),  # 5: bad date
-        "O4,D1,05-01-2024,C0",  # 6: wrong field count
-        "O5," + GOOD.format(stage="C0", at="2099-01-05 11:00:00"),  # 7: future date
-        "O6," + GOOD.format(stage="C2", at="2024-01-05 12:00:00"),  # 8
-        "O6," + GOOD.format(stage="C2", at="2024-01-05 12:00:00"),  # 9: exact duplicate of line 8
-    ]) + "\n"
+    leads = (
+        LEADS_HEADER
+        + "\n".join(
+            [
+                "O1," + GOOD.format(stage="C0", at="2024-01-05 10:00:00"),  # 2: superseded by line 3
+                "O1," + GOOD.format(stage="C1", at="2024-01-05 15:00:00"),  # 3: latest version of O1
+                "O2," + GOOD.format(stage="C9", at="2024-01-05 11:00:00"),  # 4: unknown stage code
+                "O3,"
+                + GOOD.format(stage="C0", at="2024-01-05 11:00:00").replace("05-01-2024", "31-02-2024"),  # 5: bad date
+                "O4,D1,05-01-2024,C0",  # 6: wrong field count
+                "O5," + GOOD.format(stage="C0", at="2099-01-05 11:00:00"),  # 7: future date
+                "O6," + GOOD.format(stage="C2", at="2024-01-05 12:00:00"),  # 8
+                "O6," + GOOD.format(stage="C2", at="2024-01-05 12:00:00"),  # 9: exact duplicate of line 8
+            ]
+        )
+        + "\n"
+    )
     _write(folder, "crm_opportunities/crm_opportunities_20240105.csv", leads)
     calls = CALLS_HEADER.encode() + (
         b"K1,O1,2024-01-05 12:00:00,120,ANSWERED,2024-01-07\n"  # 2
@@ -61,9 +68,14 @@ def _read(spark, config, *parts: str):  # type: ignore[no-untyped-def]
 
 def test_every_bad_record_is_quarantined_and_nothing_is_lost(spark, config, landing) -> None:  # type: ignore[no-untyped-def]
     steps = _run(spark, config)
-    bronze_q = {(r.source, r.source_line, r.reason.split(":")[0]) for r in _read(spark, config, "quarantine", "bronze").collect()}
+    bronze_q = {
+        (r.source, r.source_line, r.reason.split(":")[0])
+        for r in _read(spark, config, "quarantine", "bronze").collect()
+    }
     assert bronze_q == {("customer_pipeline", 6, "wrong_field_count"), ("call_log", 5, "bad_encoding")}
-    silver_q = {(r.source, r.source_line, r.rule, r.column_name) for r in _read(spark, config, "quarantine", "silver").collect()}
+    silver_q = {
+        (r.source, r.source_line, r.rule, r.column_name) for r in _read(spark, config, "quarantine", "silver").collect()
+    }
     assert silver_q == {
         ("customer_pipeline", 4, "unknown_code", "stage"),
         ("customer_pipeline", 5, "bad_date", "created_date"),
@@ -72,9 +84,13 @@ def test_every_bad_record_is_quarantined_and_nothing_is_lost(spark, config, land
         ("call_log", 3, "below_min", "duration_s"),
         ("call_log", 4, "orphan_key", "opty_id"),
     }
-    silver = {r.opty_id: (r.stage, r.source_line) for r in _read(spark, config, "silver", "customer_pipeline").collect()}
+    silver = {
+        r.opty_id: (r.stage, r.source_line) for r in _read(spark, config, "silver", "customer_pipeline").collect()
+    }
     assert silver == {"O1": ("C1", 3), "O6": ("C2", 9)}
-    history = sorted((r.opty_id, r.stage) for r in _read(spark, config, "silver", "customer_pipeline_history").collect())
+    history = sorted(
+        (r.opty_id, r.stage) for r in _read(spark, config, "silver", "customer_pipeline_history").collect()
+    )
     assert history == [("O1", "C0"), ("O1", "C1"), ("O6", "C2")]
     assert [r.call_id for r in _read(spark, config, "silver", "call_log").collect()] == ["K1"]
     # every data line is in bronze or its quarantine: 8 lead lines, 4 call lines
@@ -84,8 +100,15 @@ def test_every_bad_record_is_quarantined_and_nothing_is_lost(spark, config, land
 
 def test_redelivered_file_and_rerun_add_nothing(spark, config, landing) -> None:  # type: ignore[no-untyped-def]
     _run(spark, config)
-    before = {name: _read(spark, config, *name.split("/")).count() for name in
-              ("bronze/customer_pipeline", "silver/customer_pipeline", "quarantine/silver", "quarantine/bronze")}
+    before = {
+        name: _read(spark, config, *name.split("/")).count()
+        for name in (
+            "bronze/customer_pipeline",
+            "silver/customer_pipeline",
+            "quarantine/silver",
+            "quarantine/bronze",
+        )
+    }
     shutil.copy(landing / "dialer_calls/calls_20240105.csv", landing / "dialer_calls/calls_20240105_resend.csv")
     steps = _run(spark, config)
     assert steps["bronze:call_log"].rows_out == 0
@@ -95,7 +118,11 @@ def test_redelivered_file_and_rerun_add_nothing(spark, config, landing) -> None:
 
 
 def test_missing_required_column_fails_the_source_naming_file_and_column(spark, config, landing) -> None:  # type: ignore[no-untyped-def]
-    _write(landing, "dialer_calls/calls_20240106.csv", "CallRef,OptyId,CallStartTime\nK9,O1,2024-01-06 10:00:00\n")
+    _write(
+        landing,
+        "dialer_calls/calls_20240106.csv",
+        "CallRef,OptyId,CallStartTime\nK9,O1,2024-01-06 10:00:00\n",
+    )
     steps = _run(spark, config)
     failed = steps["bronze:call_log"]
     assert failed.status == "failed"

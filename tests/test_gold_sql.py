@@ -6,8 +6,8 @@ from datetime import date, datetime
 
 import pytest
 from chispa import assert_approx_df_equality, assert_df_equality
-from frames import ddl_frame, frame
 
+from frames import ddl_frame, frame
 from jobs.build_gold import run_sql
 
 AS_OF = date(2024, 1, 10)
@@ -240,8 +240,13 @@ def test_market_adjustment_flags_only_the_taluka_that_outgrew_the_market(spark) 
     expected = ddl_frame(
         spark,
         "taluka string, leads_cur bigint, leads_prev bigint, market_lead_growth double, status string",
-        [("A", 20, 20, 0.4, "STABLE"), ("B", 20, 20, 0.4, "STABLE"), ("C", 20, 20, 0.4, "STABLE"),
-         ("D", 20, 20, 0.4, "STABLE"), ("E", 60, 20, 0.4, "EMERGING")],
+        [
+            ("A", 20, 20, 0.4, "STABLE"),
+            ("B", 20, 20, 0.4, "STABLE"),
+            ("C", 20, 20, 0.4, "STABLE"),
+            ("D", 20, 20, 0.4, "STABLE"),
+            ("E", 60, 20, 0.4, "EMERGING"),
+        ],
     )
     assert_approx_df_equality(actual, expected, 1e-9, ignore_row_order=True, ignore_nullable=True)
     z = {r.taluka: r.lead_z for r in run_sql(spark, "macro_market_hotspot_taluka_5d", params).collect()}

@@ -39,7 +39,14 @@ def test_csv_bad_lines_are_reported_and_good_lines_kept(tmp_path: Path, sources)
     parsed = parse_file(path, tmp_path, sources["call_log"])
 
     assert parsed.relative_name == "dialer_calls/calls_20240105.csv"
-    assert parsed.columns == ["callref", "optyid", "callstarttime", "durationsecs", "disposition", "nextfollowupdate"]
+    assert parsed.columns == [
+        "callref",
+        "optyid",
+        "callstarttime",
+        "durationsecs",
+        "disposition",
+        "nextfollowupdate",
+    ]
     assert parsed.rows == [
         (2, ["K1", "O1", "2024-01-05 12:00:00", "120", "ANSWERED", "2024-01-07"]),
         (7, ["K5", "O2", "2024-01-05 15:00:00", "45", "NO_ANSWER", None]),

@@ -7,9 +7,9 @@ from datetime import date
 from chispa import assert_df_equality
 from deltalake import DeltaTable
 
+from frames import ddl_frame
 from gold.catalogue import GOLD_TABLES, OPS_TABLES
 from gold.merge import merge_as_of, merge_insert_new, merge_upsert
-from frames import ddl_frame
 
 STOCK = GOLD_TABLES["dealer_stock"]
 D1, D2 = date(2024, 1, 9), date(2024, 1, 10)
@@ -26,12 +26,22 @@ def _metrics(location: str) -> dict:  # type: ignore[type-arg]
 def test_merge_as_of_inserts_updates_deletes_and_reruns_as_no_change(spark, tmp_path) -> None:  # type: ignore[no-untyped-def]
     lake = str(tmp_path)
     location = STOCK.location(lake)
-    merge_as_of(spark, _stock(spark, [(D1, "A", D1, 5, 3), (D1, "B", D1, 2, 2), (D2, "A", D2, 4, 1)]), STOCK, lake, [D1, D2])
+    merge_as_of(
+        spark,
+        _stock(spark, [(D1, "A", D1, 5, 3), (D1, "B", D1, 2, 2), (D2, "A", D2, 4, 1)]),
+        STOCK,
+        lake,
+        [D1, D2],
+    )
 
     # rerun of D2: A updated, C new; B of D1 untouched because D1 is not in this run
     merge_as_of(spark, _stock(spark, [(D2, "A", D2, 6, 6), (D2, "C", D2, 1, 1)]), STOCK, lake, [D2])
     metrics = _metrics(location)
-    assert (metrics["numTargetRowsUpdated"], metrics["numTargetRowsInserted"], metrics["numTargetRowsDeleted"]) == (1, 1, 0)
+    assert (
+        metrics["numTargetRowsUpdated"],
+        metrics["numTargetRowsInserted"],
+        metrics["numTargetRowsDeleted"],
+    ) == (1, 1, 0)
     expected = _stock(spark, [(D1, "A", D1, 5, 3), (D1, "B", D1, 2, 2), (D2, "A", D2, 6, 6), (D2, "C", D2, 1, 1)])
     actual = spark.read.format("delta").load(location).select(*STOCK.column_names)
     assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
@@ -53,7 +63,13 @@ def test_merge_upsert_newer_version_wins(spark, tmp_path) -> None:  # type: igno
 
     merge_upsert(spark, rows(("a", datetime(2024, 1, 2)), ("b", datetime(2024, 1, 2))), table, lake)
     condition = "s.ingested_through > t.ingested_through"
-    merge_upsert(spark, rows(("a", datetime(2024, 1, 1)), ("b", datetime(2024, 1, 3))), table, lake, update_when=condition)
+    merge_upsert(
+        spark,
+        rows(("a", datetime(2024, 1, 1)), ("b", datetime(2024, 1, 3))),
+        table,
+        lake,
+        update_when=condition,
+    )
     metrics = _metrics(table.location(lake))
     assert (metrics["numTargetRowsUpdated"], metrics["numTargetRowsInserted"]) == (1, 0)
     got = {r.source: r.ingested_through for r in spark.read.format("delta").load(table.location(lake)).collect()}

@@ -22,10 +22,52 @@ AS_OF = date(2024, 1, 10)
 @pytest.fixture
 def scored(spark):  # type: ignore[no-untyped-def]
     rows = [
-        ("A", AS_OF, "D1", "T", "Pune", "MH", "Asha", "9000000001", "Pickup", "C1", "Hot", "Walk-in", "Fleet",
-         date(2024, 1, 9), date(2024, 1, 15), date(2024, 1, 9), date(2024, 1, 12), 4, 3, 240.0, 5),
-        ("B", AS_OF, "D1", "T", "Pune", "MH", "Ravi", "9000000002", "Pickup", "C0", "Cold", "Campaign", "Retail",
-         date(2023, 12, 1), None, None, None, 0, 0, None, None),
+        (
+            "A",
+            AS_OF,
+            "D1",
+            "T",
+            "Pune",
+            "MH",
+            "Asha",
+            "9000000001",
+            "Pickup",
+            "C1",
+            "Hot",
+            "Walk-in",
+            "Fleet",
+            date(2024, 1, 9),
+            date(2024, 1, 15),
+            date(2024, 1, 9),
+            date(2024, 1, 12),
+            4,
+            3,
+            240.0,
+            5,
+        ),
+        (
+            "B",
+            AS_OF,
+            "D1",
+            "T",
+            "Pune",
+            "MH",
+            "Ravi",
+            "9000000002",
+            "Pickup",
+            "C0",
+            "Cold",
+            "Campaign",
+            "Retail",
+            date(2023, 12, 1),
+            None,
+            None,
+            None,
+            0,
+            0,
+            None,
+            None,
+        ),
     ]
     cfg = load_config().section("scoring")
     return {r.opty_id: r for r in score_opportunities(spark.createDataFrame(rows, FEATURES_DDL), cfg).collect()}
@@ -33,13 +75,27 @@ def scored(spark):  # type: ignore[no-untyped-def]
 
 def test_components_and_total(scored) -> None:  # type: ignore[no-untyped-def]
     a, b = scored["A"], scored["B"]
-    assert [a.score_lead_age, a.score_expected_closure, a.score_opty_category, a.score_lead_classification,
-            a.score_customer_type, a.score_followup, a.score_engagement, a.score_stock] == [
-        100.0, 100.0, 90.0, 85.0, 90.0, 100.0, 100.0, 100.0]
+    assert [
+        a.score_lead_age,
+        a.score_expected_closure,
+        a.score_opty_category,
+        a.score_lead_classification,
+        a.score_customer_type,
+        a.score_followup,
+        a.score_engagement,
+        a.score_stock,
+    ] == [100.0, 100.0, 90.0, 85.0, 90.0, 100.0, 100.0, 100.0]
     assert a.total_score == 95.25
     assert b.score_lead_age == pytest.approx(100 * 20 / 57)
-    assert [b.score_expected_closure, b.score_opty_category, b.score_lead_classification, b.score_customer_type,
-            b.score_followup, b.score_engagement, b.score_stock] == [30.0, 45.0, 15.0, 60.0, 0.0, 0.0, 0.0]
+    assert [
+        b.score_expected_closure,
+        b.score_opty_category,
+        b.score_lead_classification,
+        b.score_customer_type,
+        b.score_followup,
+        b.score_engagement,
+        b.score_stock,
+    ] == [30.0, 45.0, 15.0, 60.0, 0.0, 0.0, 0.0]
     assert b.total_score == 17.26
 
 
