@@ -1,5 +1,6 @@
-"""scv demo-data: deterministic output, export formats that match the source mapping, and a planted truth
-that agrees with what was written. Small scale only; no Spark."""
+"""scv demo-data: deterministic output, export formats that match the source mapping, the CLI and the
+reference talukas. Small scale only; no Spark. The truth-versus-files checks are in test_demo_data_truth.py,
+which imports the shared helpers below."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ import datetime as dt
 import fnmatch
 import hashlib
 import json
-from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,7 @@ import pytest
 
 from jobs.demo_data import cli
 from jobs.demo_data.generator import generate
-from jobs.demo_data.geography import TALUKAS_CSV
+from jobs.demo_data.geography import TALUKAS_CSV, normalise_name
 from scv.config import load_config
 
 END = dt.date(2024, 11, 30)
@@ -28,44 +28,45 @@ SOURCE_FOLDERS = {
     "stock": "dms_stock",
     "retail": "dms_retail",
 }
-PY_FORMATS = {
-    "dd-MM-yyyy": "%d-%m-%Y",
-    "yyyy-MM-dd": "%Y-%m-%d",
-    "yyyy-MM-dd HH:mm:ss": "%Y-%m-%d %H:%M:%S",
-    "yyyy-MM-dd'T'HH:mm:ss": "%Y-%m-%dT%H:%M:%S",
-}
-HIGH_INTENT = {"HOT", "WARM", "LIVE DEAL"}
 
 
-@pytest.fixture(scope="module")
-def mapping() -> dict[str, Any]:
+def source_mapping() -> dict[str, Any]:
     config = load_config()
     return {"sources": config.section("sources"), "codes": config.section("codes")}
 
 
-@pytest.fixture(scope="module")
-def landing(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    root = tmp_path_factory.mktemp("demo")
+def small_landing(root: Path) -> dict[str, Any]:
+    """Small scale, seed 7, ending on END, under ``root``: the landing both test modules check."""
     summary = generate(root / "out", root / "truth", scale="small", seed=7, end_date=END)
     return {"out": root / "out", "truth": root / "truth", "summary": summary}
 
 
-def _tree(folder: Path) -> dict[str, bytes]:
+@pytest.fixture(scope="module")
+def mapping() -> dict[str, Any]:
+    return source_mapping()
+
+
+@pytest.fixture(scope="module")
+def landing(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    return small_landing(tmp_path_factory.mktemp("demo"))
+
+
+def tree(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def _truth_csv(landing: dict[str, Any], name: str) -> list[dict[str, str]]:
+def truth_csv(landing: dict[str, Any], name: str) -> list[dict[str, str]]:
     with (landing["truth"] / name).open(encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle))
 
 
-def _bad_lines(landing: dict[str, Any]) -> dict[tuple[str, int], dict[str, str]]:
-    return {(r["file"], int(r["line"])): r for r in _truth_csv(landing, "bad_records.csv")}
+def bad_lines(landing: dict[str, Any]) -> dict[tuple[str, int], dict[str, str]]:
+    return {(r["file"], int(r["line"])): r for r in truth_csv(landing, "bad_records.csv")}
 
 
-def _good_rows(landing: dict[str, Any], source: str) -> list[tuple[str, dict[str, str]]]:
+def good_rows(landing: dict[str, Any], source: str) -> list[tuple[str, dict[str, str]]]:
     """(file, record) for every line not listed in bad_records, resent files skipped."""
-    bad = _bad_lines(landing)
+    bad = bad_lines(landing)
     out: Path = landing["out"]
     rows = []
     for path in sorted((out / SOURCE_FOLDERS[source]).iterdir()):
@@ -83,12 +84,21 @@ def _good_rows(landing: dict[str, Any], source: str) -> list[tuple[str, dict[str
     return rows
 
 
+def created_leads(landing: dict[str, Any]) -> dict[str, tuple[dt.date, str, str]]:
+    """Per opportunity: created day, dealer code and lead type."""
+    created: dict[str, tuple[dt.date, str, str]] = {}
+    for _, row in good_rows(landing, "customer_pipeline"):
+        day = dt.datetime.strptime(row["Created Date"], "%d-%m-%Y").date()
+        created[row["Opty ID"]] = (day, row["Dealer Code"], row["Lead Type"])
+    return created
+
+
 def test_same_seed_is_byte_identical_and_other_seed_differs(tmp_path: Path, landing: dict[str, Any]) -> None:
     generate(tmp_path / "a", tmp_path / "at", scale="small", seed=7, end_date=END)
-    assert _tree(tmp_path / "a") == _tree(landing["out"])
-    assert _tree(tmp_path / "at") == _tree(landing["truth"])
+    assert tree(tmp_path / "a") == tree(landing["out"])
+    assert tree(tmp_path / "at") == tree(landing["truth"])
     generate(tmp_path / "b", tmp_path / "bt", scale="small", seed=8, end_date=END)
-    assert _tree(tmp_path / "b") != _tree(landing["out"])
+    assert tree(tmp_path / "b") != tree(landing["out"])
 
 
 def test_headers_and_file_names_match_the_source_mapping(landing: dict[str, Any], mapping: dict) -> None:
@@ -110,207 +120,10 @@ def test_headers_and_file_names_match_the_source_mapping(landing: dict[str, Any]
                 assert list(json.loads(first)) == expected, path
 
 
-def test_every_bad_record_is_bad_at_its_file_and_line(landing: dict[str, Any], mapping: dict) -> None:
-    out: Path = landing["out"]
-    records = _truth_csv(landing, "bad_records.csv")
-    kinds = {r["kind"] for r in records}
-    assert kinds == {
-        "wrong_field_count", "bad_encoding", "broken_quoting", "bad_json", "bad_date", "negative_duration",
-        "unknown_code", "future_date", "duplicate_record", "redelivered_file", "late_file",
-    }  # fmt: skip
-    earlier_lines: dict[str, set[bytes]] = defaultdict(set)
-    for path in sorted(out.rglob("*")):
-        if path.is_file():
-            earlier_lines[str(path.relative_to(out))] = set(path.read_bytes().split(b"\n"))
-    for record in records:
-        path = out / record["file"]
-        source = record["source"]
-        spec = mapping["sources"][source]
-        lines = path.read_bytes().split(b"\n")
-        kind, number = record["kind"], int(record["line"])
-        if kind == "redelivered_file":
-            original = path.with_name(path.name.replace("_resend", ""))
-            assert number == 0 and path.read_bytes() == original.read_bytes()
-            continue
-        if kind == "late_file":
-            file_day = dt.datetime.strptime(path.stem.split("_")[-2], "%Y%m%d").date()
-            assert (
-                number == 0
-                and _row_days(path, spec)
-                and all(2 <= (file_day - day).days <= 4 for day in _row_days(path, spec))
-            )
-            continue
-        assert 1 <= number < len(lines), record
-        assert _is_bad(kind, number, lines, spec, mapping, record, earlier_lines), record
-
-
-def _parse_date(value: str, column: dict) -> dt.date:
-    """A date or timestamp column's value as the mapping reads it (no format: ISO 8601)."""
-    if "format" not in column:
-        return dt.datetime.fromisoformat(value).date()
-    return dt.datetime.strptime(value, PY_FORMATS[column["format"]]).date()
-
-
-def _row_days(path: Path, spec: dict) -> set[dt.date]:
-    date_column = next(c for c in spec["columns"].values() if c["type"] in ("date", "timestamp"))
-    text = path.read_text(encoding="utf-8")
-    records = (
-        [json.loads(t) for t in text.splitlines()]
-        if spec["format"] == "jsonl"
-        else list(csv.DictReader(text.splitlines()))
-    )
-    return {_parse_date(r[date_column["from"]], date_column) for r in records}
-
-
-def _is_bad(
-    kind: str,
-    number: int,
-    lines: list[bytes],
-    spec: dict,
-    mapping: dict,
-    record: dict[str, str],
-    seen: dict[str, set[bytes]],
-) -> bool:
-    """Whether line ``number`` (1-based) really shows the problem ``kind``."""
-    line = lines[number - 1]
-    if kind == "bad_encoding":
-        with pytest.raises(UnicodeDecodeError):
-            line.decode("utf-8")
-        return True
-    text = line.decode("utf-8")
-    if kind == "bad_json":
-        with pytest.raises(json.JSONDecodeError):
-            json.loads(text)
-        return True
-    if kind == "broken_quoting":
-        return text.count('"') % 2 == 1 and number == len(lines) - 1  # the file's last line
-    columns = spec["columns"]
-    if spec["format"] == "jsonl":
-        values = json.loads(text)
-    else:
-        header = next(csv.reader([lines[0].decode()]))
-        fields = next(csv.reader([text]))
-        if kind == "wrong_field_count":
-            return len(fields) != len(header)
-        values = dict(zip(header, fields, strict=True))
-    if kind == "duplicate_record":
-        folder = SOURCE_FOLDERS[record["source"]]
-        earlier = [f for f in seen if f.startswith(folder + "/") and f < record["file"]]
-        return any(line in seen[f] for f in earlier)
-    problems = _problems(values, columns, mapping["codes"])
-    return kind in problems
-
-
-def _problems(values: dict[str, str], columns: dict, codes: dict) -> set[str]:
-    """The silver-level problems of one parsed record."""
-    problems = set()
-    for column in columns.values():
-        value = values[column["from"]]
-        if value == "":
-            if column.get("required"):
-                problems.add("missing")
-            continue
-        if column["type"] in ("date", "timestamp"):
-            try:
-                parsed = _parse_date(value, column)
-            except ValueError:
-                problems.add("bad_date")
-                continue
-            if column.get("not_future") and parsed > END:
-                problems.add("future_date")
-        if column["type"] == "int" and int(value) < column.get("min", -(10**9)):
-            problems.add("negative_duration")
-        if "codes" in column:
-            allowed = {k.strip().lower() for k in codes[column["codes"]]}
-            if value.strip().lower() not in allowed:
-                problems.add("unknown_code")
-    return problems
-
-
-def test_lines_not_listed_as_bad_are_clean(landing: dict[str, Any], mapping: dict) -> None:
-    opportunities = set()
-    for source in SOURCE_FOLDERS:
-        columns = mapping["sources"][source]["columns"]
-        rows = _good_rows(landing, source)
-        assert rows, source
-        for file, values in rows:
-            assert _problems(values, columns, mapping["codes"]) == set(), (file, values)
-            if source == "customer_pipeline":
-                opportunities.add(values["Opty ID"])
-    for file, call in _good_rows(landing, "call_log"):
-        assert call["OptyId"] in opportunities, (file, call)
-    for file, event in _good_rows(landing, "customer_journey"):
-        assert event["opportunity"] in opportunities, (file, event)
-
-
-def test_planted_hotspots_surge_in_their_stretch(landing: dict[str, Any]) -> None:
-    spots = _truth_csv(landing, "hotspots.csv")
-    recent = [
-        s
-        for s in spots
-        if int(s["dealer_count"]) >= 2
-        and dt.date.fromisoformat(s["start_date"]) >= END - dt.timedelta(days=29)
-        and (dt.date.fromisoformat(s["end_date"]) - dt.date.fromisoformat(s["start_date"])).days >= 7
-    ]
-    assert len(recent) >= 2
-    assert {s["has_supply_gap"] for s in spots} == {"true", "false"}
-    created: dict[str, tuple[dt.date, str, str]] = {}
-    for _, row in _good_rows(landing, "customer_pipeline"):
-        day = dt.datetime.strptime(row["Created Date"], "%d-%m-%Y").date()
-        created[row["Opty ID"]] = (day, row["Dealer Code"], row["Lead Type"])
-    retail = [(dt.date.fromisoformat(r["Invoice Date"]), r["Dealer"]) for _, r in _good_rows(landing, "retail")]
-    stock = [
-        (dt.date.fromisoformat(r["Snapshot Date"]), r["Dealer"], int(r["Saleable Stock"]))
-        for _, r in _good_rows(landing, "stock")
-    ]
-    for spot in spots:
-        dealers = set(spot["dealer_codes"].split())
-        start, end = dt.date.fromisoformat(spot["start_date"]), dt.date.fromisoformat(spot["end_date"])
-        before = [c for c in created.values() if c[1] in dealers and start - dt.timedelta(days=14) <= c[0] < start]
-        during = [c for c in created.values() if c[1] in dealers and start <= c[0] <= end]
-        days = (end - start).days + 1
-        assert len(during) / days > 1.5 * len(before) / 14, spot
-        intent_before = sum(c[2] in HIGH_INTENT for c in before) / len(before)
-        assert sum(c[2] in HIGH_INTENT for c in during) / len(during) > intent_before + 0.1, spot
-        sold = [d for d, dealer in retail if dealer in dealers and start <= d <= end]
-        if spot["has_supply_gap"] == "true":
-            assert sold == []
-            assert all(s == 0 for d, dealer, s in stock if dealer in dealers and start <= d <= end)
-        else:
-            sold_before = [d for d, dealer in retail if dealer in dealers and start - dt.timedelta(14) <= d < start]
-            assert len(sold) / days > len(sold_before) / 14, spot
-
-
-def test_conversions_show_in_stages_and_retail(landing: dict[str, Any]) -> None:
-    versions: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
-    for _, row in _good_rows(landing, "customer_pipeline"):
-        versions[row["Opty ID"]].append((row["Last Updated"], row["Sales Stage"], row["Opty Status"]))
-    invoices = {r["Opty Ref"]: r["Invoice Date"] for _, r in _good_rows(landing, "retail") if r["Opty Ref"]}
-    order = {"C0": 0, "C1": 1, "C2": 2, "C3": 3, "Closed Won": 4, "Closed Lost": 4}
-    status = {"C0": "OPEN", "C1": "OPEN", "C2": "OPEN", "C3": "OPEN", "Closed Won": "WON", "Closed Lost": "LOST"}
-    opportunities = _truth_csv(landing, "opportunities.csv")
-    assert len(opportunities) == len(versions)
-    observed = 0
-    for opp in opportunities:
-        history = sorted(set(versions[opp["opty_id"]]))
-        stages = [stage for _, stage, _ in history]
-        assert [order[s] for s in stages] == sorted(order[s] for s in stages), history
-        assert all(status[stage] == st for _, stage, st in history)
-        won = [updated[:10] for updated, stage, _ in history if stage == "Closed Won"]
-        if opp["converts"] == "true" and opp["conversion_date"] <= END.isoformat():
-            observed += 1
-            assert won == [opp["conversion_date"]]
-            assert invoices[opp["opty_id"]] == opp["conversion_date"]
-        else:
-            assert won == [] and opp["opty_id"] not in invoices
-        assert 0.0 < float(opp["propensity"]) < 1.0
-    assert observed > 100
-
-
 def test_manifest_lists_every_file_with_its_hash(landing: dict[str, Any]) -> None:
     manifest = json.loads((landing["truth"] / "manifest.json").read_text())
     listed = {f["path"]: f["sha256"] for f in manifest["files"]}
-    on_disk = _tree(landing["out"])
+    on_disk = tree(landing["out"])
     assert set(listed) == set(on_disk)
     assert all(hashlib.sha256(on_disk[p]).hexdigest() == h for p, h in listed.items())
     assert manifest["arguments"]["seed"] == 7 and manifest["counts"] == landing["summary"]["counts"]
@@ -343,3 +156,24 @@ def test_reference_talukas_are_small_and_attributed() -> None:
     assert "Source: Local Government Directory, Ministry of Panchayati Raj, Government of India, GODL-India" in (
         attribution
     )
+
+
+def test_reference_names_are_not_all_caps() -> None:
+    with TALUKAS_CSV.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) > 1000
+    for row in rows:
+        for name in (row["state"], row["district"], row["taluka"]):
+            letters = [c for c in name if c.isalpha()]
+            assert not (len(letters) > 3 and all(c.isupper() for c in letters)), row
+    assert {"Kolhar", "Talikoti", "Rajkot East", "Pune City", "Aundha (Nagnath)"} <= {r["taluka"] for r in rows}
+
+
+def test_normalise_name_title_cases_only_names_in_capitals() -> None:
+    assert normalise_name("KOLHAR") == "Kolhar"
+    assert normalise_name(" DEVARA  HIPPARAGI ") == "Devara Hipparagi"
+    assert normalise_name("MORWA (HADAF)") == "Morwa (Hadaf)"
+    assert normalise_name("DETROJ-RAMPURA") == "Detroj-Rampura"
+    assert normalise_name("MADHYA PRADESH") == "Madhya Pradesh"
+    for kept in ("Pune City", "Aundha (Nagnath)", "Burhanpur nagar", "Murwara or Katni", "Aalo HQ"):
+        assert normalise_name(kept) == kept

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,7 @@ from pathlib import Path
 REFERENCE_DIR = Path(__file__).resolve().parent / "reference"
 TALUKAS_CSV = REFERENCE_DIR / "talukas.csv"
 STATE_CODES = ("27", "24", "29", "23")  # Maharashtra, Gujarat, Karnataka, Madhya Pradesh
+_LETTERS = re.compile(r"[^\W\d_]+")
 COLUMNS = ("state_code", "state", "district_code", "district", "taluka_code", "taluka")
 
 
@@ -38,16 +40,25 @@ def default_lgd_dir() -> Path:
     return Path(__file__).resolve().parents[2].parent / "shared/data/india-lgd"
 
 
-def _title(name: str) -> str:
-    """LGD spells states and districts in capitals: 'MADHYA PRADESH' -> 'Madhya Pradesh'."""
-    return " ".join(part.capitalize() for part in name.strip().split())
+def normalise_name(name: str) -> str:
+    """A place name as it reads naturally: LGD spells many in capitals ('MADHYA PRADESH', 'KOLHAR').
+
+    A name written all in capitals is title-cased letter run by letter run ('RAJKOT EAST' -> 'Rajkot East',
+    'DETROJ-RAMPURA' -> 'Detroj-Rampura', 'MORWA (HADAF)' -> 'Morwa (Hadaf)'); a name with any lower-case
+    letter is kept as spelled ('Pune City', 'Aundha (Nagnath)', 'Burhanpur nagar'). Runs of whitespace
+    become one space.
+    """
+    name = " ".join(name.split())
+    if any(c.islower() for c in name):
+        return name
+    return _LETTERS.sub(lambda m: m.group(0).capitalize(), name)
 
 
 def derive_reference(lgd_dir: Path | None = None, out_path: Path = TALUKAS_CSV) -> int:
     """Write the compact taluka file for STATE_CODES from LGD's 3-subdistrict.csv; return the row count.
 
-    Kept: state, district and sub-district names and LGD codes. States and districts are title-cased,
-    sub-district names are kept as spelled; rows are sorted by state, district and taluka code.
+    Kept: state, district and sub-district names and LGD codes. Names written all in capitals are title-cased
+    (``normalise_name``), others kept as spelled; rows are sorted by state, district and taluka code.
     """
     source = (lgd_dir or default_lgd_dir()) / "3-subdistrict.csv"
     if not source.is_file():
@@ -60,11 +71,11 @@ def derive_reference(lgd_dir: Path | None = None, out_path: Path = TALUKAS_CSV) 
             rows.append(
                 (
                     int(rec["State Code"]),
-                    _title(rec["State Name"]),
+                    normalise_name(rec["State Name"]),
                     int(rec["District Code"]),
-                    _title(rec["District Name"]),
+                    normalise_name(rec["District Name"]),
                     int(rec["Sub-district Code"]),
-                    rec["Sub-district Name"].strip(),
+                    normalise_name(rec["Sub-district Name"]),
                 )
             )
     rows.sort(key=lambda r: (r[0], r[2], r[4]))

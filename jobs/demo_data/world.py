@@ -28,6 +28,10 @@ SCALES = {
 TALUKA_DEALER_RATIO = 1.9  # dealers per chosen taluka on average
 BUSY_SHARE = 0.6  # share of chosen talukas with two dealers or more
 RAMP_DAYS = 2  # a hotspot reaches its full multiplier on its second day
+# The first hotspot(s) start only 2-4 days before the end date and run to it (3-5 days of data): a longer
+# stretch is flat between the end date's 5-day window and the one before, so nothing would be flagged on it.
+LATE_HOTSPOTS = 2  # medium and large: one with a supply gap, one selling more; small has one (a supply gap)
+LATE_DAYS = (3, 5)  # days of data of a late hotspot: it starts 2-4 days before the end date
 
 
 @dataclass(frozen=True)
@@ -112,6 +116,7 @@ def _plant_hotspots(
             seen.add(talukas[i].district_code)
     picked += [i for i in busy if i not in picked][: scale.hotspots - len(picked)]
     earliest = min(15, days // 3)
+    late = 1 if scale.name == "small" else LATE_HOTSPOTS
     spots = []
     for n, index in enumerate(picked):
         recent = scale.name == "small" or n < int(np.ceil(0.6 * len(picked)))
@@ -119,8 +124,11 @@ def _plant_hotspots(
         room = days - lo
         if room < 3:
             break
-        length = min(int(rng.integers(8, scale.max_hotspot_days + 1)), room)
-        start = days - length if n < 2 else int(rng.integers(lo, days - length + 1))
+        if n < late:  # starts 2-4 days before the end date, so it shows in the end date's 5-day window
+            length = min(int(rng.integers(LATE_DAYS[0], LATE_DAYS[1] + 1)), room)
+        else:
+            length = min(int(rng.integers(8, scale.max_hotspot_days + 1)), room)
+        start = days - length if n < 2 else int(rng.integers(lo, days - length + 1))  # first two run to the end
         spots.append(
             Hotspot(
                 taluka=talukas[index],
