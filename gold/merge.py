@@ -44,6 +44,17 @@ def append(df: DataFrame, table: Table, lake_root: str) -> None:
     _create(df, table, table.location(lake_root))
 
 
+def stage(spark: SparkSession, df: DataFrame, lake_root: str, name: str) -> DataFrame:
+    """Materialise ``df`` as ``_staging/<name>`` (overwritten each time) and return it read back.
+
+    Engines without a cache (Sail ignores ``persist``) recompute a DataFrame each time it is used; a MERGE
+    may even evaluate its source more than once. Staging a costly source first makes it one computation.
+    """
+    location = f"{lake_root.rstrip('/')}/_staging/{name}"
+    df.write.format("delta").mode("overwrite").option("overwriteSchema", "true").save(location)
+    return spark.read.format("delta").load(location)
+
+
 def _temp_view(df: DataFrame, prefix: str) -> str:
     name = f"_{prefix}_{next(_view_ids)}"
     df.createOrReplaceTempView(name)

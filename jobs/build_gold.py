@@ -18,7 +18,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from gold.catalogue import GOLD_TABLES, SILVER_TABLES
-from gold.merge import merge_as_of, merge_upsert, read_table, table_exists
+from gold.merge import merge_as_of, merge_upsert, read_table, stage, table_exists
 from gold.scoring import score_opportunities
 from jobs.context import RunContext
 from jobs.ops import StepResult
@@ -112,7 +112,8 @@ def _latest_scored_date(ctx: RunContext) -> date | None:
 
 def _scores_for(ctx: RunContext, dates: list[date], params: dict[str, Any]) -> DataFrame:
     ctx.spark.createDataFrame([(d,) for d in dates], "as_of_date date").createOrReplaceTempView("score_dates")
-    return score_opportunities(run_sql(ctx.spark, "opportunity_features", params), ctx.settings("scoring"))
+    scores_df = score_opportunities(run_sql(ctx.spark, "opportunity_features", params), ctx.settings("scoring"))
+    return stage(ctx.spark, scores_df, ctx.lake_root, "scores")
 
 
 def build_scores(ctx: RunContext, dates: list[date], params: dict[str, Any]) -> StepResult:

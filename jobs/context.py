@@ -25,6 +25,8 @@ class RunContext:
     started_at: datetime
     run_date: date  # the wall-clock date of the run: later dates in the data are impossible
     sources: dict[str, SourceSpec] = field(default_factory=dict)
+    # per silver table, the bronze ingest time it had been built through before this run (None: from scratch)
+    silver_since: dict[str, datetime | None] = field(default_factory=dict)
 
     @classmethod
     def create(cls, spark: SparkSession, config: Config, run_date: date | None = None) -> RunContext:

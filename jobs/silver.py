@@ -15,7 +15,7 @@ from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
 from gold.catalogue import OPS_TABLES, QUARANTINE_TABLES, SILVER_TABLES
-from gold.merge import merge_insert_new, merge_upsert, read_table, table_exists
+from gold.merge import merge_insert_new, merge_upsert, read_table, stage, table_exists
 from jobs.bronze import bronze_location
 from jobs.conform import conform, split_failures, with_orphan_failures
 from jobs.context import RunContext
@@ -100,9 +100,7 @@ def build_source(ctx: RunContext, spec: SourceSpec, since: datetime | None) -> S
             ref_df = read_table(ctx.spark, SILVER_TABLES[ref_table], ctx.lake_root).select(ref_column)
             conformed_df = with_orphan_failures(conformed_df, column.name, ref_df)
     # every later step reads the conformed batch: materialise it once instead of recomputing it each time
-    staging = f"{ctx.lake_root.rstrip('/')}/_staging/silver_{spec.name}"
-    conformed_df.write.format("delta").mode("overwrite").option("overwriteSchema", "true").save(staging)
-    conformed_df = ctx.spark.read.format("delta").load(staging)
+    conformed_df = stage(ctx.spark, conformed_df, ctx.lake_root, f"silver_{spec.name}")
     clean_df, quarantine_df = split_failures(conformed_df, spec.name, ctx.run_id)
     latest_df, copies_df = latest_per_key(clean_df, spec)
     quarantine_df = quarantine_df.unionByName(duplicates_to_quarantine(copies_df, spec, ctx.run_id))
@@ -142,6 +140,7 @@ def _save_progress(ctx: RunContext, source: str, through: datetime) -> None:
 
 def run_silver(ctx: RunContext) -> list[StepResult]:
     progress = _progress(ctx)
+    ctx.silver_since = {name: progress.get(name) for name in ctx.sources}
     results = []
     for name in [n for n in ORDER if n in ctx.sources]:
         started = time.perf_counter()

@@ -57,9 +57,12 @@ calls as (
             partition by open_opportunities.as_of_date, call_log.opty_id order by call_log.call_at desc
         ) as recency_rank
     from call_log
+    cross join bounds
     inner join open_opportunities
         on call_log.opty_id = open_opportunities.opty_id
        and call_log.call_at < cast(date_add(open_opportunities.as_of_date, 1) as timestamp)
+    -- no call predates the oldest opportunity still open: older calls are never read
+    where call_log.call_at >= cast(bounds.first_created_date as timestamp)
 ),
 
 call_stats as (
