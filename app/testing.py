@@ -11,12 +11,10 @@ import socket
 from pathlib import Path
 from typing import Any, Literal
 
-import pyarrow as pa
-from deltalake import write_deltalake
-
 from app.auth import User, hash_password, write_user
 from app.scope import Scope
 from gold.catalogue import GOLD_TABLES
+from scv.lake import write_rows
 
 AS_OF = dt.date(2026, 11, 21)
 SCORED_AT = dt.datetime(2026, 11, 22, 3, 10, tzinfo=dt.UTC)
@@ -26,11 +24,7 @@ def write_gold(
     lake_root: str | Path, name: str, rows: list[dict[str, Any]], mode: Literal["append", "overwrite"] = "overwrite"
 ) -> str:
     """Write ``rows`` as gold table ``name`` (catalogue schema and partitioning); returns its location."""
-    spec = GOLD_TABLES[name]
-    location = spec.location(str(lake_root))
-    table = pa.Table.from_pylist(rows, schema=spec.arrow_schema)
-    write_deltalake(location, table, partition_by=list(spec.partition_by) or None, mode=mode)
-    return location
+    return write_rows(GOLD_TABLES[name], str(lake_root), rows, mode)
 
 
 def lead_row(opty_id: str, dealer_code: str, total_score: float, **overrides: Any) -> dict[str, Any]:

@@ -70,6 +70,18 @@ def _date_list(dates: Sequence[date]) -> str:
     return ", ".join(f"date'{d.isoformat()}'" for d in sorted(set(dates)))
 
 
+def _merge(spark: SparkSession, df: DataFrame, table: Table, lake_root: str, on: str, clauses: str) -> None:
+    """``MERGE INTO`` the table from ``df`` (a first write creates the table instead)."""
+    location = table.location(lake_root)
+    source = df.select(*table.column_names)
+    if not table_exists(spark, location):
+        _create(source, table, location)
+        return
+    view = _temp_view(source, table.name)
+    spark.sql(f"merge into delta.`{location}` as t using {view} as s on {on} {clauses}").collect()
+    spark.catalog.dropTempView(view)
+
+
 def merge_upsert(
     spark: SparkSession,
     df: DataFrame,
@@ -87,37 +99,16 @@ def merge_upsert(
     prune: extra predicate on ``t`` in the ON clause (a partition or date range), so the merge reads only
     the part of the target that can match.
     """
-    location = table.location(lake_root)
-    source = df.select(*table.column_names)
-    if not table_exists(spark, location):
-        _create(source, table, location)
-        return
-    view = _temp_view(source, table.name)
-    matched = (
-        f"when matched and ({update_when}) then update set *" if update_when else ("when matched then update set *")
-    )
-    statement = (
-        f"merge into delta.`{location}` as t using {view} as s on {_on(table.key, prune)} "
-        f"{matched} when not matched then insert *"
-    )
+    matched = f"when matched and ({update_when})" if update_when else "when matched"
+    clauses = f"{matched} then update set * when not matched then insert *"
     if delete_missing_when:
-        statement += f" when not matched by source and ({delete_missing_when}) then delete"
-    spark.sql(statement).collect()
-    spark.catalog.dropTempView(view)
+        clauses += f" when not matched by source and ({delete_missing_when}) then delete"
+    _merge(spark, df, table, lake_root, _on(table.key, prune), clauses)
 
 
 def merge_insert_new(spark: SparkSession, df: DataFrame, table: Table, lake_root: str) -> None:
     """Insert rows whose key is not in the table yet (idempotent appends: quarantine, ledgers)."""
-    location = table.location(lake_root)
-    source = df.select(*table.column_names)
-    if not table_exists(spark, location):
-        _create(source, table, location)
-        return
-    view = _temp_view(source, table.name)
-    spark.sql(
-        f"merge into delta.`{location}` as t using {view} as s on {_on(table.key)} when not matched then insert *"
-    ).collect()
-    spark.catalog.dropTempView(view)
+    _merge(spark, df, table, lake_root, _on(table.key), "when not matched then insert *")
 
 
 def merge_as_of(spark: SparkSession, df: DataFrame, table: Table, lake_root: str, dates: Sequence[date]) -> None:

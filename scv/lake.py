@@ -6,11 +6,14 @@ cluster, and come back as plain Arrow (view types cast to their ordinary forms).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import pyarrow as pa
-from deltalake import DeltaTable, QueryBuilder
+from deltalake import DeltaTable, QueryBuilder, write_deltalake
 from deltalake.exceptions import TableNotFoundError
+
+if TYPE_CHECKING:
+    from gold.catalogue import Table
 
 _VIEW_CASTS = {pa.string_view(): pa.string(), pa.binary_view(): pa.binary()}
 
@@ -72,3 +75,16 @@ def table_summary(location: str) -> dict[str, Any] | None:
         "operation": last.get("operation"),
         "timestamp_ms": last.get("timestamp"),
     }
+
+
+def write_rows(
+    table: Table, lake_root: str, rows: list[dict[str, Any]], mode: Literal["append", "overwrite"] = "append"
+) -> str:
+    """Write plain rows as a catalogue table with delta-rs (its schema and partitioning); returns its location.
+
+    For small tables written outside the nightly job (fixtures, benchmarks); the pipeline writes with Spark.
+    """
+    location = table.location(lake_root)
+    data = pa.Table.from_pylist(rows, schema=table.arrow_schema)
+    write_deltalake(location, data, partition_by=list(table.partition_by) or None, mode=mode)
+    return location

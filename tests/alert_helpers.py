@@ -14,11 +14,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
-from deltalake import write_deltalake
-
 from gold.catalogue import GOLD_TABLES
 from scv.config import Config, load_config
+from scv.lake import write_rows
 
 AS_OF = date(2026, 11, 21)
 HOSTILE = "<script>alert(1)</script> Nagar"
@@ -83,11 +81,7 @@ def district_rows(hotspot_rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def write_gold(lake_root: str, name: str, rows: list[dict[str, Any]]) -> str:
-    table = GOLD_TABLES[name]
-    location = table.location(lake_root)
-    data = pa.Table.from_pylist(rows, schema=table.arrow_schema)
-    write_deltalake(location, data, partition_by=list(table.partition_by), mode="append")
-    return location
+    return write_rows(GOLD_TABLES[name], lake_root, rows)
 
 
 def write_realistic_gold(lake_root: str, rows: list[dict[str, Any]] | None = None) -> None:

@@ -20,7 +20,7 @@ from jobs.demo_data.leads import Leads
 from jobs.demo_data.messy import BadRecord
 from jobs.demo_data.rhythm import Calendar
 from jobs.demo_data.world import World
-from jobs.demo_data.writers import sha256_of
+from jobs.landing import file_sha256
 
 HOTSPOT_COLUMNS = (
     "state", "district", "taluka", "start_date", "end_date", "has_supply_gap", "lead_multiplier",
@@ -102,7 +102,7 @@ class TruthWriter:
         self._opp_file.close()
         self._bad_file.close()
         manifest["truth_files"] = [
-            {"path": name, "sha256": sha256_of(self.dir / name)} for name in TRUTH_FILES if (self.dir / name).exists()
+            {"path": name, "sha256": file_sha256(self.dir / name)} for name in TRUTH_FILES if (self.dir / name).exists()
         ]
         manifest["truth_counts"] = dict(self.counts)
         text = json.dumps(manifest, indent=2, sort_keys=False) + "\n"

@@ -32,11 +32,3 @@ class LandingWriter:
         count = self.counts.setdefault(source, {"files": 0, "rows": 0})
         count["files"] += 1
         count["rows"] += out.data_rows
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
