@@ -128,9 +128,8 @@ def _lake_keys(config: Config) -> tuple[set[tuple[str, int]], set[str]]:
 
     quarantined: set[tuple[str, int]] = set()
     for layer in ("bronze", "silver"):
-        table = read_table(
-            QUARANTINE_TABLES[layer].location(config.paths.lake_root), columns=["source_file", "source_line"]
-        )
+        location = QUARANTINE_TABLES[layer].location(config.paths.lake_root)
+        table = read_table(location, columns=["source_file", "source_line"])
         if table is not None:
             quarantined |= {(r["source_file"], int(r["source_line"])) for r in table.to_pylist()}
     files = read_table(OPS_TABLES["ingested_files"].location(config.paths.lake_root), columns=["file_name"])
@@ -138,8 +137,25 @@ def _lake_keys(config: Config) -> tuple[set[tuple[str, int]], set[str]]:
     return quarantined, ingested
 
 
+def _silver_keys(config: Config, source: str) -> set[str]:
+    """The source's silver keys as the truth writes them: key columns joined by '|'."""
+    from gold.catalogue import SILVER_TABLES
+    from jobs.mapping import load_sources
+    from scv.lake import read_table
+
+    key = load_sources(config.raw)[source].key
+    table = read_table(SILVER_TABLES[source].location(config.paths.lake_root), columns=list(key))
+    if table is None:
+        return set()
+    columns = [[str(v) for v in table.column(k).to_pylist()] for k in key]
+    return {"|".join(parts) for parts in zip(*columns, strict=True)}
+
+
 def quarantine_metrics(config: Config, bad: pd.DataFrame) -> dict[str, Any]:
+    """quarantine: the line is in a quarantine table; skipped: the file was never ingested; corrected: the
+    file was ingested and, where the record has a key, that key is in silver (one row kept)."""
     quarantined, ingested = _lake_keys(config)
+    keys: dict[str, set[str]] = {}
     lost = []
     for record in bad.itertuples(index=False):
         handling = record.expected_handling
@@ -147,8 +163,12 @@ def quarantine_metrics(config: Config, bad: pd.DataFrame) -> dict[str, Any]:
             ok = (record.file, int(record.line)) in quarantined
         elif handling == "skipped":
             ok = record.file not in ingested
-        else:  # corrected: the file was taken and its line is not lost in quarantine by mistake
+        else:
             ok = record.file in ingested
+            if ok and isinstance(record.key, str) and record.key:
+                if record.source not in keys:
+                    keys[record.source] = _silver_keys(config, record.source)
+                ok = record.key in keys[record.source]
         if not ok:
             lost.append(f"{record.kind} {record.file}:{record.line}")
     return {
@@ -165,7 +185,7 @@ def evaluate(config: Config, truth_dir: Path, horizon: int = 30, top: int = 20) 
         hotspots[column] = hotspots[column].dt.date
     opportunities = pd.read_csv(truth_dir / "opportunities.csv", parse_dates=["conversion_date"])
     opportunities["conversion_date"] = opportunities["conversion_date"].dt.date
-    bad = pd.read_csv(truth_dir / "bad_records.csv", dtype={"file": str})
+    bad = pd.read_csv(truth_dir / "bad_records.csv", dtype={"file": str, "key": str})
     manifest = json.loads((truth_dir / "manifest.json").read_text())
     data_end = pd.Timestamp(manifest.get("end_date") or manifest["arguments"]["end_date"]).date()
 

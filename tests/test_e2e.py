@@ -127,3 +127,18 @@ def test_dates_out_of_order_give_the_same_tables(spark, demo: Path, backfilled) 
     for name in ordered:
         pd.testing.assert_frame_equal(out_of_order[name], ordered[name], obj=name)
     shutil.rmtree(shuffled.paths.lake_root)
+
+
+def test_evaluation_meets_the_documented_floors(backfilled, demo: Path) -> None:  # type: ignore[no-untyped-def]
+    from jobs.evaluate import evaluate
+
+    config, _ = backfilled
+    report = evaluate(config, demo / "truth")
+    # floors of docs/pipeline.md ("Evaluation"): measured small seed 7 is 1.0 / 1.0 / 0.87 / 2.8
+    assert report["bad_records_unaccounted"] == 0, report["unaccounted_examples"]
+    assert report["bad_records_planted"] > 100
+    assert report["hotspot_recall"] >= 0.66
+    assert report["hotspot_precision"] >= 0.5
+    assert report["score_auc"] >= 0.75
+    assert report["top20_lift"] >= 2.0
+    assert not report["labels_censored"]
