@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
 
 from gold.catalogue import Table
 
@@ -33,8 +34,13 @@ def read_table(spark: SparkSession, table: Table, lake_root: str) -> DataFrame:
     return spark.createDataFrame([], table.ddl)
 
 
+def conformed(df: DataFrame, table: Table) -> DataFrame:
+    """``df`` as exactly the table's catalogue columns and types: the schema contract of every write."""
+    return df.select(*[F.col(f"`{name}`").cast(dtype).alias(name) for name, dtype in table.columns])
+
+
 def _create(df: DataFrame, table: Table, location: str) -> None:
-    writer = df.select(*table.column_names).write.format("delta").mode("append")
+    writer = conformed(df, table).write.format("delta").mode("append")
     if table.partition_by:
         writer = writer.partitionBy(*table.partition_by)
     writer.save(location)
@@ -73,7 +79,7 @@ def _date_list(dates: Sequence[date]) -> str:
 def _merge(spark: SparkSession, df: DataFrame, table: Table, lake_root: str, on: str, clauses: str) -> None:
     """``MERGE INTO`` the table from ``df`` (a first write creates the table instead)."""
     location = table.location(lake_root)
-    source = df.select(*table.column_names)
+    source = conformed(df, table)
     if not table_exists(spark, location):
         _create(source, table, location)
         return

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from gold.catalogue import GOLD_TABLES
+from gold.catalogue import GOLD_TABLES, SILVER_TABLES
 from jobs.context import RunContext
 from jobs.nightly import run_pipeline
 from scv.lake import read_table
@@ -85,6 +85,16 @@ def test_backfill_succeeds_with_expected_tables(backfilled) -> None:  # type: ig
     assert set(scores["as_of_date"]) == {END}
     assert scores["total_score"].between(0, 100).all()
     assert (scores.groupby("dealer_code")["rank_in_dealer"].min() == 1).all()
+
+
+def test_every_table_has_its_catalogue_schema(backfilled) -> None:  # type: ignore[no-untyped-def]
+    config, _ = backfilled
+    for name, table in {**GOLD_TABLES, **SILVER_TABLES}.items():
+        written = read_table(table.location(config.paths.lake_root))
+        assert written is not None, name
+        actual = {f.name: f.type for f in written.schema}
+        expected = {f.name: f.type for f in table.arrow_schema}
+        assert actual == expected, name
 
 
 def test_a_planted_hotspot_is_flagged(backfilled, demo: Path) -> None:  # type: ignore[no-untyped-def]

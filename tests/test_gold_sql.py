@@ -252,3 +252,161 @@ def test_market_adjustment_flags_only_the_taluka_that_outgrew_the_market(spark) 
     z = {r.taluka: r.lead_z for r in run_sql(spark, "macro_market_hotspot_taluka_5d", params).collect()}
     assert z["E"] == pytest.approx((60 - 28) / 28**0.5)  # expected 20 x 1.4 = 28 leads
     assert z["A"] == pytest.approx((20 - 28) / 28**0.5)
+
+
+def test_dealer_market_features_joins_on_geo_dealers_with_zeros(spark) -> None:  # type: ignore[no-untyped-def]
+    frame(
+        spark,
+        "dealer_geo",
+        [
+            {"as_of_date": AS_OF, "dealer_code": "D1", "taluka": "T", "district": "X", "state": "MH"},
+            {"as_of_date": AS_OF, "dealer_code": "D2", "taluka": "T", "district": "X", "state": "MH"},
+        ],
+    ).createOrReplaceTempView("dealer_geo")
+    frame(
+        spark,
+        "dealer_leads_5d",
+        [
+            {
+                "as_of_date": AS_OF,
+                "dealer_code": "D1",
+                "leads_cur": 4,
+                "leads_prev": 2,
+                "lead_growth": 1.0,
+                "hi_leads_cur": 2,
+                "hi_leads_prev": 1,
+                "hi_lead_growth": 1.0,
+            },
+            {
+                "as_of_date": AS_OF,
+                "dealer_code": "D9",
+                "leads_cur": 7,
+                "leads_prev": 0,
+                "lead_growth": 7.0,
+                "hi_leads_cur": 0,
+                "hi_leads_prev": 0,
+                "hi_lead_growth": 0.0,
+            },  # no geography: not a market row
+        ],
+    ).createOrReplaceTempView("dealer_leads_5d")
+    frame(
+        spark,
+        "dealer_retail_5d",
+        [
+            {"as_of_date": AS_OF, "dealer_code": "D2", "retail_cur": 3, "retail_prev": 1, "retail_growth": 2.0},
+        ],
+    ).createOrReplaceTempView("dealer_retail_5d")
+    frame(
+        spark,
+        "dealer_stock",
+        [
+            {"as_of_date": AS_OF, "dealer_code": "D1", "snapshot_date": AS_OF, "total_stock": 5, "saleable_stock": 4},
+        ],
+    ).createOrReplaceTempView("dealer_stock")
+    actual = run_sql(spark, "dealer_market_features_5d", PARAMS)
+    expected = frame(
+        spark,
+        "dealer_market_features_5d",
+        [
+            {
+                "as_of_date": AS_OF,
+                "dealer_code": "D1",
+                "taluka": "T",
+                "district": "X",
+                "state": "MH",
+                "leads_cur": 4,
+                "leads_prev": 2,
+                "lead_growth": 1.0,
+                "hi_leads_cur": 2,
+                "hi_leads_prev": 1,
+                "hi_lead_growth": 1.0,
+                "retail_cur": 0,
+                "retail_prev": 0,
+                "retail_growth": 0.0,
+                "total_stock": 5,
+                "saleable_stock": 4,
+            },
+            {
+                "as_of_date": AS_OF,
+                "dealer_code": "D2",
+                "taluka": "T",
+                "district": "X",
+                "state": "MH",
+                "leads_cur": 0,
+                "leads_prev": 0,
+                "lead_growth": 0.0,
+                "hi_leads_cur": 0,
+                "hi_leads_prev": 0,
+                "hi_lead_growth": 0.0,
+                "retail_cur": 3,
+                "retail_prev": 1,
+                "retail_growth": 2.0,
+                "total_stock": 0,
+                "saleable_stock": 0,
+            },
+        ],
+    )
+    assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
+
+
+def test_opportunity_features_keeps_open_leads_as_known_with_calls_and_stock(spark) -> None:  # type: ignore[no-untyped-def]
+    ddl_frame(spark, "as_of_date date", [(AS_OF,)]).createOrReplaceTempView("score_dates")
+    frame(
+        spark,
+        "customer_pipeline_history",
+        [
+            {**_lead("O1", "D1", date(2024, 1, 5), "Hot", datetime(2024, 1, 5, 9), "C1"), "product_line": "Pickup"},
+            # O2 is won on the as-of date: no longer open
+            {**_lead("O2", "D1", date(2024, 1, 5), "Hot", datetime(2024, 1, 5, 9), "C2"), "product_line": "Pickup"},
+            {
+                **_lead("O2", "D1", date(2024, 1, 5), "Hot", datetime(2024, 1, 10, 9), "WON"),
+                "product_line": "Pickup",
+                "status": "Won",
+            },
+            # O3 is lost only after the as-of date: still open then
+            {**_lead("O3", "D1", date(2024, 1, 6), "Cold", datetime(2024, 1, 6, 9), "C0"), "product_line": "Van"},
+            {
+                **_lead("O3", "D1", date(2024, 1, 6), "Cold", datetime(2024, 1, 12, 9), "LOST"),
+                "product_line": "Van",
+                "status": "Lost",
+            },
+            # O4 is older than max_open_age_days
+            {**_lead("O4", "D1", date(2023, 6, 1), "Warm", datetime(2023, 6, 1, 9), "C0"), "product_line": "Van"},
+        ],
+    ).createOrReplaceTempView("pipeline_history")
+
+    def call(call_id: str, opty: str, at: datetime, seconds: int, outcome: str, follow: date | None = None):  # type: ignore[no-untyped-def]
+        return {
+            "call_id": call_id,
+            "opty_id": opty,
+            "call_at": at,
+            "duration_s": seconds,
+            "outcome": outcome,
+            "next_followup_date": follow,
+        }
+
+    frame(
+        spark,
+        "call_log",
+        [
+            call("K1", "O1", datetime(2024, 1, 6, 10), 100, "Connected", date(2024, 1, 8)),
+            call("K2", "O1", datetime(2024, 1, 8, 10), 200, "Connected", date(2024, 1, 12)),
+            call("K3", "O1", datetime(2024, 1, 9, 10), 0, "No Answer"),
+            call("K4", "O1", datetime(2024, 1, 11, 10), 300, "Connected"),  # after the as-of date
+        ],
+    ).createOrReplaceTempView("call_log")
+    frame(
+        spark,
+        "stock",
+        [
+            {"snapshot_date": date(2024, 1, 9), "dealer_code": "D1", "product_line": "Pickup", "saleable_stock": 1},
+            {"snapshot_date": date(2024, 1, 10), "dealer_code": "D1", "product_line": "Pickup", "saleable_stock": 2},
+        ],
+    ).createOrReplaceTempView("stock")
+    rows = {r.opty_id: r for r in run_sql(spark, "opportunity_features", PARAMS).collect()}
+    assert set(rows) == {"O1", "O3"}
+    o1, o3 = rows["O1"], rows["O3"]
+    assert (o1.calls, o1.connected_calls, o1.avg_connected_duration_s) == (3, 2, 150.0)
+    # the latest call known on the as-of date set no next follow-up: none is pending
+    assert (o1.last_contact_date, o1.next_followup_date, o1.saleable_stock) == (date(2024, 1, 9), None, 2)
+    assert (o3.stage, o3.calls, o3.last_contact_date, o3.saleable_stock) == ("C0", 0, None, None)

@@ -31,14 +31,14 @@ final as (
         -- demand
         coalesce(leads.leads_cur, 0) as leads_cur,
         coalesce(leads.leads_prev, 0) as leads_prev,
-        coalesce(leads.lead_growth, 0.0) as lead_growth,
+        coalesce(leads.lead_growth, cast(0 as double)) as lead_growth,
         coalesce(leads.hi_leads_cur, 0) as hi_leads_cur,
         coalesce(leads.hi_leads_prev, 0) as hi_leads_prev,
-        coalesce(leads.hi_lead_growth, 0.0) as hi_lead_growth,
+        coalesce(leads.hi_lead_growth, cast(0 as double)) as hi_lead_growth,
         -- sales
         coalesce(sales.retail_cur, 0) as retail_cur,
         coalesce(sales.retail_prev, 0) as retail_prev,
-        coalesce(sales.retail_growth, 0.0) as retail_growth,
+        coalesce(sales.retail_growth, cast(0 as double)) as retail_growth,
         -- supply
         coalesce(stock.total_stock, 0) as total_stock,
         coalesce(stock.saleable_stock, 0) as saleable_stock
