@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 from datetime import date
+from pathlib import Path
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
@@ -59,6 +60,25 @@ def stage(spark: SparkSession, df: DataFrame, lake_root: str, name: str) -> Data
     location = f"{lake_root.rstrip('/')}/_staging/{name}"
     df.write.format("delta").mode("overwrite").option("overwriteSchema", "true").save(location)
     return spark.read.format("delta").load(location)
+
+
+def clear_staging(lake_root: str) -> int:
+    """Drop the files old staging versions left behind (delta-rs vacuum); returns how many were removed.
+
+    Every run overwrites the staging tables, and Delta keeps overwritten files until a vacuum.
+    """
+    from scv.lake import open_table
+
+    staging = f"{lake_root.rstrip('/')}/_staging"
+    removed = 0
+    if "://" not in staging and not Path(staging).is_dir():
+        return 0
+    names = [p.name for p in Path(staging).iterdir()] if "://" not in staging else []
+    for name in names:
+        table = open_table(f"{staging}/{name}")
+        if table is not None:
+            removed += len(table.vacuum(retention_hours=0, enforce_retention_duration=False, dry_run=False))
+    return removed
 
 
 def _temp_view(df: DataFrame, prefix: str) -> str:

@@ -41,6 +41,7 @@ def _print(line: str) -> None:
 
 def run_pipeline(ctx, dates: list[date], quality: bool = True, echo: Callable[[str], None] = _print) -> list:
     """Run every step for ``dates`` with an open RunContext; returns the StepResults (also recorded)."""
+    from gold.merge import clear_staging
     from jobs.bronze import run_bronze
     from jobs.build_gold import run_gold
     from jobs.ops import StepResult, record_steps
@@ -69,6 +70,7 @@ def run_pipeline(ctx, dates: list[date], quality: bool = True, echo: Callable[[s
         if any(r.status == "failed" and r.step == phase for r in phase_results):
             break
     record_steps(ctx, max(dates), results)
+    clear_staging(ctx.lake_root)
     return results
 
 

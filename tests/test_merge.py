@@ -86,3 +86,17 @@ def test_merge_insert_new_is_idempotent(spark, tmp_path) -> None:  # type: ignor
     # nothing to insert: either no commit at all, or a commit that inserted nothing
     assert len(history) == 1 or history[0]["operationMetrics"]["numTargetRowsInserted"] == 0
     assert spark.read.format("delta").load(table.location(lake)).count() == 1
+
+
+def test_clear_staging_removes_the_files_of_overwritten_versions(spark, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from gold.merge import clear_staging, stage
+
+    lake = str(tmp_path)
+    first = stage(spark, _stock(spark, [(D1, "A", D1, 5, 3)]), lake, "t")
+    assert first.count() == 1
+    second = stage(spark, _stock(spark, [(D2, "B", D2, 1, 1), (D2, "C", D2, 2, 2)]), lake, "t")
+    files = lambda: sorted(p.name for p in (tmp_path / "_staging" / "t").glob("**/*.parquet"))  # noqa: E731
+    before = files()
+    assert clear_staging(lake) >= 1
+    assert len(files()) < len(before)
+    assert second.count() == 2  # the current version is intact
