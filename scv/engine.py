@@ -66,7 +66,7 @@ def start_engine(config: EngineConfig) -> Engine:
         "spark.sql.session.timeZone": "UTC",
         **config.spark_conf,
     }
-    spark = builder.getOrCreate()
+    spark = builder.create()  # a new session even when another is active in this process
     for key, value in settings.items():
         spark.conf.set(key, value)
     return Engine(spark, server, url)

@@ -1,0 +1,58 @@
+"""`scv nightly` as a user runs it: exit codes, the failing step named, arguments checked."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from jobs.nightly import add_arguments, as_of_dates
+
+pytestmark = pytest.mark.e2e
+
+
+def _scv(args: list[str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SCV_")}
+    env.update(SCV_LAKE_ROOT=str(tmp_path / "lake"), SCV_LANDING_DIR=str(tmp_path / "landing"))
+    return subprocess.run(
+        [sys.executable, "-m", "scv.cli", *args], env=env, capture_output=True, text=True, timeout=300
+    )
+
+
+def test_a_failing_step_exits_non_zero_and_is_named(tmp_path: Path) -> None:
+    calls = tmp_path / "landing" / "dialer_calls"
+    calls.mkdir(parents=True)
+    (calls / "calls_20261120.csv").write_text("CallRef,OptyId\nK1,O1\n")
+    done = _scv(["nightly", "--date", "2026-11-20", "--skip-quality"], tmp_path)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "FAILED step bronze:call_log" in done.stderr
+    assert "dialer_calls/calls_20261120.csv" in done.stderr and "CallStartTime" in done.stderr
+    # the other steps still ran and were recorded
+    assert "gold:macro_market_hotspot_taluka_5d" in done.stdout
+    assert (tmp_path / "lake" / "ops" / "runs" / "_delta_log").is_dir()
+
+
+def test_bad_arguments_exit_2(tmp_path: Path) -> None:
+    done = _scv(["nightly", "--from", "2026-11-20", "--to", "2026-11-01"], tmp_path)
+    assert done.returncode == 2
+    assert "--from 2026-11-20 is after --to 2026-11-01" in done.stderr
+
+
+def test_as_of_dates() -> None:
+    import argparse
+    from datetime import date
+
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    today = date(2026, 11, 22)
+    assert as_of_dates(parser.parse_args([]), today) == [date(2026, 11, 21)]
+    assert as_of_dates(parser.parse_args(["--from", "2026-11-19", "--to", "2026-11-21"]), today) == [
+        date(2026, 11, 19),
+        date(2026, 11, 20),
+        date(2026, 11, 21),
+    ]
+    with pytest.raises(ValueError, match="either --date or --from"):
+        as_of_dates(parser.parse_args(["--date", "2026-11-19", "--to", "2026-11-21"]), today)
