@@ -183,7 +183,6 @@ def _json_value(value: object) -> str | None:
 
 def _parse_jsonl(parsed: ParsedFile, data: bytes, spec: SourceSpec) -> None:
     records: list[tuple[int, dict[str, object]]] = []
-    seen: dict[str, None] = {bronze_column(c.source): None for c in spec.columns if c.source}
     for number, text, raw in _decoded_lines(data.lstrip(b"\xef\xbb\xbf"), spec.encoding):
         if text is None:
             parsed.bad_lines.append(BadLine(number, f"bad_encoding: not valid {spec.encoding}", _printable(raw)))
@@ -198,12 +197,41 @@ def _parse_jsonl(parsed: ParsedFile, data: bytes, spec: SourceSpec) -> None:
         if not isinstance(record, dict):
             parsed.bad_lines.append(BadLine(number, "bad_json: a line must hold one JSON object", text))
             continue
-        normalised = {bronze_column(k): v for k, v in record.items()}
-        seen.update(dict.fromkeys(normalised))
-        records.append((number, normalised))
+        records.append((number, record))
+    _records_table(parsed, records, spec)
+
+
+def _records_table(parsed: ParsedFile, records: list[tuple[int, dict[str, object]]], spec: SourceSpec) -> None:
+    """JSON records to string columns: keys normalised, nested values kept as JSON text."""
+    seen: dict[str, None] = {bronze_column(c.source): None for c in spec.columns if c.source}
+    normalised = [(number, {bronze_column(k): v for k, v in record.items()}) for number, record in records]
+    for _, record in normalised:
+        seen.update(dict.fromkeys(record))
     parsed.columns = list(seen)
-    values = [[_json_value(record.get(c)) for c in parsed.columns] for _, record in records]
-    parsed.table = _string_table(parsed.columns, values, [number for number, _ in records])
+    values = [[_json_value(record.get(c)) for c in parsed.columns] for _, record in normalised]
+    parsed.table = _string_table(parsed.columns, values, [number for number, _ in normalised])
+
+
+def _parse_json(parsed: ParsedFile, data: bytes, spec: SourceSpec) -> None:
+    """A JSON document holding an array of objects (or an object with one such array). The line of a
+    record is its 1-based position in the array; an element that is not an object is a bad line."""
+    try:
+        document = json.loads(data.lstrip(b"\xef\xbb\xbf").decode(spec.encoding))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise SourceFileError(f"{parsed.relative_name}: not a valid JSON document: {exc}") from exc
+    if isinstance(document, dict):
+        arrays = [v for v in document.values() if isinstance(v, list)]
+        document = arrays[0] if len(arrays) == 1 else None
+    if not isinstance(document, list):
+        raise SourceFileError(f"{parsed.relative_name}: expected an array of records (or an object holding one)")
+    records: list[tuple[int, dict[str, object]]] = []
+    for number, record in enumerate(document, start=1):
+        if isinstance(record, dict):
+            records.append((number, record))
+        else:
+            text = json.dumps(record, ensure_ascii=False)[:4000]
+            parsed.bad_lines.append(BadLine(number, "bad_json: a record must be a JSON object", text))
+    _records_table(parsed, records, spec)
 
 
 def parse_file(path: Path, landing_dir: Path, spec: SourceSpec) -> ParsedFile:
@@ -214,8 +242,6 @@ def parse_file(path: Path, landing_dir: Path, spec: SourceSpec) -> ParsedFile:
     except OSError as exc:
         raise SourceFileError(f"{relative}: cannot be read: {exc}") from exc
     parsed = ParsedFile(path, relative, hashlib.sha256(data).hexdigest(), columns=[])
-    if spec.format == "csv":
-        _parse_csv(parsed, data, spec)
-    else:
-        _parse_jsonl(parsed, data, spec)
+    parsers = {"csv": _parse_csv, "jsonl": _parse_jsonl, "json": _parse_json}
+    parsers[spec.format](parsed, data, spec)
     return parsed

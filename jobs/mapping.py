@@ -10,7 +10,7 @@ from gold.catalogue import SILVER_TABLES
 from scv.config import ConfigError
 
 TYPES = {"string", "int", "double", "date", "timestamp"}
-FORMATS = {"csv", "jsonl"}
+FORMATS = {"csv", "jsonl", "json"}
 
 
 def bronze_column(export_name: str) -> str:

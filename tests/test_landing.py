@@ -85,3 +85,23 @@ def test_missing_required_column_names_file_and_column(tmp_path: Path, sources) 
     message = str(error.value)
     assert "dialer_calls/calls_20240106.csv" in message
     assert "CallStartTime" in message and "DurationSecs" in message
+
+
+def test_json_array_document(tmp_path: Path, sources) -> None:  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+
+    spec = replace(sources["customer_journey"], format="json", path="journey/*.json")
+    data = (
+        b'{"exported_at": "2024-01-06", "records": ['
+        b'{"event_uid": "E1", "opportunity": "O1", "event": "enquiry", "ts": "2024-01-05T10:00:00"}, 42,'
+        b'{"event_uid": "E2", "opportunity": "O1", "event": "booking", "ts": "2024-01-06T10:00:00", "x": {"a": 1}}'
+        b"]}"
+    )
+    parsed = parse_file(_write(tmp_path, "journey/journey_20240106.json", data), tmp_path, spec)
+    assert parsed.rows == [
+        (1, ["E1", "O1", "enquiry", "2024-01-05T10:00:00", None]),
+        (3, ["E2", "O1", "booking", "2024-01-06T10:00:00", '{"a": 1}']),
+    ]
+    assert [(b.line, b.reason.split(":")[0], b.raw) for b in parsed.bad_lines] == [(2, "bad_json", "42")]
+    with pytest.raises(SourceFileError, match="journey/broken.json: not a valid JSON document"):
+        parse_file(_write(tmp_path, "journey/broken.json", b'[{"event_uid": "E1"'), tmp_path, spec)
