@@ -15,7 +15,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
 
 
-def _tables(config: Config) -> list[tuple[str, str]]:
+def lake_tables(config: Config) -> list[tuple[str, str]]:
+    """(name, location) of every table of the lake: bronze per source, then the catalogue."""
     from gold.catalogue import GOLD_TABLES, OPS_TABLES, QUARANTINE_TABLES, SILVER_TABLES
     from jobs.mapping import load_sources
 
@@ -36,7 +37,7 @@ def collect_status(config: Config, runs: int = 3) -> dict[str, Any]:
 
     root = config.paths.lake_root
     status: dict[str, Any] = {"lake_root": root, "tables": {}, "runs": [], "quality": [], "quarantine": []}
-    for name, location in _tables(config):
+    for name, location in lake_tables(config):
         summary = table_summary(location)
         if summary is not None:
             status["tables"][name] = summary

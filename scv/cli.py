@@ -17,6 +17,7 @@ SUBCOMMANDS = {
     "app": ("app.cli", "start the field app"),
     "status": ("jobs.status", "last runs, table versions, row counts, data quality and quarantine"),
     "evaluate": ("jobs.evaluate", "score hotspot flags and opportunity scores against the planted truth"),
+    "maintain": ("jobs.maintain", "compact small files and vacuum old ones in every lake table"),
 }
 
 
