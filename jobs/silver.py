@@ -9,6 +9,7 @@ what makes gold reproducible for any past as-of date.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from datetime import datetime
 
 from pyspark.sql import DataFrame, Window
@@ -60,9 +61,14 @@ def duplicates_to_quarantine(copies_df: DataFrame, spec: SourceSpec, run_id: str
 
 
 def _newer_wins(spec: SourceSpec) -> str:
+    """When an incoming row replaces the stored one: a later version (a missing version is the oldest), or
+    the same version delivered later."""
     if spec.version_by:
         v = spec.version_by
-        return f"s.{v} > t.{v} or (s.{v} = t.{v} and s.ingested_at >= t.ingested_at)"
+        return (
+            f"s.{v} > t.{v} or (t.{v} is null and s.{v} is not null) "
+            f"or (s.{v} <=> t.{v} and s.ingested_at >= t.ingested_at)"
+        )
     return "s.ingested_at >= t.ingested_at"
 
 
@@ -127,9 +133,8 @@ def build_source(ctx: RunContext, spec: SourceSpec, since: datetime | None) -> S
 
 
 def _history_spec(spec: SourceSpec) -> SourceSpec:
-    from dataclasses import replace
-
-    return replace(spec, key=(*spec.key, spec.version_by or "updated_at"), version_by=None)
+    """Every version is its own row in the history: its key is the table key plus the version column."""
+    return replace(spec, key=SILVER_TABLES["customer_pipeline_history"].key, version_by=None)
 
 
 def _save_progress(ctx: RunContext, source: str, through: datetime) -> None:

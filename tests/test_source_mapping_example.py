@@ -43,3 +43,17 @@ def test_b2b_crm_export_lands_in_silver_by_configuration(spark, config) -> None:
         "Moses Frase",
         "GTX Plus Basic",
     )
+
+    # the export again a day later, one open deal moved on: with no update timestamp either way,
+    # the later delivery wins
+    lines = EXPORT.read_text().splitlines()
+    changed = [line for line in lines if line.startswith("UP409DSB,") or line.startswith("opportunity_id")]
+    assert len(changed) == 2 and ",Engaging," in changed[1] and changed[1].endswith(",,")
+    changed[1] = changed[1].replace(",Engaging,", ",Prospecting,")
+    (landing / "sales_pipeline_2.csv").write_text("\n".join(changed) + "\n")
+    ctx = RunContext.create(spark, b2b, run_date=date(2026, 11, 22))
+    run_bronze(ctx)
+    run_silver(ctx)
+    silver = spark.read.format("delta").load(b2b.paths.lake("silver", "customer_pipeline"))
+    assert silver.where("opty_id = 'UP409DSB'").select("stage").collect()[0].stage == "C0"
+    assert silver.count() == 8800
