@@ -34,7 +34,9 @@ system-deps:
 
 install: $(VENV)/.installed
 
+# The demo starts from a fresh lake under var/ (a lake given by SCV_LAKE_ROOT is never removed).
 demo: install
+	@if [ -z "$$SCV_LAKE_ROOT" ]; then rm -rf var/lake var/outbox; fi
 	$(BIN)/scv demo-data --scale $(SCALE) --seed $(SEED) --days $(DAYS) --end-date $(END_DATE) --clean
 	$(BIN)/scv nightly --from $(FROM_DATE) --to $(END_DATE)
 	$(BIN)/scv alert --dry-run --date $(END_DATE)

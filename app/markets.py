@@ -35,7 +35,13 @@ def taluka_reasons(row: dict[str, Any], window_days: int = 5) -> list[str]:
         f"{_count(row.get('retail_cur'))} retail units{_pct(row.get('retail_growth'))}",
     ]
     if row.get("has_supply_gap"):
-        reasons.append("Supply gap: high-intent demand but no retail")
+        # the gold flag: high-intent leads with no retail in the window or no saleable stock
+        missing = [
+            label
+            for label, value in (("retail", row.get("retail_cur")), ("saleable stock", row.get("saleable_stock")))
+            if value == 0
+        ]
+        reasons.append(f"Supply gap: high-intent demand but no {' and no '.join(missing) or 'retail or stock'}")
     stock = row.get("saleable_stock")
     if stock is not None:
         reasons.append(f"{_count(stock)} saleable units in stock")

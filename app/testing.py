@@ -161,7 +161,7 @@ def write_sample_lake(lake_root: str | Path) -> None:
         lake_root,
         "macro_market_hotspot_taluka_5d",
         [
-            hotspot_row("Haveli", "Pune", "HOTSPOT", 42, has_supply_gap=True),
+            hotspot_row("Haveli", "Pune", "HOTSPOT", 42, has_supply_gap=True, retail_cur=0),
             hotspot_row("Mulshi", "Pune", "STABLE", 12),
             hotspot_row("Sinnar", "Nashik", "EMERGING", 30),
         ],

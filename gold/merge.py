@@ -81,6 +81,14 @@ def clear_staging(lake_root: str) -> int:
     return removed
 
 
+def _add_new_columns(spark: SparkSession, source: DataFrame, table: Table, location: str) -> None:
+    """Columns the catalogue gained since the table was created are added (empty append with mergeSchema),
+    so a MERGE never silently drops them. Existing rows read them as null until recomputed."""
+    existing = set(spark.read.format("delta").load(location).columns)
+    if set(table.column_names) - existing:
+        source.limit(0).write.format("delta").mode("append").option("mergeSchema", "true").save(location)
+
+
 def _temp_view(df: DataFrame, prefix: str) -> str:
     name = f"_{prefix}_{next(_view_ids)}"
     df.createOrReplaceTempView(name)
@@ -103,6 +111,7 @@ def _merge(spark: SparkSession, df: DataFrame, table: Table, lake_root: str, on:
     if not table_exists(spark, location):
         _create(source, table, location)
         return
+    _add_new_columns(spark, source, table, location)
     view = _temp_view(source, table.name)
     spark.sql(f"merge into delta.`{location}` as t using {view} as s on {on} {clauses}").collect()
     spark.catalog.dropTempView(view)

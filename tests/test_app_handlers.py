@@ -247,3 +247,14 @@ def test_results_are_reused_while_the_version_is_unchanged(lake):
     rep = Scope("rep", dealer_code="DLR0001")
     assert access.leads(rep) is access.leads(rep)
     assert access.leads(rep, "Digital") is not access.leads(rep)
+
+
+def test_supply_gap_sentence_names_what_is_missing():
+    from app.markets import taluka_reasons
+
+    row = {"leads_cur": 74, "hi_leads_cur": 57, "retail_cur": 7, "saleable_stock": 0, "has_supply_gap": True}
+    assert "Supply gap: high-intent demand but no saleable stock" in taluka_reasons(row)
+    row.update(retail_cur=0, saleable_stock=3)
+    assert "Supply gap: high-intent demand but no retail" in taluka_reasons(row)
+    row.update(saleable_stock=0)
+    assert "Supply gap: high-intent demand but no retail and no saleable stock" in taluka_reasons(row)

@@ -100,3 +100,16 @@ def test_clear_staging_removes_the_files_of_overwritten_versions(spark, tmp_path
     assert clear_staging(lake) >= 1
     assert len(files()) < len(before)
     assert second.count() == 2  # the current version is intact
+
+
+def test_a_column_added_to_the_catalogue_reaches_an_existing_table(spark, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+
+    lake = str(tmp_path)
+    old = replace(STOCK, columns=STOCK.columns[:-1])  # the table as an older release created it
+    merge_as_of(spark, ddl_frame(spark, old.ddl, [(D1, "A", D1, 5)]), old, lake, [D1])
+    assert "saleable_stock" not in spark.read.format("delta").load(STOCK.location(lake)).columns
+
+    merge_as_of(spark, _stock(spark, [(D2, "A", D2, 4, 1)]), STOCK, lake, [D2])
+    rows = {r.as_of_date: r.saleable_stock for r in spark.read.format("delta").load(STOCK.location(lake)).collect()}
+    assert rows == {D1: None, D2: 1}
