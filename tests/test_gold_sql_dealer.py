@@ -1,66 +1,31 @@
-"""Each gold SQL file on tiny hand-built inputs, compared whole with the exact expected rows."""
+"""Dealer-level gold SQL files and the scoring features, on tiny hand-built inputs with exact expected rows."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
 import pytest
-from chispa import assert_approx_df_equality, assert_df_equality
+from chispa import assert_df_equality
 
 from frames import ddl_frame, frame
+from gold_sql_inputs import AS_OF, PARAMS, dates, lead_row  # noqa: F401  (dates is a fixture)
 from jobs.build_gold import run_sql
 
-AS_OF = date(2024, 1, 10)
-PARAMS = {
-    "window_days": 2,
-    "stock_lookback_days": 7,
-    "min_dealers": 2,
-    "min_leads": 8,
-    "lead_growth": 0.3,
-    "min_lead_z": -1000.0,  # the plain growth rule; the market adjustment has its own test
-    "intent_growth": 0.3,
-    "retail_growth": 0.0,
-    "top_n": 3,
-    "max_open_age_days": 90,
-}
 
-
-@pytest.fixture
-def dates(spark):  # type: ignore[no-untyped-def]
-    ddl_frame(spark, "as_of_date date", [(AS_OF,)]).createOrReplaceTempView("as_of_dates")
-    ddl_frame(spark, "lead_classification string", [("Hot",), ("Warm",), ("Live Deal",)]).createOrReplaceTempView(
-        "high_intent_classes"
-    )
-
-
-def _lead(opty: str, dealer: str, created: date, cls: str, updated: datetime, stage: str = "C0", taluka: str = "A"):  # type: ignore[no-untyped-def]
-    return {
-        "opty_id": opty,
-        "dealer_code": dealer,
-        "created_date": created,
-        "stage": stage,
-        "status": "Open",
-        "lead_classification": cls,
-        "updated_at": updated,
-        "taluka": taluka,
-        "district": "Pune",
-        "state": "MH",
-    }
-
-
-def test_dealer_leads_5d_counts_windows_with_classification_as_known(spark, dates) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.usefixtures("dates")
+def test_dealer_leads_5d_counts_windows_with_classification_as_known(spark) -> None:  # type: ignore[no-untyped-def]
     frame(
         spark,
         "customer_pipeline_history",
         [
-            _lead("O1", "D1", date(2024, 1, 10), "Hot", datetime(2024, 1, 10, 9)),
-            _lead("O2", "D1", date(2024, 1, 9), "Cold", datetime(2024, 1, 9, 9)),
-            _lead("O2", "D1", date(2024, 1, 9), "Warm", datetime(2024, 1, 11, 9)),  # known only after the as-of date
-            _lead("O3", "D1", date(2024, 1, 8), "Warm", datetime(2024, 1, 8, 9)),
-            _lead("O4", "D1", date(2024, 1, 6), "Hot", datetime(2024, 1, 6, 9)),  # before both windows
-            _lead("O5", "D1", date(2024, 1, 7), "Cold", datetime(2024, 1, 7, 9)),
-            _lead("O6", "D2", date(2024, 1, 10), "Live Deal", datetime(2024, 1, 10, 23, 59)),
-            _lead("O7", "D2", date(2024, 1, 11), "Hot", datetime(2024, 1, 11, 9)),  # after the as-of date
+            lead_row("O1", "D1", date(2024, 1, 10), "Hot", datetime(2024, 1, 10, 9)),
+            lead_row("O2", "D1", date(2024, 1, 9), "Cold", datetime(2024, 1, 9, 9)),
+            lead_row("O2", "D1", date(2024, 1, 9), "Warm", datetime(2024, 1, 11, 9)),  # known only after the as-of date
+            lead_row("O3", "D1", date(2024, 1, 8), "Warm", datetime(2024, 1, 8, 9)),
+            lead_row("O4", "D1", date(2024, 1, 6), "Hot", datetime(2024, 1, 6, 9)),  # before both windows
+            lead_row("O5", "D1", date(2024, 1, 7), "Cold", datetime(2024, 1, 7, 9)),
+            lead_row("O6", "D2", date(2024, 1, 10), "Live Deal", datetime(2024, 1, 10, 23, 59)),
+            lead_row("O7", "D2", date(2024, 1, 11), "Hot", datetime(2024, 1, 11, 9)),  # after the as-of date
         ],
     ).createOrReplaceTempView("pipeline_history")
     expected = ddl_frame(
@@ -73,15 +38,16 @@ def test_dealer_leads_5d_counts_windows_with_classification_as_known(spark, date
     assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
 
 
-def test_dealer_geo_takes_latest_c0_to_c3_activity(spark, dates) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.usefixtures("dates")
+def test_dealer_geo_takes_latest_c0_to_c3_activity(spark) -> None:  # type: ignore[no-untyped-def]
     frame(
         spark,
         "customer_pipeline_history",
         [
-            _lead("O1", "D1", date(2024, 1, 5), "Hot", datetime(2024, 1, 5, 9), "C0", "A"),
-            _lead("O2", "D1", date(2024, 1, 9), "Hot", datetime(2024, 1, 9, 9), "C1", "B"),
-            _lead("O3", "D1", date(2024, 1, 9), "Hot", datetime(2024, 1, 10, 9), "WON", "C"),  # closed: not activity
-            _lead("O4", "D2", date(2024, 1, 11), "Hot", datetime(2024, 1, 11, 9), "C0", "A"),  # after the as-of date
+            lead_row("O1", "D1", date(2024, 1, 5), "Hot", datetime(2024, 1, 5, 9), "C0", "A"),
+            lead_row("O2", "D1", date(2024, 1, 9), "Hot", datetime(2024, 1, 9, 9), "C1", "B"),
+            lead_row("O3", "D1", date(2024, 1, 9), "Hot", datetime(2024, 1, 10, 9), "WON", "C"),  # closed: not activity
+            lead_row("O4", "D2", date(2024, 1, 11), "Hot", datetime(2024, 1, 11, 9), "C0", "A"),  # after the as-of date
         ],
     ).createOrReplaceTempView("pipeline_history")
     expected = ddl_frame(
@@ -92,7 +58,8 @@ def test_dealer_geo_takes_latest_c0_to_c3_activity(spark, dates) -> None:  # typ
     assert_df_equality(run_sql(spark, "dealer_geo", PARAMS), expected, ignore_nullable=True)
 
 
-def test_dealer_retail_5d(spark, dates) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.usefixtures("dates")
+def test_dealer_retail_5d(spark) -> None:  # type: ignore[no-untyped-def]
     frame(
         spark,
         "retail",
@@ -113,7 +80,8 @@ def test_dealer_retail_5d(spark, dates) -> None:  # type: ignore[no-untyped-def]
     assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
 
 
-def test_dealer_stock_uses_latest_snapshot_within_lookback(spark, dates) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.usefixtures("dates")
+def test_dealer_stock_uses_latest_snapshot_within_lookback(spark) -> None:  # type: ignore[no-untyped-def]
     def snap(day: int, dealer: str, line: str, total: int, saleable: int) -> dict:  # type: ignore[type-arg]
         return {
             "snapshot_date": date(2024, 1, day),
@@ -141,117 +109,6 @@ def test_dealer_stock_uses_latest_snapshot_within_lookback(spark, dates) -> None
         [(AS_OF, "D1", date(2024, 1, 10), 5, 2)],
     )
     assert_df_equality(run_sql(spark, "dealer_stock", PARAMS), expected, ignore_nullable=True)
-
-
-def _features(taluka: str, district: str, dealer: str, leads: tuple, hi: tuple, retail: tuple, stock: int = 5):  # type: ignore[no-untyped-def,type-arg]
-    return {
-        "as_of_date": AS_OF,
-        "dealer_code": dealer,
-        "taluka": taluka,
-        "district": district,
-        "state": "MH",
-        "leads_cur": leads[0],
-        "leads_prev": leads[1],
-        "hi_leads_cur": hi[0],
-        "hi_leads_prev": hi[1],
-        "retail_cur": retail[0],
-        "retail_prev": retail[1],
-        "total_stock": stock,
-        "saleable_stock": stock,
-        "lead_growth": 0.0,
-        "hi_lead_growth": 0.0,
-        "retail_growth": 0.0,
-    }
-
-
-@pytest.fixture
-def market(spark):  # type: ignore[no-untyped-def]
-    frame(
-        spark,
-        "dealer_market_features_5d",
-        [
-            _features("T1", "X", "D1", (10, 5), (5, 1), (2, 1)),
-            _features("T1", "X", "D2", (6, 3), (3, 1), (1, 0)),
-            _features("T2", "X", "D3", (7, 4), (2, 2), (0, 0)),
-            _features("T2", "X", "D4", (5, 4), (2, 2), (0, 0)),
-            _features("T3", "X", "D5", (20, 1), (9, 0), (3, 0)),
-            _features("T4", "X", "D6", (5, 5), (1, 1), (1, 1)),
-            _features("T4", "X", "D7", (4, 5), (1, 1), (1, 1)),
-            _features("T5", "Y", "D8", (2, 1), (1, 0), (0, 0)),
-            _features("T5", "Y", "D9", (1, 1), (0, 0), (0, 0)),
-        ],
-    ).createOrReplaceTempView("dealer_market_features_5d")
-
-
-def test_hotspot_status_rules(spark, market) -> None:  # type: ignore[no-untyped-def]
-    actual = run_sql(spark, "macro_market_hotspot_taluka_5d", PARAMS).select(
-        "taluka",
-        "dealer_count",
-        "leads_cur",
-        "leads_prev",
-        "lead_growth",
-        "hi_lead_growth",
-        "retail_growth",
-        "has_supply_gap",
-        "status",
-    )
-    expected = ddl_frame(
-        spark,
-        "taluka string, dealer_count bigint, leads_cur bigint, leads_prev bigint, lead_growth double, "
-        "hi_lead_growth double, retail_growth double, has_supply_gap boolean, status string",
-        [
-            ("T1", 2, 16, 8, 1.0, 3.0, 2.0, False, "HOTSPOT"),
-            ("T2", 2, 12, 8, 0.5, 0.0, 0.0, True, "EMERGING"),
-            ("T3", 1, 20, 1, 19.0, 9.0, 3.0, False, "NOISE"),
-            ("T4", 2, 9, 10, -0.1, 0.0, 0.0, False, "STABLE"),
-            ("T5", 2, 3, 2, 0.5, 1.0, 0.0, True, "NOISE"),
-        ],
-    )
-    assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
-
-
-def test_district_top3_orders_by_status_then_leads(spark, market) -> None:  # type: ignore[no-untyped-def]
-    run_sql(spark, "macro_market_hotspot_taluka_5d", PARAMS).createOrReplaceTempView("macro_market_hotspot_taluka_5d")
-    actual = run_sql(spark, "district_top3_talukas", PARAMS).select("district", "rank", "taluka", "status")
-    expected = ddl_frame(
-        spark,
-        "district string, rank int, taluka string, status string",
-        [
-            ("X", 1, "T1", "HOTSPOT"),
-            ("X", 2, "T2", "EMERGING"),
-            ("X", 3, "T4", "STABLE"),
-            ("Y", 1, "T5", "NOISE"),
-        ],
-    )
-    assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
-
-
-def test_market_adjustment_flags_only_the_taluka_that_outgrew_the_market(spark) -> None:  # type: ignore[no-untyped-def]
-    # every taluka grows with a festive market (+40% overall), E far beyond it
-    rows = [_features(t, "X", f"{t}{i}", (20, 20), (5, 5), (1, 1)) for t in "ABCD" for i in (1, 2)]
-    rows += [_features("E", "X", f"E{i}", (60, 20), (5, 5), (1, 1)) for i in (1, 2)]
-    for row in rows:
-        row["leads_cur"], row["leads_prev"] = row["leads_cur"] // 2, row["leads_prev"] // 2
-    frame(spark, "dealer_market_features_5d", rows).createOrReplaceTempView("dealer_market_features_5d")
-    params = {**PARAMS, "min_lead_z": 4.0, "lead_growth": 0.5}
-    actual = run_sql(spark, "macro_market_hotspot_taluka_5d", params).select(
-        "taluka", "leads_cur", "leads_prev", "market_lead_growth", "status"
-    )
-    expected = ddl_frame(
-        spark,
-        "taluka string, leads_cur bigint, leads_prev bigint, market_lead_growth double, status string",
-        [
-            ("A", 20, 20, 0.4, "STABLE"),
-            ("B", 20, 20, 0.4, "STABLE"),
-            ("C", 20, 20, 0.4, "STABLE"),
-            ("D", 20, 20, 0.4, "STABLE"),
-            ("E", 60, 20, 0.4, "EMERGING"),
-        ],
-    )
-    assert_approx_df_equality(actual, expected, 1e-9, ignore_row_order=True, ignore_nullable=True)
-    z = {r.taluka: r.lead_z for r in run_sql(spark, "macro_market_hotspot_taluka_5d", params).collect()}
-    assert z["E"] == pytest.approx((60 - 28) / 28**0.5)  # expected 20 x 1.4 = 28 leads
-    assert z["A"] == pytest.approx((20 - 28) / 28**0.5)
 
 
 def test_dealer_market_features_joins_on_geo_dealers_with_zeros(spark) -> None:  # type: ignore[no-untyped-def]
@@ -355,23 +212,23 @@ def test_opportunity_features_keeps_open_leads_as_known_with_calls_and_stock(spa
         spark,
         "customer_pipeline_history",
         [
-            {**_lead("O1", "D1", date(2024, 1, 5), "Hot", datetime(2024, 1, 5, 9), "C1"), "product_line": "Pickup"},
+            {**lead_row("O1", "D1", date(2024, 1, 5), "Hot", datetime(2024, 1, 5, 9), "C1"), "product_line": "Pickup"},
             # O2 is won on the as-of date: no longer open
-            {**_lead("O2", "D1", date(2024, 1, 5), "Hot", datetime(2024, 1, 5, 9), "C2"), "product_line": "Pickup"},
+            {**lead_row("O2", "D1", date(2024, 1, 5), "Hot", datetime(2024, 1, 5, 9), "C2"), "product_line": "Pickup"},
             {
-                **_lead("O2", "D1", date(2024, 1, 5), "Hot", datetime(2024, 1, 10, 9), "WON"),
+                **lead_row("O2", "D1", date(2024, 1, 5), "Hot", datetime(2024, 1, 10, 9), "WON"),
                 "product_line": "Pickup",
                 "status": "Won",
             },
             # O3 is lost only after the as-of date: still open then
-            {**_lead("O3", "D1", date(2024, 1, 6), "Cold", datetime(2024, 1, 6, 9), "C0"), "product_line": "Van"},
+            {**lead_row("O3", "D1", date(2024, 1, 6), "Cold", datetime(2024, 1, 6, 9), "C0"), "product_line": "Van"},
             {
-                **_lead("O3", "D1", date(2024, 1, 6), "Cold", datetime(2024, 1, 12, 9), "LOST"),
+                **lead_row("O3", "D1", date(2024, 1, 6), "Cold", datetime(2024, 1, 12, 9), "LOST"),
                 "product_line": "Van",
                 "status": "Lost",
             },
             # O4 is older than max_open_age_days
-            {**_lead("O4", "D1", date(2023, 6, 1), "Warm", datetime(2023, 6, 1, 9), "C0"), "product_line": "Van"},
+            {**lead_row("O4", "D1", date(2023, 6, 1), "Warm", datetime(2023, 6, 1, 9), "C0"), "product_line": "Van"},
         ],
     ).createOrReplaceTempView("pipeline_history")
 
