@@ -249,6 +249,8 @@ def test_opportunity_features_keeps_open_leads_as_known_with_calls_and_stock(spa
             call("K1", "O1", datetime(2024, 1, 6, 10), 100, "Connected", date(2024, 1, 8)),
             call("K2", "O1", datetime(2024, 1, 8, 10), 200, "Connected", date(2024, 1, 12)),
             call("K3", "O1", datetime(2024, 1, 9, 10), 0, "No Answer"),
+            # same second as K3: the larger call id is the latest call, deterministically
+            call("K3b", "O1", datetime(2024, 1, 9, 10), 0, "Busy", date(2024, 1, 15)),
             call("K4", "O1", datetime(2024, 1, 11, 10), 300, "Connected"),  # after the as-of date
         ],
     ).createOrReplaceTempView("call_log")
@@ -263,7 +265,7 @@ def test_opportunity_features_keeps_open_leads_as_known_with_calls_and_stock(spa
     rows = {r.opty_id: r for r in run_sql(spark, "opportunity_features", PARAMS).collect()}
     assert set(rows) == {"O1", "O3"}
     o1, o3 = rows["O1"], rows["O3"]
-    assert (o1.calls, o1.connected_calls, o1.avg_connected_duration_s) == (3, 2, 150.0)
-    # the latest call known on the as-of date set no next follow-up: none is pending
-    assert (o1.last_contact_date, o1.next_followup_date, o1.saleable_stock) == (date(2024, 1, 9), None, 2)
+    assert (o1.calls, o1.connected_calls, o1.avg_connected_duration_s) == (4, 2, 150.0)
+    # the follow-up promised on the latest call known on the as-of date
+    assert (o1.last_contact_date, o1.next_followup_date, o1.saleable_stock) == (date(2024, 1, 9), date(2024, 1, 15), 2)
     assert (o3.stage, o3.calls, o3.last_contact_date, o3.saleable_stock) == ("C0", 0, None, None)

@@ -31,7 +31,7 @@ daily_last as (
         select
             activity.*,
             row_number() over (
-                partition by dealer_code, activity_date order by updated_at desc, taluka, district
+                partition by dealer_code, activity_date order by updated_at desc, taluka, district, state
             ) as day_rank
         from activity
     ) as ranked
@@ -48,7 +48,7 @@ latest as (
         daily_last.updated_at,
         row_number() over (
             partition by dates.as_of_date, daily_last.dealer_code
-            order by daily_last.updated_at desc, daily_last.taluka
+            order by daily_last.updated_at desc, daily_last.taluka, daily_last.district, daily_last.state
         ) as recency_rank
     from dates
     inner join daily_last

@@ -54,7 +54,8 @@ calls as (
         call_log.outcome,
         call_log.next_followup_date,
         row_number() over (
-            partition by open_opportunities.as_of_date, call_log.opty_id order by call_log.call_at desc
+            partition by open_opportunities.as_of_date, call_log.opty_id
+            order by call_log.call_at desc, call_log.call_id desc  -- call_id settles calls at the same second
         ) as recency_rank
     from call_log
     cross join bounds
