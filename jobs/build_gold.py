@@ -97,7 +97,8 @@ def build_market_table(ctx: RunContext, name: str, dates: list[date], params: di
 
 
 def score_dates(dates: list[date], every_days: int) -> tuple[list[date], date]:
-    """Snapshot dates kept in the score history (epoch day divisible by ``every_days``) and the latest date."""
+    """Snapshot dates kept in the score history (proleptic ordinal day divisible by ``every_days``, so the
+    same calendar dates whatever the run) and the latest date."""
     snapshots = [d for d in sorted(set(dates)) if every_days > 0 and d.toordinal() % every_days == 0]
     return snapshots, max(dates)
 
@@ -111,6 +112,7 @@ def _latest_scored_date(ctx: RunContext) -> date | None:
 
 
 def _scores_for(ctx: RunContext, dates: list[date], params: dict[str, Any]) -> DataFrame:
+    """Scores of every open opportunity on each of ``dates``, computed in one pass and staged."""
     ctx.spark.createDataFrame([(d,) for d in dates], "as_of_date date").createOrReplaceTempView("score_dates")
     scores_df = score_opportunities(run_sql(ctx.spark, "opportunity_features", params), ctx.settings("scoring"))
     return stage(ctx.spark, scores_df, ctx.lake_root, "scores")
@@ -122,17 +124,23 @@ def build_scores(ctx: RunContext, dates: list[date], params: dict[str, Any]) -> 
     started = time.perf_counter()
     result = StepResult("gold:scv_customer_score")
     snapshots, latest = score_dates(dates, int(ctx.settings("scoring").get("history_every_days", 7)))
-    history = GOLD_TABLES["scv_customer_score_history"]
-    if snapshots:
-        merge_as_of(ctx.spark, _scores_for(ctx, snapshots, params), history, ctx.lake_root, snapshots)
     previous = _latest_scored_date(ctx)
-    if previous is not None and previous > latest:
+    refresh_current = previous is None or previous <= latest
+    wanted = sorted(set(snapshots) | ({latest} if refresh_current else set()))
+    if not wanted:
         result.message = f"kept the scores of {previous}, later than {latest}"
-    else:
+        result.seconds = time.perf_counter() - started
+        return result
+    scores_df = _scores_for(ctx, wanted, params)
+    if snapshots:
+        history = GOLD_TABLES["scv_customer_score_history"]
+        snapshot_df = scores_df.where(F.col("as_of_date").isin(*snapshots))
+        merge_as_of(ctx.spark, snapshot_df, history, ctx.lake_root, snapshots)
+    if refresh_current:
         table = GOLD_TABLES["scv_customer_score"]
         merge_upsert(
             ctx.spark,
-            _scores_for(ctx, [latest], params),
+            scores_df.where(F.col("as_of_date") == F.lit(latest)),
             table,
             ctx.lake_root,
             update_when="s.as_of_date >= t.as_of_date",
@@ -140,6 +148,8 @@ def build_scores(ctx: RunContext, dates: list[date], params: dict[str, Any]) -> 
         )
         result.rows_out = read_table(ctx.spark, table, ctx.lake_root).count()
         result.message = f"scored as of {latest}; {len(snapshots)} history snapshot(s)"
+    else:
+        result.message = f"kept the scores of {previous}, later than {latest}; {len(snapshots)} history snapshot(s)"
     result.seconds = time.perf_counter() - started
     return result
 
