@@ -16,6 +16,38 @@ SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
 TEST_OUTPUT = REPO_ROOT / "test-output"
 
 
+def scv_environment(folder: Path, conf_overrides: dict[str, dict] | None = None, **extra: str) -> dict[str, str]:  # type: ignore[type-arg]
+    """Environment for running ``scv`` in a subprocess on a lake of its own under ``folder``.
+
+    The caller's SCV_* variables are dropped; every path points under ``folder``; the configuration is a copy
+    of conf/base (so a developer's conf/local cannot leak in) plus, per file name, ``conf_overrides`` as the
+    ``test`` environment.
+    """
+    import shutil
+
+    import yaml
+
+    from scv.config import PROJECT_ROOT
+
+    conf = folder / "conf"
+    if not conf.exists():
+        shutil.copytree(PROJECT_ROOT / "conf" / "base", conf / "base")
+        (conf / "test").mkdir()
+        for name, content in (conf_overrides or {}).items():
+            (conf / "test" / name).write_text(yaml.safe_dump(content), encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SCV_")}
+    env.update(
+        SCV_LAKE_ROOT=str(folder / "lake"),
+        SCV_OUTBOX_DIR=str(folder / "outbox"),
+        SCV_LANDING_DIR=str(folder / "landing"),
+        SCV_TRUTH_DIR=str(folder / "truth"),
+        SCV_CONF_DIR=str(conf),
+        SCV_ENV="test",
+        **extra,
+    )
+    return env
+
+
 @pytest.fixture(autouse=True)
 def _no_path_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests choose their own lake: the developer's SCV_* variables must not leak in."""

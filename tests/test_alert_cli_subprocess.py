@@ -7,19 +7,17 @@ The subprocess gets a copy of the committed configuration (``SCV_CONF_DIR``) wit
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 import sys
 from email import message_from_bytes, policy
 from pathlib import Path
 
 import pytest
-import yaml
 from aiosmtpd.controller import Controller
 from alert_helpers import RecordingHandler, free_port, write_realistic_gold
 
 from alert_agent.ledger import read_ledger
+from conftest import scv_environment
 from scv.config import PROJECT_ROOT
 
 pytestmark = pytest.mark.e2e
@@ -37,23 +35,8 @@ ALERT_OVERRIDE = {
 
 
 def scv_env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    """The caller's environment without any SCV_* variable, every path under tmp_path, conf env ``test``."""
-    conf = tmp_path / "conf"
-    if not conf.exists():
-        shutil.copytree(PROJECT_ROOT / "conf" / "base", conf / "base")
-        (conf / "test").mkdir()
-        (conf / "test" / "alert.yaml").write_text(yaml.safe_dump(ALERT_OVERRIDE), encoding="utf-8")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SCV_")}
-    env.update(
-        SCV_LAKE_ROOT=str(tmp_path / "lake"),
-        SCV_OUTBOX_DIR=str(tmp_path / "outbox"),
-        SCV_LANDING_DIR=str(tmp_path / "landing"),
-        SCV_TRUTH_DIR=str(tmp_path / "truth"),
-        SCV_CONF_DIR=str(conf),
-        SCV_ENV="test",
-        **extra,
-    )
-    return env
+    """Every path under tmp_path, with the alert override as the ``test`` configuration environment."""
+    return scv_environment(tmp_path, {"alert.yaml": ALERT_OVERRIDE}, **extra)
 
 
 def scv(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:

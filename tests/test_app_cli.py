@@ -6,10 +6,8 @@ The subprocess gets a copy of the committed configuration (``SCV_CONF_DIR``) so 
 
 from __future__ import annotations
 
-import os
 import re
 import secrets
-import shutil
 import signal
 import socket
 import subprocess
@@ -21,6 +19,7 @@ import pytest
 
 from app.scope import Scope
 from app.testing import SAMPLE_LEADS, free_port, make_user, write_sample_lake
+from conftest import scv_environment
 from scv.config import PROJECT_ROOT
 
 pytestmark = pytest.mark.e2e
@@ -30,22 +29,8 @@ START_TIMEOUT_S = 60
 
 
 def scv_env(tmp_path: Path) -> dict[str, str]:
-    """The caller's environment without any SCV_* variable; lake, outbox, landing, truth and users in tmp_path."""
-    conf = tmp_path / "conf"
-    if not conf.exists():
-        shutil.copytree(PROJECT_ROOT / "conf" / "base", conf / "base")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SCV_")}
-    env.update(
-        SCV_LAKE_ROOT=str(tmp_path / "lake"),
-        SCV_OUTBOX_DIR=str(tmp_path / "outbox"),
-        SCV_LANDING_DIR=str(tmp_path / "landing"),
-        SCV_TRUTH_DIR=str(tmp_path / "truth"),
-        SCV_APP_USERS_FILE=str(tmp_path / "users.yaml"),
-        SCV_CONF_DIR=str(conf),
-        SCV_ENV="test",
-        GRADIO_ANALYTICS_ENABLED="False",
-    )
-    return env
+    """Every path (users file included) under tmp_path."""
+    return scv_environment(tmp_path, SCV_APP_USERS_FILE=str(tmp_path / "users.yaml"), GRADIO_ANALYTICS_ENABLED="False")
 
 
 @pytest.fixture

@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from conftest import scv_environment
 from jobs.nightly import add_arguments, as_of_dates
 
 pytestmark = pytest.mark.e2e
 
 
 def _scv(args: list[str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SCV_")}
-    env.update(SCV_LAKE_ROOT=str(tmp_path / "lake"), SCV_LANDING_DIR=str(tmp_path / "landing"))
+    env = scv_environment(tmp_path)
     return subprocess.run(
         [sys.executable, "-m", "scv.cli", *args], env=env, capture_output=True, text=True, timeout=300
     )

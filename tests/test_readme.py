@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import shlex
 import subprocess
@@ -12,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO_ROOT
+from conftest import REPO_ROOT, scv_environment
 
 pytestmark = pytest.mark.e2e
 
@@ -26,7 +25,7 @@ def tour_commands() -> list[str]:
 
 
 def test_readme_quick_tour(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SCV_")}
+    env = scv_environment(tmp_path)  # the README's own exports below set the paths again
     outputs: dict[str, str] = {}
     for line in tour_commands():
         line = line.replace("/tmp/scv-tour", str(tmp_path))
