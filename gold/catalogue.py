@@ -316,10 +316,12 @@ QUARANTINE_TABLES = {
             "quarantine",
             _cols(
                 "source string, source_file string, source_line bigint, rule string, column_name string, "
-                "value string, record_key string, raw_record string, run_id string, quarantined_at timestamp"
+                "value string, record_key string, raw_record string, run_id string, quarantined_at timestamp, "
+                "resolved_run_id string"
             ),
             key=("source", "source_file", "source_line", "rule", "column_name"),
-            description="Rows that failed typing or a rule, with the rule and column.",
+            description="Rows that failed typing or a rule, with the rule and column. An orphan whose parent "
+            "arrived later is retried and marked with the run that resolved it.",
         ),
     ]
 }

@@ -130,6 +130,7 @@ def split_failures(conformed_df: DataFrame, source: str, run_id: str) -> tuple[D
             "raw_record",
             F.lit(run_id).alias("run_id"),
             F.current_timestamp().alias("quarantined_at"),
+            F.lit(None).cast("string").alias("resolved_run_id"),
         )
     )
     return clean_df, quarantine_df

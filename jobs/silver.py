@@ -57,6 +57,7 @@ def duplicates_to_quarantine(copies_df: DataFrame, spec: SourceSpec, run_id: str
         F.to_json(F.struct(*[F.col(c) for c in SILVER_TABLES[spec.name].column_names])).alias("raw_record"),
         F.lit(run_id).alias("run_id"),
         F.current_timestamp().alias("quarantined_at"),
+        F.lit(None).cast("string").alias("resolved_run_id"),
     )
 
 
@@ -89,17 +90,80 @@ def new_bronze_rows(ctx: RunContext, spec: SourceSpec, since: datetime | None) -
     return bronze_df
 
 
+def open_orphans(ctx: RunContext, spec: SourceSpec) -> DataFrame | None:
+    """Quarantined rows of this source whose only fault may be a parent that had not arrived yet."""
+    if not any(c.references for c in spec.columns):
+        return None
+    table = QUARANTINE_TABLES["silver"]
+    location = table.location(ctx.lake_root)
+    if not table_exists(ctx.spark, location):
+        return None
+    quarantine_df = ctx.spark.read.format("delta").load(location)
+    if "resolved_run_id" not in quarantine_df.columns:  # a table from before orphans were retried
+        return None
+    return (
+        quarantine_df.where(
+            (F.col("source") == spec.name) & (F.col("rule") == "orphan_key") & F.col("resolved_run_id").isNull()
+        )
+        .select("source_file", "source_line", "raw_record", "run_id", "quarantined_at")
+        .dropDuplicates(["source_file", "source_line"])
+    )
+
+
+def replayed_as_bronze(orphans_df: DataFrame, bronze_columns: list[str]) -> DataFrame:
+    """Quarantined rows rebuilt in the bronze shape from their raw record, so they are conformed again."""
+    export_columns = [c for c in bronze_columns if not c.startswith("_")]
+    record = F.from_json("raw_record", "struct<" + ",".join(f"{c}:string" for c in export_columns) + ">")
+    return orphans_df.select(
+        *[record[c].alias(c) for c in export_columns],
+        F.col("source_file").alias("_source_file"),
+        F.col("source_line").alias("_source_line"),
+        F.lit(None).cast("string").alias("_content_sha256"),
+        F.col("run_id").alias("_run_id"),
+        F.col("quarantined_at").alias("_ingested_at"),
+        F.to_date("quarantined_at").alias("_ingest_date"),
+    )
+
+
+def mark_resolved(ctx: RunContext, spec: SourceSpec, clean_df: DataFrame, orphans_df: DataFrame) -> int:
+    """Orphans that passed every rule this time: their quarantine rows get this run's id."""
+    resolved_df = clean_df.join(orphans_df, on=["source_file", "source_line"], how="left_semi").select(
+        "source_file", "source_line"
+    )
+    resolved = resolved_df.count()
+    if resolved:
+        view = f"_resolved_{spec.name}"
+        resolved_df.createOrReplaceTempView(view)
+        location = QUARANTINE_TABLES["silver"].location(ctx.lake_root)
+        ctx.spark.sql(
+            f"merge into delta.`{location}` as t using {view} as s on t.source = '{spec.name}' "
+            "and t.source_file = s.source_file and t.source_line = s.source_line and t.rule = 'orphan_key' "
+            f"when matched and t.resolved_run_id is null then update set resolved_run_id = '{ctx.run_id}'"
+        ).collect()
+        ctx.spark.catalog.dropTempView(view)
+    return resolved
+
+
 def build_source(ctx: RunContext, spec: SourceSpec, since: datetime | None) -> StepResult:
     result = StepResult(f"silver:{spec.name}")
     bronze_df = new_bronze_rows(ctx, spec, since)
     if bronze_df is None:
         result.message = "no bronze table yet"
         return result
-    if bronze_df.limit(1).count() == 0:
+    # quarantined orphans are retried every run: their parent may have arrived since
+    orphans_df = open_orphans(ctx, spec)
+    if orphans_df is not None:
+        orphans_df = stage(ctx.spark, orphans_df, ctx.lake_root, f"orphans_{spec.name}")
+    retried = orphans_df.count() if orphans_df is not None else 0
+    through = bronze_df.agg(F.max("_ingested_at").alias("through")).collect()[0].through
+    if through is None and not retried:
         result.message = "nothing new in bronze"
         return result
+    batch_df = bronze_df
+    if orphans_df is not None and retried:
+        batch_df = bronze_df.unionByName(replayed_as_bronze(orphans_df, bronze_df.columns))
     tolerance = int(ctx.settings("pipeline").get("future_tolerance_days", 1))
-    conformed_df = conform(bronze_df, spec, ctx.run_date, tolerance)
+    conformed_df = conform(batch_df, spec, ctx.run_date, tolerance)
     for column in spec.columns:
         if column.references:
             ref_table, ref_column = column.references
@@ -122,13 +186,17 @@ def build_source(ctx: RunContext, spec: SourceSpec, since: datetime | None) -> S
     counts = conformed_df.agg(
         F.count("*").alias("rows_in"),
         F.sum(F.when(F.size("failures") > 0, 1).otherwise(0)).alias("failed"),
-        F.max("ingested_at").alias("through"),
     ).collect()[0]
-    result.rows_in = int(counts.rows_in)
-    result.rows_quarantined = int(counts.failed or 0) + copies_df.count()
-    result.rows_out = result.rows_in - int(counts.failed or 0)
-    if counts.through is not None:
-        _save_progress(ctx, spec.name, counts.through)
+    failed = int(counts.failed or 0)
+    resolved = mark_resolved(ctx, spec, clean_df, orphans_df) if orphans_df is not None and retried else 0
+    result.rows_in = int(counts.rows_in)  # new bronze rows plus retried orphans
+    result.rows_out = result.rows_in - failed
+    # newly quarantined: failures other than the retried orphans that are still orphans, plus extra copies
+    result.rows_quarantined = failed - (retried - resolved) + copies_df.count()
+    if retried:
+        result.message = f"{retried} quarantined orphan(s) retried, {resolved} resolved"
+    if through is not None:
+        _save_progress(ctx, spec.name, through)
     return result
 
 

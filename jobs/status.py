@@ -64,9 +64,11 @@ def collect_status(config: Config, runs: int = 3) -> dict[str, Any]:
         if table is None:
             continue
         reason = f"split_part({column}, ':', 1)" if layer == "bronze" else column
+        has_resolved = "resolved_run_id" in [f.name for f in table.schema().fields]
+        still_open = "where resolved_run_id is null " if has_resolved else ""  # orphans whose parent came later
         status["quarantine"] += query(
             {"q": table},
-            f"select '{layer}' as layer, source, {reason} as reason, count(*) as rows from q "
+            f"select '{layer}' as layer, source, {reason} as reason, count(*) as rows from q {still_open}"
             f"group by source, {reason} order by source, rows desc",
         ).to_pylist()
     return status

@@ -130,3 +130,25 @@ def test_missing_required_column_fails_the_source_naming_file_and_column(spark, 
     # the good file of the same source still landed
     assert failed.rows_out == 3
     assert steps["bronze:customer_pipeline"].status == "ok"
+
+
+def test_an_orphan_is_retried_and_lands_once_its_parent_arrives(spark, config, landing) -> None:  # type: ignore[no-untyped-def]
+    steps = _run(spark, config)  # K3 references OX, which no lead file has yet
+    assert (steps["silver:call_log"].rows_quarantined, steps["silver:call_log"].message) == (2, "")
+    leads = LEADS_HEADER + "OX," + GOOD.format(stage="C0", at="2024-01-05 16:00:00") + "\n"
+    _write(landing, "crm_opportunities/crm_opportunities_20240106.csv", leads)
+
+    steps = _run(spark, config)
+    assert steps["silver:call_log"].message == "1 quarantined orphan(s) retried, 1 resolved"
+    assert steps["silver:call_log"].rows_quarantined == 0
+    calls = {r.call_id: r.opty_id for r in _read(spark, config, "silver", "call_log").collect()}
+    assert calls == {"K1": "O1", "K3": "OX"}
+    quarantine = {
+        (r.source_line, r.rule): r.resolved_run_id
+        for r in _read(spark, config, "quarantine", "silver").where("source = 'call_log'").collect()
+    }
+    assert quarantine[(3, "below_min")] is None  # still open: a negative duration stays wrong
+    assert quarantine[(4, "orphan_key")] is not None  # resolved, kept for the audit trail
+
+    steps = _run(spark, config)  # nothing left to retry
+    assert steps["silver:call_log"].message == "nothing new in bronze"
