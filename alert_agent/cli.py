@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from alert_agent.run import AlertRun
-    from scv.config import Config
+    from ground.config import Config
 
 
 def _iso_date(value: str) -> date:
@@ -47,7 +47,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
     from alert_agent.outbox import RunLocked
     from alert_agent.run import run_alert
     from alert_agent.settings import check_address
-    from scv.config import ConfigError
+    from ground.config import ConfigError
 
     try:
         override_to = [check_address(a) for a in args.to]

@@ -9,8 +9,8 @@ from deltalake import DeltaTable
 
 from alert_agent.rank import DistrictRow, TalukaSignal
 from alert_agent.view import Freshness
-from gold.catalogue import GOLD_TABLES
-from scv import lake
+from ground import lake
+from ground.catalogue import GOLD_TABLES
 
 HOTSPOT_TABLE = "macro_market_hotspot_taluka_5d"
 DISTRICT_TABLE = "district_top3_talukas"

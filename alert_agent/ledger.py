@@ -13,8 +13,8 @@ from datetime import date, datetime
 
 import pyarrow as pa
 
-from gold.catalogue import OPS_TABLES
-from scv import lake
+from ground import lake
+from ground.catalogue import OPS_TABLES
 
 LEDGER_SCHEMA = OPS_TABLES["alert_ledger"].arrow_schema
 LEDGER_KEY = OPS_TABLES["alert_ledger"].key

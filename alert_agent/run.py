@@ -28,7 +28,8 @@ from alert_agent.settings import (
 )
 from alert_agent.smtp import deliver
 from alert_agent.view import Freshness, email_view
-from scv.config import Config
+from ground.catalogue import OPS_TABLES
+from ground.config import Config
 
 DRY_RUN_SENDER = "SCV Alerts <alerts@scv.invalid>"
 
@@ -112,7 +113,7 @@ def run_alert(
         smtp=smtp,
         llm=llm_settings(settings, env),
         sender=smtp.sender if smtp else parse_sender(env.get("SCV_SMTP_FROM") or DRY_RUN_SENDER)[0],
-        ledger_location=config.paths.lake("ops", "alert_ledger"),
+        ledger_location=OPS_TABLES["alert_ledger"].location(config.paths.lake_root),
         outbox_dir=config.paths.outbox_dir,
         sleep=sleep,
         http_client=http_client,

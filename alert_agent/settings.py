@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from email.utils import formataddr, parseaddr
 from typing import Any
 
-from scv.config import Config, ConfigError
+from ground.config import Config, ConfigError
 
 ALERT_STATUSES = ("HOTSPOT", "EMERGING", "STABLE", "NOISE")
 SECURITY_MODES = ("starttls", "ssl", "none")

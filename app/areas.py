@@ -11,8 +11,8 @@ import pyarrow as pa
 from deltalake import DeltaTable
 
 from app.leads import Memo
-from gold.catalogue import GOLD_TABLES, Table
-from scv.lake import query
+from ground.catalogue import GOLD_TABLES, Table
+from ground.lake import query
 
 STATUS_ORDER = {"HOTSPOT": 0, "EMERGING": 1, "STABLE": 2, "NOISE": 3}
 

@@ -20,7 +20,7 @@ import bcrypt
 import yaml
 
 from app.scope import ROLES, Scope, ScopeError
-from scv.config import ConfigError
+from ground.config import ConfigError
 
 log = logging.getLogger(__name__)
 

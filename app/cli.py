@@ -9,7 +9,7 @@ import argparse
 import os
 import sys
 
-from scv.config import Config, ConfigError
+from ground.config import Config, ConfigError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -18,7 +18,7 @@ from app.areas import STATUS_ORDER, AreaData, area_loader
 from app.leads import LeadData, best_rows, load_leads
 from app.scope import Scope, ScopeError, apply_mask, area_mask, lead_mask
 from app.snapshot import SnapshotCache, TableWatch
-from gold.catalogue import GOLD_TABLES
+from ground.catalogue import GOLD_TABLES
 
 LEADS = "scv_customer_score"
 HOTSPOTS = "macro_market_hotspot_taluka_5d"

@@ -17,7 +17,7 @@ from app.data import DataAccess
 from app.markets import hotspot_cards, product_line_chart, score_chart, top3_html
 from app.scope import Scope, ScopeError
 from app.settings import AppSettings, app_settings
-from scv.config import Config
+from ground.config import Config
 
 log = logging.getLogger(__name__)
 

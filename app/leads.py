@@ -19,8 +19,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from deltalake import DeltaTable
 
-from gold.catalogue import GOLD_TABLES
-from scv.lake import query
+from ground.catalogue import GOLD_TABLES
+from ground.lake import query
 
 SCORE_TABLE = GOLD_TABLES["scv_customer_score"]
 LEAD_COLUMNS = [

@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from scv.config import Config, ConfigError, resolve_location
+from ground.config import Config, ConfigError, resolve_location
 
 USERS_FILE_ENV = "SCV_APP_USERS_FILE"
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from deltalake import DeltaTable
 
-from scv.lake import open_table
+from ground.lake import open_table
 
 log = logging.getLogger(__name__)
 

@@ -13,9 +13,9 @@ import pyarrow.compute as pc
 from app.auth import User, hash_password, parse_user, write_user
 from app.scope import Scope, ScopeError
 from app.settings import AppSettings
-from gold.catalogue import GOLD_TABLES
-from scv.config import ConfigError
-from scv.lake import read_table
+from ground.catalogue import GOLD_TABLES
+from ground.config import ConfigError
+from ground.lake import read_table
 
 PASSWORD_ENV = "SCV_APP_PASSWORD"
 DEMO_NAMES = {"leader": "demo-leader", "manager": "demo-manager", "rep": "demo-rep"}

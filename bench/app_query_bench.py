@@ -27,10 +27,11 @@ from app.data import DataAccess
 from app.handlers import AppContext, leads_view
 from app.markets import hotspot_cards, product_line_chart, score_chart, top3_html
 from app.scope import Scope
-from app.testing import AS_OF, SCORED_AT, hotspot_row, make_user, top3_row, write_gold
-from gold.catalogue import GOLD_TABLES
-from scv.config import load_config
-from scv.lake import query
+from ground.catalogue import GOLD_TABLES
+from ground.config import load_config
+from ground.lake import query
+from testkit import write_gold
+from testkit.rows import AS_OF, SCORED_AT, hotspot_row, make_user, top3_row
 
 REASONS = np.array(["Hot lead", "Expected to close within 7 days", "Test drive done", "Stock available", "Fleet buyer"])
 
@@ -93,7 +94,8 @@ def write_tables(lake: Path, rows: int, dealers: int, seed: int) -> None:
     districts = dealers // 20
     statuses = ["HOTSPOT", "EMERGING", "STABLE", "NOISE"]
     talukas = [
-        hotspot_row(f"Taluka {t}", f"District {t // 5}", statuses[t % 4], 10 + t % 50) for t in range(districts * 5)
+        hotspot_row(f"Taluka {t}", f"District {t // 5}", statuses[t % 4], leads_cur=10 + t % 50)
+        for t in range(districts * 5)
     ]
     write_gold(lake, "macro_market_hotspot_taluka_5d", talukas)
     top3 = [

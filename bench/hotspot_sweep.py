@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from jobs.evaluate import hotspot_metrics
-from scv.lake import read_table
+from ground.lake import read_table
+from operations.evaluate import hotspot_metrics
 
 
 def statuses(frame: pd.DataFrame, min_dealers: int, min_leads: int, lead_growth: float, min_z: float) -> pd.Series:

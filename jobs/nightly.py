@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
-from scv.config import Config
+from ground.config import Config
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -41,12 +41,12 @@ def _print(line: str) -> None:
 
 def run_pipeline(ctx, dates: list[date], quality: bool = True, echo: Callable[[str], None] = _print) -> list:
     """Run every step for ``dates`` with an open RunContext; returns the StepResults (also recorded)."""
-    from gold.merge import clear_staging
-    from jobs.bronze import run_bronze
-    from jobs.build_gold import run_gold
-    from jobs.ops import StepResult, record_steps
+    from gold.graph import run_gold
+    from ground.run import StepResult, record_steps
+    from ground.spark_io import clear_staging
+    from jobs.bronze.ingest import run_bronze
     from jobs.quality import run_quality
-    from jobs.silver import run_silver
+    from jobs.silver.build import run_silver
 
     phases: list[tuple[str, Callable[[], list[StepResult]]]] = [
         ("bronze", lambda: run_bronze(ctx)),
@@ -75,8 +75,8 @@ def run_pipeline(ctx, dates: list[date], quality: bool = True, echo: Callable[[s
 
 
 def run(args: argparse.Namespace, config: Config) -> int:
-    from jobs.context import RunContext
-    from scv.engine import engine_session
+    from ground.engine import engine_session
+    from ground.run import RunContext
 
     try:
         dates = as_of_dates(args, datetime.now(UTC).date())

@@ -1,5 +1,7 @@
 """Great Expectations on silver (the rows each run merged) and on gold (the run's as-of dates), recorded in
-``ops/dq_results``. Each table is validated once: every expectation is a Spark job."""
+``ops/dq_results``. The expectations are the catalogue's: every table that declares checks is validated
+against its key checks (not null, unique) and those. Each table is validated once: every expectation is a
+Spark job."""
 
 from __future__ import annotations
 
@@ -10,11 +12,9 @@ from typing import Any
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from gold.catalogue import ALL_TABLES, OPS_TABLES
-from gold.expectations import GOLD_SUITES, SILVER_SUITES, Expectation, suite_for
-from gold.merge import append, table_exists
-from jobs.context import RunContext
-from jobs.ops import StepResult
+from ground.catalogue import ALL_TABLES, OPS_TABLES, Check, Table
+from ground.run import RunContext, StepResult
+from ground.spark_io import append, table_exists
 
 KINDS = {
     "not_null": "ExpectColumnValuesToNotBeNull",
@@ -39,11 +39,11 @@ class Validator:
         asset = self.context.data_sources.add_spark(name="lake").add_dataframe_asset(name="tables")
         self.batch_definition = asset.add_batch_definition_whole_dataframe("whole")
 
-    def validate(self, name: str, df: DataFrame, expectations: list[Expectation]) -> list[dict[str, Any]]:
+    def validate(self, name: str, df: DataFrame, checks: tuple[Check, ...]) -> list[dict[str, Any]]:
         suite = self.gx.ExpectationSuite(name=name)
-        for kind, kwargs, level in expectations:
-            cls = getattr(self.gx.expectations, KINDS[kind])
-            suite.add_expectation(cls(**kwargs, severity="warning" if level == "warn" else "critical"))
+        for check in checks:
+            cls = getattr(self.gx.expectations, KINDS[check.kind])
+            suite.add_expectation(cls(**check.arguments, severity="warning" if check.level == "warn" else "critical"))
         batch = self.batch_definition.get_batch(batch_parameters={"dataframe": df})
         outcome = batch.validate(suite)
         rows = []
@@ -64,18 +64,23 @@ class Validator:
         return rows
 
 
-def _table_df(ctx: RunContext, name: str, dates: list[date]) -> DataFrame | None:
-    location = ALL_TABLES[name].location(ctx.lake_root)
+def _table_df(ctx: RunContext, table: Table, dates: list[date]) -> DataFrame | None:
+    location = table.location(ctx.lake_root)
     if not table_exists(ctx.spark, location):
         return None
     df = ctx.spark.read.format("delta").load(location)
-    if name in SILVER_SUITES:
+    if table.layer == "silver":
         # the rows this run merged (the MERGE key keeps the whole table unique); all of it on a first run
-        since = ctx.silver_since.get(name)
+        since = ctx.silver_since.get(table.name)
         return df if since is None else df.where(F.col("ingested_at") > F.lit(since))
-    if name == "scv_customer_score":
-        return df
-    return df.where(F.col("as_of_date").isin(*dates))
+    if "as_of_date" in table.partition_by:
+        return df.where(F.col("as_of_date").isin(*dates))
+    return df
+
+
+def checked_tables() -> list[Table]:
+    """The tables validated each night: every silver and gold table that declares checks."""
+    return [t for t in ALL_TABLES.values() if t.checks]
 
 
 def run_quality(ctx: RunContext, dates: list[date]) -> list[StepResult]:
@@ -83,12 +88,13 @@ def run_quality(ctx: RunContext, dates: list[date]) -> list[StepResult]:
     results: list[StepResult] = []
     records: list[tuple[Any, ...]] = []
     checked_at = datetime.now(UTC)
-    for name in SILVER_SUITES + GOLD_SUITES:
+    for table in checked_tables():
+        name = table.name
         started = time.perf_counter()
-        df = _table_df(ctx, name, dates)
+        df = _table_df(ctx, table, dates)
         if df is None:
             continue
-        rows = validator.validate(name, df, suite_for(name))
+        rows = validator.validate(name, df, table.all_checks)
         failed = [r for r in rows if not r["success"]]
         result = StepResult(f"quality:{name}", rows_in=len(rows), rows_out=len(rows) - len(failed))
         if any(r["severity"] == "fail" for r in failed):

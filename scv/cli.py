@@ -8,16 +8,16 @@ import importlib
 import logging
 import sys
 
-from scv.config import ConfigError, load_config
+from ground.config import ConfigError, load_config
 
 SUBCOMMANDS = {
-    "demo-data": ("jobs.demo_data.cli", "write a synthetic landing zone and its ground truth"),
+    "demo-data": ("demo_data.cli", "write a synthetic landing zone and its ground truth"),
     "nightly": ("jobs.nightly", "run ingest, bronze, silver, gold and scoring for a date or a range"),
     "alert": ("alert_agent.cli", "rank hotspots, render and send the leadership email"),
     "app": ("app.cli", "start the field app"),
-    "status": ("jobs.status", "last runs, table versions, row counts, data quality and quarantine"),
-    "evaluate": ("jobs.evaluate", "score hotspot flags and opportunity scores against the planted truth"),
-    "maintain": ("jobs.maintain", "compact small files and vacuum old ones in every lake table"),
+    "status": ("operations.status", "last runs, table versions, row counts, data quality and quarantine"),
+    "evaluate": ("operations.evaluate", "score hotspot flags and opportunity scores against the planted truth"),
+    "maintain": ("operations.maintain", "compact small files and vacuum old ones in every lake table"),
 }
 
 
@@ -41,11 +41,11 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     try:
-        config = load_config(env=args.env)
+        config = load_config(env=args.env)  # every pipeline setting and the source mapping, validated
+        return int(args._module.run(args, config))
     except ConfigError as exc:
         print(f"scv: configuration error: {exc}", file=sys.stderr)
         return 2
-    return int(args._module.run(args, config))
 
 
 if __name__ == "__main__":

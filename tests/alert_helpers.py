@@ -1,51 +1,23 @@
-"""Shared builders for the alert tests: gold rows and tables, a Config under tmp_path, a self-signed
-certificate, a recording aiosmtpd handler and a fake OpenAI-compatible HTTP server."""
+"""Shared builders for the alert tests: a realistic set of talukas, a Config under tmp_path, a self-signed
+certificate, a recording aiosmtpd handler and a fake OpenAI-compatible HTTP server. Rows, tables and ports
+come from ``testkit``."""
 
 from __future__ import annotations
 
 import argparse
 import ipaddress
 import json
-import socket
 import threading
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from gold.catalogue import GOLD_TABLES
-from scv.config import Config, load_config
-from scv.lake import write_rows
-
-AS_OF = date(2026, 11, 21)
-HOSTILE = "<script>alert(1)</script> Nagar"
-
-
-def hotspot_row(taluka: str, district: str, status: str, **measures: Any) -> dict[str, Any]:
-    """A macro_market_hotspot_taluka_5d row; growth is derived from cur/prev unless given."""
-    row: dict[str, Any] = {
-        "as_of_date": AS_OF,
-        "state": "Maharashtra",
-        "district": district,
-        "taluka": taluka,
-        "dealer_count": 3,
-        "leads_cur": 20,
-        "leads_prev": 20,
-        "hi_leads_cur": 8,
-        "hi_leads_prev": 8,
-        "retail_cur": 4,
-        "retail_prev": 4,
-        "retail_growth": 0.0,
-        "total_stock": 10,
-        "saleable_stock": 8,
-        "has_supply_gap": False,
-        "status": status,
-    }
-    row.update(measures)
-    row.setdefault("lead_growth", (row["leads_cur"] - row["leads_prev"]) / max(row["leads_prev"], 1))
-    row.setdefault("hi_lead_growth", (row["hi_leads_cur"] - row["hi_leads_prev"]) / max(row["hi_leads_prev"], 1))
-    return row
+from ground.catalogue import OPS_TABLES
+from ground.config import Config
+from testkit import base_config, write_gold
+from testkit.rows import HOSTILE, district_rows, hotspot_row
 
 
 def realistic_rows() -> list[dict[str, Any]]:
@@ -65,25 +37,6 @@ def realistic_rows() -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
-def district_rows(hotspot_rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """district_top3_talukas as the pipeline defines it: per district, status first, then lead volume."""
-    order = {"HOTSPOT": 0, "EMERGING": 1, "STABLE": 2, "NOISE": 3}
-    by_district: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    for row in hotspot_rows:
-        by_district.setdefault((row["state"], row["district"]), []).append(row)
-    out = []
-    for rows in by_district.values():
-        rows = sorted(rows, key=lambda r: (order[r["status"]], -r["leads_cur"]))[:3]
-        for rank, r in enumerate(rows, start=1):
-            keep = GOLD_TABLES["district_top3_talukas"].column_names
-            out.append({**{k: r.get(k) for k in keep if k in r}, "rank": rank})
-    return out
-
-
-def write_gold(lake_root: str, name: str, rows: list[dict[str, Any]]) -> str:
-    return write_rows(GOLD_TABLES[name], lake_root, rows)
-
-
 def write_realistic_gold(lake_root: str, rows: list[dict[str, Any]] | None = None) -> None:
     rows = realistic_rows() if rows is None else rows
     write_gold(lake_root, "macro_market_hotspot_taluka_5d", rows)
@@ -95,14 +48,14 @@ def make_config(tmp_path: Path, monkeypatch: Any, **alert: Any) -> Config:
     for var, sub in (("SCV_LAKE_ROOT", "lake"), ("SCV_LANDING_DIR", "landing"),
                      ("SCV_OUTBOX_DIR", "outbox"), ("SCV_TRUTH_DIR", "truth")):  # fmt: skip
         monkeypatch.setenv(var, str(tmp_path / sub))
-    config = load_config(env="test-does-not-exist")
+    config = base_config()
     return config.with_overrides(alert=alert) if alert else config
 
 
 def ledger_rows(config: Config) -> list[dict[str, Any]]:
     from alert_agent.ledger import read_ledger
 
-    return read_ledger(config.paths.lake("ops", "alert_ledger"))
+    return read_ledger(OPS_TABLES["alert_ledger"].location(config.paths.lake_root))
 
 
 def run_cli(config: Config, *argv: str) -> int:
@@ -120,12 +73,6 @@ def clear_delivery_env(monkeypatch: Any) -> None:
         monkeypatch.delenv(f"SCV_SMTP_{name}", raising=False)
     for name in ("BASE_URL", "MODEL", "API_KEY"):
         monkeypatch.delenv(f"SCV_LLM_{name}", raising=False)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def self_signed_cert(folder: Path) -> tuple[Path, Path]:

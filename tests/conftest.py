@@ -27,7 +27,7 @@ def scv_environment(folder: Path, conf_overrides: dict[str, dict] | None = None,
 
     import yaml
 
-    from scv.config import PROJECT_ROOT
+    from ground.config import PROJECT_ROOT
 
     conf = folder / "conf"
     if not conf.exists():
@@ -65,8 +65,8 @@ def _no_path_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(scope="session")
 def engine() -> Iterator[object]:
     """The embedded Sail engine (or SCV_TEST_SPARK_REMOTE's server), shared by the whole session."""
-    from scv.config import EngineConfig
-    from scv.engine import start_engine
+    from ground.config import EngineConfig
+    from ground.engine import start_engine
 
     started = start_engine(EngineConfig(remote=os.environ.get("SCV_TEST_SPARK_REMOTE"), shuffle_partitions=2))
     yield started
@@ -78,10 +78,22 @@ def spark(engine):  # type: ignore[no-untyped-def]
     return engine.spark
 
 
+@pytest.fixture(autouse=True)
+def _drop_temp_views(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Temp views a test registers on the shared session are dropped after it: no test sees another's."""
+    yield
+    if "spark" not in request.fixturenames:
+        return
+    spark = request.getfixturevalue("spark")
+    for table in spark.catalog.listTables():
+        if table.isTemporary:
+            spark.catalog.dropTempView(table.name)
+
+
 @pytest.fixture
 def config(tmp_path: Path):  # type: ignore[no-untyped-def]
-    """Configuration pointing every path at a fresh temp folder."""
-    from scv.config import load_config
+    """Configuration from conf/base only, every path pointing at a fresh temp folder."""
+    from testkit import base_config
 
     paths = {
         "lake_root": str(tmp_path / "lake"),
@@ -91,4 +103,4 @@ def config(tmp_path: Path):  # type: ignore[no-untyped-def]
     }
     for folder in paths.values():
         Path(folder).mkdir(parents=True, exist_ok=True)
-    return load_config().with_overrides(paths=paths)
+    return base_config().with_overrides(paths=paths)

@@ -6,7 +6,7 @@ from typing import Any
 
 from pyspark.sql import DataFrame, SparkSession
 
-from gold.catalogue import ALL_TABLES
+from ground.catalogue import ALL_TABLES
 
 
 def frame(spark: SparkSession, table: str, rows: list[dict[str, Any]]) -> DataFrame:

@@ -20,6 +20,7 @@ PARAMS = {
     "retail_growth": 0.0,
     "top_n": 3,
     "max_open_age_days": 90,
+    "version_lookback_days": 90,
 }
 
 
@@ -29,6 +30,15 @@ def dates(spark):  # type: ignore[no-untyped-def]
     ddl_frame(spark, "lead_classification string", [("Hot",), ("Warm",), ("Live Deal",)]).createOrReplaceTempView(
         "high_intent_classes"
     )
+
+
+def pipeline_history(spark, rows: list[dict]) -> None:  # type: ignore[no-untyped-def,type-arg]
+    """``rows`` as silver customer_pipeline_history, and the shared ``opportunity_versions`` view over it
+    (which reads ``as_of_dates``: register the dates first)."""
+    from gold.graph import run_sql
+
+    frame(spark, "customer_pipeline_history", rows).createOrReplaceTempView("customer_pipeline_history")
+    run_sql(spark, "opportunity_versions", PARAMS, folder="views").createOrReplaceTempView("opportunity_versions")
 
 
 def lead_row(opty: str, dealer: str, created: date, cls: str, updated: datetime, stage: str = "C0", taluka: str = "A"):  # type: ignore[no-untyped-def]

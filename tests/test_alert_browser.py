@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from alert_helpers import AS_OF, HOSTILE, district_rows, hotspot_row, realistic_rows
+from alert_helpers import realistic_rows
 
 from alert_agent.rank import DistrictRow, TalukaSignal, rank_talukas
 from alert_agent.reasons import interpretation
@@ -18,7 +18,8 @@ from alert_agent.render import render_html
 from alert_agent.routing import plan_messages
 from alert_agent.settings import AlertSettings
 from alert_agent.view import Freshness, email_view
-from scv.config import PROJECT_ROOT
+from ground.config import PROJECT_ROOT
+from testkit.rows import AS_OF, HOSTILE, district_rows, hotspot_row
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

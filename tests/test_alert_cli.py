@@ -7,21 +7,14 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from alert_helpers import (
-    HOSTILE,
-    clear_delivery_env,
-    hotspot_row,
-    ledger_rows,
-    make_config,
-    run_cli,
-    write_realistic_gold,
-)
+from alert_helpers import clear_delivery_env, ledger_rows, make_config, run_cli, write_realistic_gold
 
 from alert_agent import outbox
 from alert_agent.gold import GoldInputError
 from alert_agent.run import run_alert
 from alert_agent.settings import smtp_settings
-from scv.config import Config, ConfigError
+from ground.config import Config, ConfigError
+from testkit.rows import HOSTILE, hotspot_row
 
 ALERT = {
     "recipients": {

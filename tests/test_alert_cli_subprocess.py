@@ -14,11 +14,12 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
-from alert_helpers import RecordingHandler, free_port, write_realistic_gold
+from alert_helpers import RecordingHandler, write_realistic_gold
 
 from alert_agent.ledger import read_ledger
 from conftest import scv_environment
-from scv.config import PROJECT_ROOT
+from ground.config import PROJECT_ROOT
+from testkit import free_port
 
 pytestmark = pytest.mark.e2e
 

@@ -14,11 +14,8 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from alert_helpers import (
-    AS_OF,
     RecordingHandler,
     clear_delivery_env,
-    free_port,
-    hotspot_row,
     ledger_rows,
     make_config,
     run_cli,
@@ -28,7 +25,9 @@ from alert_helpers import (
 
 from alert_agent import ledger
 from alert_agent.run import run_alert
-from scv.config import Config
+from ground.config import Config
+from testkit import free_port
+from testkit.rows import AS_OF, hotspot_row
 
 USER, PASSWORD = "alerts", "s3cret-pw"
 ALERT = {

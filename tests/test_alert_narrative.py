@@ -7,12 +7,13 @@ import json
 from pathlib import Path
 
 import pytest
-from alert_helpers import AS_OF, FakeOpenAI, make_config, realistic_rows, write_realistic_gold
+from alert_helpers import FakeOpenAI, make_config, realistic_rows, write_realistic_gold
 
 from alert_agent.narrative import facts, generate, numbers_in, validate
 from alert_agent.rank import TalukaSignal, rank_talukas
 from alert_agent.settings import AlertSettings, LlmSettings, llm_settings
 from alert_agent.view import clean
+from testkit.rows import AS_OF
 
 GOOD = (
     "Haveli in Pune is the most urgent HOTSPOT: high-intent leads rose 100% to 30 with 0 retail units, "

@@ -4,12 +4,13 @@ weights in conf/base/alert.yaml (docs/alert.md shows the arithmetic)."""
 from __future__ import annotations
 
 import pytest
-from alert_helpers import AS_OF, HOSTILE, district_rows, hotspot_row, make_config, realistic_rows
+from alert_helpers import make_config, realistic_rows
 
 from alert_agent.rank import DistrictRow, TalukaSignal, district_view, rank_talukas, score_taluka
 from alert_agent.routing import DISTRICT, LEADERSHIP, plan_messages
 from alert_agent.settings import AlertSettings, DistrictManager, RankingWeights, alert_settings
-from scv.config import ConfigError
+from ground.config import ConfigError
+from testkit.rows import AS_OF, HOSTILE, district_rows, hotspot_row
 
 WEIGHTS = RankingWeights()
 

@@ -7,7 +7,7 @@ from email import message_from_bytes, policy
 from html.parser import HTMLParser
 
 import pytest
-from alert_helpers import AS_OF, HOSTILE, district_rows, hotspot_row, realistic_rows
+from alert_helpers import realistic_rows
 
 from alert_agent.rank import DistrictRow, TalukaSignal, rank_talukas
 from alert_agent.reasons import interpretation, reason_sentences
@@ -15,6 +15,7 @@ from alert_agent.render import build_message, render_html, render_text
 from alert_agent.routing import plan_messages
 from alert_agent.settings import AlertSettings, RankingWeights
 from alert_agent.view import EmailView, Freshness, email_view
+from testkit.rows import AS_OF, HOSTILE, district_rows, hotspot_row
 
 SETTINGS = AlertSettings(leadership=("ceo@example.com",), app_url="https://scv.example.com/app")
 FRESHNESS = Freshness(AS_OF, 12, datetime(2026, 11, 22, 2, 14, tzinfo=UTC))

@@ -11,9 +11,10 @@ import yaml
 
 from app.auth import UserStore, hash_password, parse_user
 from app.scope import Scope
-from app.testing import lead_row, make_user, write_gold
+from ground.config import PROJECT_ROOT, ConfigError
 from scv.cli import build_parser, main
-from scv.config import PROJECT_ROOT, ConfigError
+from testkit import write_gold
+from testkit.rows import lead_row, make_user
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from app.scope import Scope
-from app.testing import free_port, make_user, write_sample_lake
-from scv.config import load_config
+from testkit import base_config, free_port
+from testkit.rows import make_user, write_sample_lake
 
 CHROMIUM = "/usr/bin/chromium"
 OUT = Path(__file__).resolve().parents[1] / "test-output" / "app"
@@ -46,7 +46,7 @@ def server(tmp_path_factory):
     passwords = {name: secrets.token_urlsafe(10) for name in USERS}
     for name, scope in USERS.items():
         make_user(root / "users.yaml", name, passwords[name], scope)
-    config = load_config().with_overrides(
+    config = base_config().with_overrides(
         paths={"lake_root": str(root / "lake")}, app={"users_file": str(root / "users.yaml"), "page_size": 4}
     )
     demo = launch(AppContext.from_config(config), "127.0.0.1", free_port(), prevent_thread_lock=True)

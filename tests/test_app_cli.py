@@ -18,9 +18,10 @@ from pathlib import Path
 import pytest
 
 from app.scope import Scope
-from app.testing import SAMPLE_LEADS, free_port, make_user, write_sample_lake
 from conftest import scv_environment
-from scv.config import PROJECT_ROOT
+from ground.config import PROJECT_ROOT
+from testkit import free_port
+from testkit.rows import SAMPLE_LEADS, make_user, write_sample_lake
 
 pytestmark = pytest.mark.e2e
 

@@ -15,8 +15,12 @@ from gradio_client import Client  # noqa: E402
 
 from app.handlers import AppContext  # noqa: E402
 from app.scope import Scope  # noqa: E402
-from app.testing import free_port, lead_row, make_user, write_gold, write_sample_lake  # noqa: E402
-from scv.config import load_config  # noqa: E402
+from testkit import (  # noqa: E402
+    base_config,  # noqa: E402
+    free_port,
+    write_gold,
+)
+from testkit.rows import lead_row, make_user, write_sample_lake  # noqa: E402
 
 USERS = {
     "rep1": Scope("rep", dealer_code="DLR0001"),
@@ -36,7 +40,7 @@ def server(tmp_path_factory):
     passwords = {name: secrets.token_urlsafe(10) for name in USERS}
     for name, scope in USERS.items():
         make_user(root / "users.yaml", name, passwords[name], scope)
-    config = load_config().with_overrides(
+    config = base_config().with_overrides(
         paths={"lake_root": str(lake)}, app={"users_file": str(root / "users.yaml"), "refresh_seconds": 0.2}
     )
     demo = launch(AppContext.from_config(config), "127.0.0.1", free_port(), prevent_thread_lock=True)

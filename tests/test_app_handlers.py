@@ -11,8 +11,8 @@ from app import handlers as h
 from app.data import DataAccess
 from app.handlers import AppContext
 from app.scope import Scope, ScopeError
-from app.testing import AS_OF, hotspot_row, lead_row, make_user, top3_row, write_gold
-from scv.config import load_config
+from testkit import base_config, write_gold
+from testkit.rows import AS_OF, hotspot_row, lead_row, make_user, top3_row
 
 OTHER_DEALER_MARKERS = ["OPP-D2-", "Nashik Buyer", "Fleet tender", "DLR0002"]
 
@@ -43,10 +43,10 @@ def lake(tmp_path):
         root,
         "macro_market_hotspot_taluka_5d",
         [
-            hotspot_row("Mulshi", "Pune", "STABLE", 50),
-            hotspot_row("Haveli", "Pune", "HOTSPOT", 20, has_supply_gap=True),
-            hotspot_row("Velhe", "Pune", "NOISE", 2),
-            hotspot_row("Sinnar", "Nashik", "EMERGING", 30),
+            hotspot_row("Mulshi", "Pune", "STABLE", leads_cur=50),
+            hotspot_row("Haveli", "Pune", "HOTSPOT", leads_cur=20, leads_prev=10, has_supply_gap=True),
+            hotspot_row("Velhe", "Pune", "NOISE", leads_cur=2),
+            hotspot_row("Sinnar", "Nashik", "EMERGING", leads_cur=30),
         ],
     )
     write_gold(
@@ -63,7 +63,7 @@ def lake(tmp_path):
 
 def make_ctx(tmp_path, lake_root) -> AppContext:
     users_file = tmp_path / "users.yaml"
-    config = load_config().with_overrides(
+    config = base_config().with_overrides(
         paths={"lake_root": str(lake_root)}, app={"users_file": str(users_file), "page_size": 3}
     )
     for name, scope in {
@@ -230,7 +230,7 @@ def test_values_from_data_are_escaped(tmp_path):
             )
         ],
     )
-    write_gold(lake, "macro_market_hotspot_taluka_5d", [hotspot_row("<svg onload=x>", "Pune", "HOTSPOT", 9)])
+    write_gold(lake, "macro_market_hotspot_taluka_5d", [hotspot_row("<svg onload=x>", "Pune", "HOTSPOT", leads_cur=9)])
     html = h.leads_view(make_ctx(tmp_path, lake), "rep1")
     assert "<img" not in html and "<script" not in html and "<b>bold" not in html and "<a href=evil" not in html
     assert "&lt;img src=x onerror=alert(1)&gt;" in html

@@ -11,8 +11,9 @@ from app.data import LEADS, DataAccess
 from app.leads import LeadData, load_leads
 from app.scope import Scope
 from app.snapshot import TableWatch
-from app.testing import lead_row, write_gold
-from gold.catalogue import GOLD_TABLES
+from ground.catalogue import GOLD_TABLES
+from testkit import write_gold
+from testkit.rows import lead_row
 
 REP = Scope("rep", dealer_code="DLR0001")
 

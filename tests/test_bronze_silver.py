@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from jobs.bronze import run_bronze
-from jobs.context import RunContext
-from jobs.silver import run_silver
+from ground.catalogue import location
+from ground.run import RunContext
+from jobs.bronze.ingest import run_bronze
+from jobs.silver.build import run_silver
 
 LEADS_HEADER = (
     "Opty ID,Dealer Code,Created Date,Sales Stage,Lead Type,Enquiry Type,Customer Segment,PPL,Expected Closure,"
@@ -63,7 +64,7 @@ def _run(spark, config):  # type: ignore[no-untyped-def]
 
 
 def _read(spark, config, *parts: str):  # type: ignore[no-untyped-def]
-    return spark.read.format("delta").load(config.paths.lake(*parts))
+    return spark.read.format("delta").load(location(config.paths.lake_root, *parts))
 
 
 def test_every_bad_record_is_quarantined_and_nothing_is_lost(spark, config, landing) -> None:  # type: ignore[no-untyped-def]

@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 
-from jobs.demo_data import cli
-from jobs.demo_data.generator import generate
-from jobs.demo_data.geography import TALUKAS_CSV, normalise_name
-from scv.config import load_config
+from demo_data import cli
+from demo_data.generator import generate
+from demo_data.geography import TALUKAS_CSV, normalise_name
+from testkit import base_config
 
 END = dt.date(2024, 11, 30)
 SOURCE_FOLDERS = {
@@ -31,7 +31,7 @@ SOURCE_FOLDERS = {
 
 
 def source_mapping() -> dict[str, Any]:
-    config = load_config()
+    config = base_config()
     return {"sources": config.section("sources"), "codes": config.section("codes")}
 
 
@@ -141,7 +141,7 @@ def test_cli_refuses_a_landing_folder_with_exports_unless_clean(
     parser = argparse.ArgumentParser()
     cli.add_arguments(parser)
     argv = ["--out", str(tmp_path / "o"), "--truth-out", str(tmp_path / "t"), "--days", "10", "--end-date"]
-    config = load_config()
+    config = base_config()
     assert cli.run(parser.parse_args([*argv, "2024-11-30"]), config) == 0
     assert "call_log" in capsys.readouterr().out
     assert cli.run(parser.parse_args([*argv, "2024-11-29"]), config) == 1

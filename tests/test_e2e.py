@@ -9,10 +9,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from gold.catalogue import GOLD_TABLES, SILVER_TABLES
-from jobs.context import RunContext
+from ground.catalogue import GOLD_TABLES, SILVER_TABLES
+from ground.lake import read_table
+from ground.run import RunContext
 from jobs.nightly import run_pipeline
-from scv.lake import read_table
 
 pytestmark = pytest.mark.e2e
 
@@ -24,7 +24,7 @@ VOLATILE = {"scored_at"}
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from jobs.demo_data.generator import generate
+    from demo_data.generator import generate
 
     root = tmp_path_factory.mktemp("demo")
     generate(root / "landing", root / "truth", scale="small", seed=7, end_date=END)
@@ -64,9 +64,9 @@ def _snapshot(config, dates: list[date] | None = None, skip: frozenset[str] = fr
 
 @pytest.fixture(scope="module")
 def backfilled(spark, demo: Path):  # type: ignore[no-untyped-def]
-    from scv.config import load_config
+    from testkit import base_config
 
-    config = _config(load_config(), demo, "lake")
+    config = _config(base_config(), demo, "lake")
     results = _run(spark, config, [FROM + timedelta(days=i) for i in range(45)])
     return config, results
 
@@ -123,11 +123,11 @@ def test_rerun_leaves_identical_gold_tables(spark, backfilled) -> None:  # type:
 
 
 def test_dates_out_of_order_give_the_same_tables(spark, demo: Path, backfilled) -> None:  # type: ignore[no-untyped-def]
-    from scv.config import load_config
+    from testkit import base_config
 
     config, _ = backfilled
     dates = [END - timedelta(days=2), END - timedelta(days=1), END]
-    shuffled = _config(load_config(), demo, "lake_shuffled")
+    shuffled = _config(base_config(), demo, "lake_shuffled")
     for day in (dates[2], dates[0], dates[1]):
         _run(spark, shuffled, [day])
     # no history snapshot falls on these three dates; the backfill kept snapshots of earlier ones
@@ -140,7 +140,7 @@ def test_dates_out_of_order_give_the_same_tables(spark, demo: Path, backfilled) 
 
 
 def test_evaluation_meets_the_documented_floors(backfilled, demo: Path) -> None:  # type: ignore[no-untyped-def]
-    from jobs.evaluate import evaluate
+    from operations.evaluate import evaluate
 
     config, _ = backfilled
     report = evaluate(config, demo / "truth")

@@ -8,15 +8,14 @@ import pytest
 from chispa import assert_df_equality
 
 from frames import ddl_frame, frame
-from gold_sql_inputs import AS_OF, PARAMS, dates, lead_row  # noqa: F401  (dates is a fixture)
-from jobs.build_gold import run_sql
+from gold.graph import run_sql
+from gold_sql_inputs import AS_OF, PARAMS, dates, lead_row, pipeline_history  # noqa: F401  (dates is a fixture)
 
 
 @pytest.mark.usefixtures("dates")
 def test_dealer_leads_5d_counts_windows_with_classification_as_known(spark) -> None:  # type: ignore[no-untyped-def]
-    frame(
+    pipeline_history(
         spark,
-        "customer_pipeline_history",
         [
             lead_row("O1", "D1", date(2024, 1, 10), "Hot", datetime(2024, 1, 10, 9)),
             lead_row("O2", "D1", date(2024, 1, 9), "Cold", datetime(2024, 1, 9, 9)),
@@ -27,7 +26,7 @@ def test_dealer_leads_5d_counts_windows_with_classification_as_known(spark) -> N
             lead_row("O6", "D2", date(2024, 1, 10), "Live Deal", datetime(2024, 1, 10, 23, 59)),
             lead_row("O7", "D2", date(2024, 1, 11), "Hot", datetime(2024, 1, 11, 9)),  # after the as-of date
         ],
-    ).createOrReplaceTempView("pipeline_history")
+    )
     expected = ddl_frame(
         spark,
         "as_of_date date, dealer_code string, leads_cur bigint, leads_prev bigint, lead_growth double, "
@@ -40,16 +39,15 @@ def test_dealer_leads_5d_counts_windows_with_classification_as_known(spark) -> N
 
 @pytest.mark.usefixtures("dates")
 def test_dealer_geo_takes_latest_c0_to_c3_activity(spark) -> None:  # type: ignore[no-untyped-def]
-    frame(
+    pipeline_history(
         spark,
-        "customer_pipeline_history",
         [
             lead_row("O1", "D1", date(2024, 1, 5), "Hot", datetime(2024, 1, 5, 9), "C0", "A"),
             lead_row("O2", "D1", date(2024, 1, 9), "Hot", datetime(2024, 1, 9, 9), "C1", "B"),
             lead_row("O3", "D1", date(2024, 1, 9), "Hot", datetime(2024, 1, 10, 9), "WON", "C"),  # closed: not activity
             lead_row("O4", "D2", date(2024, 1, 11), "Hot", datetime(2024, 1, 11, 9), "C0", "A"),  # after the as-of date
         ],
-    ).createOrReplaceTempView("pipeline_history")
+    )
     expected = ddl_frame(
         spark,
         "as_of_date date, dealer_code string, taluka string, district string, state string, last_activity_at timestamp",
@@ -206,11 +204,11 @@ def test_dealer_market_features_joins_on_geo_dealers_with_zeros(spark) -> None: 
     assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
 
 
-def test_opportunity_features_keeps_open_leads_as_known_with_calls_and_stock(spark) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.usefixtures("dates")
+def test_score_features_keep_open_leads_as_known_with_calls_and_stock(spark) -> None:  # type: ignore[no-untyped-def]
     ddl_frame(spark, "as_of_date date", [(AS_OF,)]).createOrReplaceTempView("score_dates")
-    frame(
+    pipeline_history(
         spark,
-        "customer_pipeline_history",
         [
             {**lead_row("O1", "D1", date(2024, 1, 5), "Hot", datetime(2024, 1, 5, 9), "C1"), "product_line": "Pickup"},
             # O2 is won on the as-of date: no longer open
@@ -230,7 +228,7 @@ def test_opportunity_features_keeps_open_leads_as_known_with_calls_and_stock(spa
             # O4 is older than max_open_age_days
             {**lead_row("O4", "D1", date(2023, 6, 1), "Warm", datetime(2023, 6, 1, 9), "C0"), "product_line": "Van"},
         ],
-    ).createOrReplaceTempView("pipeline_history")
+    )
 
     def call(call_id: str, opty: str, at: datetime, seconds: int, outcome: str, follow: date | None = None):  # type: ignore[no-untyped-def]
         return {
@@ -262,7 +260,7 @@ def test_opportunity_features_keeps_open_leads_as_known_with_calls_and_stock(spa
             {"snapshot_date": date(2024, 1, 10), "dealer_code": "D1", "product_line": "Pickup", "saleable_stock": 2},
         ],
     ).createOrReplaceTempView("stock")
-    rows = {r.opty_id: r for r in run_sql(spark, "opportunity_features", PARAMS).collect()}
+    rows = {r.opty_id: r for r in run_sql(spark, "scv_customer_score", PARAMS).collect()}
     assert set(rows) == {"O1", "O3"}
     o1, o3 = rows["O1"], rows["O3"]
     assert (o1.calls, o1.connected_calls, o1.avg_connected_duration_s) == (4, 2, 150.0)

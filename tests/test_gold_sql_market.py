@@ -6,8 +6,8 @@ import pytest
 from chispa import assert_approx_df_equality, assert_df_equality
 
 from frames import ddl_frame, frame
+from gold.graph import run_sql
 from gold_sql_inputs import PARAMS, features_row, market  # noqa: F401  (market is a fixture)
-from jobs.build_gold import run_sql
 
 
 @pytest.mark.usefixtures("market")

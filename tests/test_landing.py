@@ -6,16 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from jobs.landing import SourceFileError, parse_file
-from jobs.mapping import load_sources
-from scv.config import load_config
+from jobs.bronze.landing import SourceFileError, parse_file
+from testkit import base_config
 
 HEADER = "CallRef,OptyId,CallStartTime,DurationSecs,Disposition,NextFollowUpDate\n"
 
 
 @pytest.fixture(scope="module")
 def sources():  # type: ignore[no-untyped-def]
-    return load_sources(load_config().raw)
+    return base_config().sources
 
 
 def _write(folder: Path, name: str, data: bytes) -> Path:

@@ -6,9 +6,9 @@ from datetime import date
 
 from deltalake import DeltaTable
 
-from gold.catalogue import GOLD_TABLES
-from jobs.maintain import maintain
-from scv.lake import read_table, write_rows
+from ground.catalogue import GOLD_TABLES
+from ground.lake import read_table, write_rows
+from operations.maintain import maintain
 
 STOCK = GOLD_TABLES["dealer_stock"]
 

@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from gold.scoring import score_opportunities
-from scv.config import load_config
+from gold.scv_customer_score import score_opportunities
+from testkit import base_config
 
 FEATURES_DDL = (
     "opty_id string, as_of_date date, dealer_code string, taluka string, district string, state string, "
@@ -69,7 +69,7 @@ def scored(spark):  # type: ignore[no-untyped-def]
             None,
         ),
     ]
-    cfg = load_config().section("scoring")
+    cfg = base_config().pipeline.scoring
     return {r.opty_id: r for r in score_opportunities(spark.createDataFrame(rows, FEATURES_DDL), cfg).collect()}
 
 
@@ -109,4 +109,4 @@ def test_reasons_next_action_and_rank(scored) -> None:  # type: ignore[no-untype
     assert b.next_best_action == "First call today: qualify the enquiry"
     assert (a.rank_in_dealer, b.rank_in_dealer) == (1, 2)
     assert a.days_since_last_contact == 1 and b.days_since_last_contact == 40
-    assert a.weights_version == load_config().section("scoring")["weights_version"]
+    assert a.weights_version == base_config().pipeline.scoring.weights_version

@@ -11,9 +11,10 @@ import pytest
 import yaml
 
 from conftest import REPO_ROOT, SHARED_DATA
-from jobs.bronze import run_bronze
-from jobs.context import RunContext
-from jobs.silver import run_silver
+from ground.catalogue import SILVER_TABLES
+from ground.run import RunContext
+from jobs.bronze.ingest import run_bronze
+from jobs.silver.build import run_silver
 
 EXPORT = SHARED_DATA / "crm-sales-opportunities" / "sales_pipeline.csv"
 EXAMPLE = REPO_ROOT / "conf" / "examples" / "crm_b2b" / "sources.yaml"
@@ -33,7 +34,7 @@ def test_b2b_crm_export_lands_in_silver_by_configuration(spark, config) -> None:
     assert steps["bronze:customer_pipeline"].rows_out == 8800
     assert steps["bronze:customer_pipeline"].rows_quarantined == 0
     assert steps["silver:customer_pipeline"].rows_quarantined == 0
-    silver = spark.read.format("delta").load(b2b.paths.lake("silver", "customer_pipeline"))
+    silver = spark.read.format("delta").load(SILVER_TABLES["customer_pipeline"].location(b2b.paths.lake_root))
     stages = Counter(r.stage for r in silver.select("stage").collect())
     # the export's own counts: 500 Prospecting, 1589 Engaging, 4238 Won, 2473 Lost
     assert stages == {"C0": 500, "C2": 1589, "WON": 4238, "LOST": 2473}
@@ -54,6 +55,6 @@ def test_b2b_crm_export_lands_in_silver_by_configuration(spark, config) -> None:
     ctx = RunContext.create(spark, b2b, run_date=date(2026, 11, 22))
     run_bronze(ctx)
     run_silver(ctx)
-    silver = spark.read.format("delta").load(b2b.paths.lake("silver", "customer_pipeline"))
+    silver = spark.read.format("delta").load(SILVER_TABLES["customer_pipeline"].location(b2b.paths.lake_root))
     assert silver.where("opty_id = 'UP409DSB'").select("stage").collect()[0].stage == "C0"
     assert silver.count() == 8800

@@ -1,6 +1,6 @@
 -- dealer_geo: latest taluka, district and state per dealer, from its most recent C0-C3 pipeline activity
 -- on or before each as-of date.
--- inputs: as_of_dates(as_of_date), pipeline_history (silver customer_pipeline_history)
+-- inputs: as_of_dates(as_of_date), customer_pipeline_history
 
 with
 
@@ -19,7 +19,7 @@ activity as (
         -- dates
         updated_at,
         to_date(updated_at) as activity_date
-    from pipeline_history
+    from customer_pipeline_history
     where stage in ('C0', 'C1', 'C2', 'C3')
       and to_date(updated_at) <= (select max(as_of_date) from dates)
 ),

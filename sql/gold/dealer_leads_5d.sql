@@ -1,6 +1,6 @@
 -- dealer_leads_5d: leads and high-intent leads created in the current window (the window_days days ending
 -- on the as-of date) vs the previous window of the same length; classification as known on the as-of date.
--- inputs: as_of_dates, pipeline_history, high_intent_classes(lead_classification); parameter :window_days
+-- inputs: as_of_dates, opportunity_versions, high_intent_classes(lead_classification); parameter :window_days
 
 with
 
@@ -8,38 +8,19 @@ dates as (
     select as_of_date from as_of_dates
 ),
 
-bounds as (
-    select
-        date_sub(min(as_of_date), 2 * :window_days - 1) as first_created_date,
-        max(as_of_date) as last_created_date
-    from dates
-),
-
-versions as (
-    select
-        history.opty_id,
-        history.dealer_code,
-        history.created_date,
-        history.lead_classification,
-        history.updated_at
-    from pipeline_history as history
-    cross join bounds
-    where history.created_date between bounds.first_created_date and bounds.last_created_date
-),
-
--- each version against the as-of dates whose two windows hold the lead's creation date,
--- known by the end of that as-of date
+-- each opportunity as known at the end of the as-of date, when its two windows hold its creation date
 as_known as (
     select
         dates.as_of_date,
-        versions.*,
-        row_number() over (
-            partition by dates.as_of_date, versions.opty_id order by versions.updated_at desc
-        ) as version_rank
-    from versions
+        versions.opty_id,
+        versions.dealer_code,
+        versions.created_date,
+        versions.lead_classification
+    from opportunity_versions as versions
     inner join dates
-        on versions.created_date between date_sub(dates.as_of_date, 2 * :window_days - 1) and dates.as_of_date
-       and versions.updated_at < cast(date_add(dates.as_of_date, 1) as timestamp)
+        on versions.known_from_date <= dates.as_of_date
+       and versions.known_until_date > dates.as_of_date
+       and versions.created_date between date_sub(dates.as_of_date, 2 * :window_days - 1) and dates.as_of_date
 ),
 
 leads as (
@@ -51,7 +32,6 @@ leads as (
     from as_known
     left join high_intent_classes
         on as_known.lead_classification = high_intent_classes.lead_classification
-    where as_known.version_rank = 1
 ),
 
 counts as (

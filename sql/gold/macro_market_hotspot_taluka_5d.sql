@@ -48,7 +48,7 @@ growth as (
         talukas.*,
         market.market_ratio - 1 as market_lead_growth,
         (talukas.leads_cur - talukas.leads_prev * market.market_ratio)
-            / sqrt(greatest(talukas.leads_prev * market.market_ratio, 1.0)) as lead_z,
+            / sqrt(greatest(talukas.leads_prev * market.market_ratio, 1.0D)) as lead_z,
         cast(leads_cur - leads_prev as double) / greatest(leads_prev, 1) as lead_growth,
         cast(hi_leads_cur - hi_leads_prev as double) / greatest(hi_leads_prev, 1) as hi_lead_growth,
         cast(retail_cur - retail_prev as double) / greatest(retail_prev, 1) as retail_growth

@@ -1,0 +1,141 @@
+"""The day loop: plan each day's new leads, deliver what falls due today, write the day's files.
+
+Everything streams by day: only the leads that still have events ahead are kept in memory. Randomness comes
+from numpy Generators seeded by (seed, purpose, day), so the same arguments give byte-identical output.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from demo_data.activity import plan
+from demo_data.layout import SOURCES
+from demo_data.leads import Leads, new_leads
+from demo_data.messy import Mess
+from demo_data.pending import Pending
+from demo_data.render import Renderer
+from demo_data.rhythm import Calendar
+from demo_data.supply import Supply
+from demo_data.truth import TruthWriter
+from demo_data.vocab import customer_names
+from demo_data.world import SCALES, build_world
+from demo_data.writers import LandingWriter
+
+GENERATOR_VERSION = "1.0.0"
+
+
+def _rng(seed: int, purpose: int, day: int) -> np.random.Generator:
+    return np.random.default_rng(np.random.SeedSequence([seed, purpose, day]))
+
+
+def default_end_date() -> dt.date:
+    """Yesterday in UTC."""
+    return dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
+
+
+def generate(
+    out_dir: str | Path,
+    truth_dir: str | Path,
+    scale: str = "small",
+    seed: int = 7,
+    days: int | None = None,
+    end_date: dt.date | str | None = None,
+    messy_rate: float = 0.002,
+) -> dict[str, Any]:
+    """Write the landing zone under ``out_dir`` and the planted truth under ``truth_dir``; return a summary."""
+    if scale not in SCALES:
+        raise ValueError(f"unknown scale {scale!r} (choose from {', '.join(SCALES)})")
+    if not 0.0 <= messy_rate < 0.5:
+        raise ValueError("messy_rate must be in [0, 0.5)")
+    spec = SCALES[scale]
+    days = spec.days if days is None else days
+    if isinstance(end_date, str):
+        end_date = dt.date.fromisoformat(end_date)
+    end_date = end_date or default_end_date()
+    out, truth_path = Path(out_dir), Path(truth_dir)
+    calendar = Calendar(end_date, days)
+    world = build_world(seed, spec, days)
+    names, name_ranges = customer_names()
+    renderer = Renderer(world, calendar, names)
+    supply = Supply(_rng(seed, 2, 0), world)
+    mess = Mess(seed, messy_rate, calendar)
+    pending = Pending(days)
+    landing = LandingWriter(out)
+    truth = TruthWriter(truth_path, calendar, renderer.codes)
+    chunks: dict[int, Leads] = {}
+    chunk_last: dict[int, int] = {}
+    next_opty = 1
+    try:
+        for day in range(days):
+            rng = _rng(seed, 10, day)
+            leads = new_leads(rng, world, calendar, day, next_opty, supply.saleable_now(day), name_ranges)
+            next_opty += len(leads)
+            outcome, events = plan(rng, leads, world, calendar)
+            truth.opportunities(leads, outcome)
+            chunks[day] = leads
+            chunk_last[day] = pending.push(day, events)
+            due = pending.pop(day)
+            tables = {
+                "customer_pipeline": renderer.leads(day, due["lead"], chunks),
+                "customer_journey": renderer.journey(day, due["journey"], chunks),
+                "call_log": renderer.calls(day, due["call"], chunks),
+            }
+            won = renderer.gather(due["won"], chunks, ("opty", "dealer", "ppl"))
+            empty = np.zeros(0, dtype=np.int64)
+            sold = supply.step(
+                _rng(seed, 11, day),
+                calendar,
+                day,
+                won.get("dealer", empty),
+                won.get("ppl", empty),
+                won.get("qty", empty),
+                won.get("opty", empty),
+            )
+            tables["stock"] = renderer.stock(day, sold.total, sold.saleable)
+            tables["retail"] = renderer.retail(
+                day, sold.retail_dealer, sold.retail_ppl, sold.retail_qty, sold.retail_opty
+            )
+            for index, source in enumerate(SOURCES):
+                files, records = mess.files(source, index, day, tables[source.name])
+                for file in files:
+                    landing.write(source.name, file)
+                truth.bad_records(records)
+            for created in [c for c, last in chunk_last.items() if last <= day]:
+                del chunks[created], chunk_last[created]
+        truth.hotspots(world)
+    except BaseException:
+        truth.abort()
+        raise
+    arguments = {
+        "scale": scale,
+        "seed": seed,
+        "days": days,
+        "end_date": end_date.isoformat(),
+        "messy_rate": messy_rate,
+    }
+    counts = {source.name: landing.counts.get(source.name, {"files": 0, "rows": 0}) for source in SOURCES}
+    manifest: dict[str, Any] = {
+        "generator": "scv demo-data",
+        "version": GENERATOR_VERSION,
+        "arguments": arguments,
+        "seed": seed,
+        "start_date": calendar.start_date.isoformat(),
+        "end_date": end_date.isoformat(),
+        "dealers": world.n_dealers,
+        "talukas": len(world.talukas),
+        "counts": counts,
+        "files": landing.files,
+    }
+    truth.close(manifest)
+    return {
+        **arguments,
+        "start_date": calendar.start_date.isoformat(),
+        "dealers": world.n_dealers,
+        "counts": counts,
+        "truth": dict(truth.counts),
+        "files": [str(f["path"]) for f in landing.files],
+    }

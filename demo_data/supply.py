@@ -1,0 +1,89 @@
+"""Dealer stock and retail: stock depletes with sales and is replenished in batches after a lead time.
+
+Per dealer and product line the dealer reorders a batch when saleable stock falls to its reorder point; the
+batch arrives some days later. A sale due when the shelf is empty is covered by a same-day transfer from the
+depot, so stock never goes negative. Supply-gap hotspots hold all their stock (saleable 0, no arrivals, no
+sales) during the stretch; the held stock becomes saleable again the day after it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from demo_data.rhythm import Calendar
+from demo_data.world import World
+
+EXPECTED_CONVERSION = 0.15  # used only to size batches and reorder points
+
+
+@dataclass
+class DaySupply:
+    """One day's retail (invoices) and the closing stock snapshot (dealers x product lines)."""
+
+    retail_dealer: np.ndarray
+    retail_ppl: np.ndarray
+    retail_qty: np.ndarray
+    retail_opty: np.ndarray  # opportunity number, 0 for a walk-in sale without an opportunity
+    total: np.ndarray
+    saleable: np.ndarray
+
+
+class Supply:
+    def __init__(self, rng: np.random.Generator, world: World) -> None:
+        n, lines = world.dealer_mix.shape
+        self.world = world
+        demand = world.dealer_mix * (world.dealer_rate * EXPECTED_CONVERSION + world.dealer_walkin)[:, None]
+        self.batch = np.maximum(2, np.rint(demand * rng.uniform(15, 25, size=(n, lines)))).astype(np.int64)
+        self.reorder_point = np.rint(demand * rng.uniform(7, 13, size=(n, lines))).astype(np.int64)
+        self.lead_time = rng.integers(3, 10, size=(n, lines))
+        self.on_hand = self.batch + self.reorder_point + rng.integers(0, 3, size=(n, lines))
+        self.blocked = rng.choice(3, size=(n, lines), p=[0.6, 0.3, 0.1]).astype(np.int64)
+        self.arrival_day = np.full((n, lines), -1, dtype=np.int64)
+        self.arrival_qty = np.zeros((n, lines), dtype=np.int64)
+        self.walkin_share = world.dealer_walkin[:, None] * world.dealer_mix
+
+    def saleable_now(self, day: int) -> np.ndarray:
+        """Saleable units at the start of ``day`` (what a new enquiry finds)."""
+        held = self.world.is_gap[day][:, None]
+        return np.where(held, 0, self.on_hand)
+
+    def step(
+        self,
+        rng: np.random.Generator,
+        calendar: Calendar,
+        day: int,
+        won_dealer: np.ndarray,
+        won_ppl: np.ndarray,
+        won_qty: np.ndarray,
+        won_opty: np.ndarray,
+    ) -> DaySupply:
+        held = self.world.is_gap[day][:, None]
+        due = (self.arrival_day == day) & ~held
+        self.on_hand += np.where(due, self.arrival_qty, 0)
+        self.arrival_day = np.where(due, -1, np.where((self.arrival_day == day) & held, day + 1, self.arrival_day))
+        shape = self.on_hand.shape
+        need = np.zeros(shape, dtype=np.int64)
+        np.add.at(need, (won_dealer, won_ppl), won_qty)
+        self.on_hand += np.maximum(need - self.on_hand, 0)  # same-day depot transfer
+        self.on_hand -= need
+        boost = np.where(held[:, 0], 0.0, self.world.multiplier[day])
+        lam = self.walkin_share * calendar.demand_factor(day) * boost[:, None]
+        walkin = np.minimum(rng.poisson(lam), self.on_hand)
+        self.on_hand -= walkin
+        order = (self.on_hand <= self.reorder_point) & (self.arrival_day < 0) & ~held
+        self.arrival_day = np.where(order, day + self.lead_time + rng.integers(0, 3, size=shape), self.arrival_day)
+        self.arrival_qty = np.where(order, self.batch, self.arrival_qty)
+        walk_dealer, walk_ppl = np.nonzero(walkin)
+        walk_qty = walkin[walk_dealer, walk_ppl]
+        walk_dealer = np.repeat(walk_dealer, walk_qty)
+        walk_ppl = np.repeat(walk_ppl, walk_qty)
+        return DaySupply(
+            retail_dealer=np.concatenate([won_dealer, walk_dealer]).astype(np.int32),
+            retail_ppl=np.concatenate([won_ppl, walk_ppl]).astype(np.int8),
+            retail_qty=np.concatenate([won_qty, np.ones(len(walk_dealer), dtype=np.int64)]).astype(np.int32),
+            retail_opty=np.concatenate([won_opty, np.zeros(len(walk_dealer), dtype=np.int64)]),
+            total=self.on_hand + self.blocked,
+            saleable=np.where(held, 0, self.on_hand),
+        )

@@ -1,0 +1,153 @@
+"""Gold: the declared graph (``ground.catalogue.gold``) run in dependency order for one or many as-of dates.
+
+Each node reads temp views named after its inputs: the silver tables, the shared views (``sql/views``), the
+gold tables built before it in this run, plus the run's ``as_of_dates`` and ``high_intent_classes``. A SQL
+table's rows for the run's dates replace the previous ones in one commit (``replaceWhere``), so a rerun gives
+the same table; its materialised rows then become the view later nodes read. A Python table
+(``gold/<name>.py``) exposes ``build(run) -> list[StepResult]`` and writes through the ground helpers.
+A backfill computes all its dates in one pass.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from ground.catalogue import GOLD_TABLES, GOLD_VIEWS, SILVER_TABLES, Table, View
+from ground.config import PROJECT_ROOT
+from ground.run import RunContext, StepResult
+from ground.spark_io import read_table, replace_dates
+
+SQL_DIR = PROJECT_ROOT / "sql"
+RUN_VIEWS = ("as_of_dates", "high_intent_classes")  # what every node may read besides its declared inputs
+
+
+class GraphError(ValueError):
+    """The declared graph is not a DAG, or a node reads something nothing provides."""
+
+
+def graph_order(tables: dict[str, Table] = GOLD_TABLES, views: dict[str, View] = GOLD_VIEWS) -> list[str]:
+    """Every view and gold table once, each after all the views and gold tables it reads (declaration order
+    among equals)."""
+    nodes: dict[str, tuple[str, ...]] = {**{v.name: v.inputs for v in views.values()}}
+    nodes.update({t.name: t.inputs for t in tables.values() if t.built_by is None})
+    for name, inputs in nodes.items():
+        unknown = [i for i in inputs if i not in nodes and i not in SILVER_TABLES]
+        if unknown:
+            raise GraphError(f"{name} reads {unknown}: neither a silver table, a shared view nor a gold table")
+    order: list[str] = []
+    visiting: set[str] = set()
+
+    def visit(name: str, path: tuple[str, ...]) -> None:
+        if name in order:
+            return
+        if name in visiting:
+            raise GraphError(f"the gold graph has a cycle: {' -> '.join((*path, name))}")
+        visiting.add(name)
+        for dependency in nodes[name]:
+            if dependency in nodes:
+                visit(dependency, (*path, name))
+        visiting.discard(name)
+        order.append(name)
+
+    for name in nodes:
+        visit(name, ())
+    return order
+
+
+def read_sql(name: str, folder: str = "gold") -> str:
+    return (SQL_DIR / folder / f"{name}.sql").read_text(encoding="utf-8")
+
+
+def run_sql(spark: SparkSession, name: str, params: dict[str, Any], folder: str = "gold") -> DataFrame:
+    """Run sql/<folder>/<name>.sql (reading the temp views it names) with the named parameters it uses."""
+    text = read_sql(name, folder)
+    used = set(re.findall(r":([a-z_]+)", text))
+    return spark.sql(text, args={k: v for k, v in params.items() if k in used})
+
+
+@dataclass
+class GoldRun:
+    """One run of the graph: the job's context, the as-of dates and the SQL parameters."""
+
+    ctx: RunContext
+    dates: list[date]
+    params: dict[str, Any]
+    views: list[str] = field(default_factory=list)  # temp views this run registered (dropped at the end)
+
+    @property
+    def spark(self) -> SparkSession:
+        return self.ctx.spark
+
+    @property
+    def lake_root(self) -> str:
+        return self.ctx.lake_root
+
+    def register(self, name: str, df: DataFrame) -> None:
+        df.createOrReplaceTempView(name)
+        self.views.append(name)
+
+    def drop_views(self) -> None:
+        for name in dict.fromkeys(self.views):
+            self.spark.catalog.dropTempView(name)
+        self.views.clear()
+
+
+def sql_params(ctx: RunContext) -> dict[str, Any]:
+    params = ctx.settings.sql_params()
+    # opportunity_versions reaches back as far as its longest reader: two windows, or an open opportunity's age
+    params["version_lookback_days"] = max(2 * params["window_days"] - 1, params["max_open_age_days"])
+    return params
+
+
+def register_run_inputs(run: GoldRun) -> None:
+    """The silver tables, the run's dates and the high-intent classes, as temp views."""
+    for name, table in SILVER_TABLES.items():
+        run.register(name, read_table(run.spark, table, run.lake_root))
+    dates = sorted(set(run.dates))
+    run.register("as_of_dates", run.spark.createDataFrame([(d,) for d in dates], "as_of_date date"))
+    classes = run.ctx.settings.hotspot.high_intent_classes
+    run.register(
+        "high_intent_classes", run.spark.createDataFrame([(c,) for c in classes], "lead_classification string")
+    )
+
+
+def build_sql_table(run: GoldRun, table: Table) -> StepResult:
+    started = time.perf_counter()
+    replace_dates(run_sql(run.spark, table.name, run.params), table, run.lake_root, run.dates)
+    # later nodes read this table's materialised rows, not a recomputation
+    location = table.location(run.lake_root)
+    built_df = run.spark.read.format("delta").load(location).where(F.col("as_of_date").isin(*sorted(set(run.dates))))
+    run.register(table.name, built_df)
+    rows = built_df.count()
+    return StepResult(f"gold:{table.name}", rows_out=rows, seconds=time.perf_counter() - started)
+
+
+def build_python_table(run: GoldRun, table: Table) -> list[StepResult]:
+    module = importlib.import_module(f"gold.{table.name}")
+    results: list[StepResult] = module.build(run)
+    return results
+
+
+def run_gold(ctx: RunContext, dates: list[date]) -> list[StepResult]:
+    run = GoldRun(ctx, sorted(set(dates)), sql_params(ctx))
+    results: list[StepResult] = []
+    try:
+        register_run_inputs(run)
+        for name in graph_order():
+            if name in GOLD_VIEWS:
+                run.register(name, run_sql(run.spark, name, run.params, folder="views"))
+            elif GOLD_TABLES[name].logic == "sql":
+                results.append(build_sql_table(run, GOLD_TABLES[name]))
+            else:
+                results.extend(build_python_table(run, GOLD_TABLES[name]))
+    finally:
+        run.drop_views()
+    return results

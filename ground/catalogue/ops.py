@@ -1,0 +1,81 @@
+"""Operations and quarantine: what every run did, which files it took, what it sent, and what it set aside."""
+
+from __future__ import annotations
+
+from ground.catalogue.table import Table, cols
+
+OPS = [
+    Table(
+        "runs",
+        "ops",
+        cols(
+            "run_id string, as_of_date date, step string, status string, rows_in bigint, "
+            "rows_out bigint, rows_quarantined bigint, seconds double, message string, "
+            "started_at timestamp, finished_at timestamp"
+        ),
+        key=("run_id", "as_of_date", "step"),
+        description="One row per pipeline step per run: rows in/out/quarantined, duration, status.",
+    ),
+    Table(
+        "ingested_files",
+        "ops",
+        cols(
+            "source string, file_name string, content_sha256 string, run_id string, rows bigint, "
+            "rows_quarantined bigint, ingested_at timestamp"
+        ),
+        key=("source", "content_sha256"),
+        description="Every landing file taken into bronze; a file with a known hash is skipped.",
+    ),
+    Table(
+        "silver_progress",
+        "ops",
+        cols("source string, ingested_through timestamp, run_id string, updated_at timestamp"),
+        key=("source",),
+        description="How far into bronze each silver table has been built.",
+    ),
+    Table(
+        "alert_ledger",
+        "ops",
+        cols(
+            "as_of_date date, alert_type string, recipient string, subject string, message_id string, "
+            "run_id string, send_count bigint, sent_at timestamp"
+        ),
+        key=("as_of_date", "alert_type", "recipient"),
+        description="Every alert email the SMTP server accepted: a rerun never sends the same one twice.",
+    ),
+    Table(
+        "dq_results",
+        "ops",
+        cols(
+            "run_id string, as_of_date date, table_name string, expectation string, column_name string, "
+            "severity string, success boolean, unexpected_count bigint, checked_at timestamp"
+        ),
+        key=("run_id", "table_name", "expectation", "column_name"),
+        description="Great Expectations results per table and expectation, warn and fail levels.",
+    ),
+]
+
+QUARANTINE = [
+    Table(
+        "bronze",
+        "quarantine",
+        cols(
+            "source string, source_file string, source_line bigint, reason string, raw_line string, "
+            "run_id string, ingested_at timestamp"
+        ),
+        key=("source", "source_file", "source_line"),
+        description="Lines that could not be parsed: wrong field count, bad encoding, broken quoting.",
+    ),
+    Table(
+        "silver",
+        "quarantine",
+        cols(
+            "source string, source_file string, source_line bigint, rule string, column_name string, "
+            "value string, record_key string, raw_record string, run_id string, quarantined_at timestamp, "
+            "resolved_run_id string"
+        ),
+        key=("source", "source_file", "source_line", "rule", "column_name"),
+        description="Rows that failed typing or a rule, with the rule and column. An orphan whose parent "
+        "arrived later is retried and marked with the run that resolved it.",
+    ),
+]

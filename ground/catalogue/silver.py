@@ -1,0 +1,78 @@
+"""Silver: the canonical tables, one row per key (latest version wins), typed as the source mapping says."""
+
+from __future__ import annotations
+
+from ground.catalogue.table import Table, between, cols, in_set, not_null
+
+STAGES = ("C0", "C1", "C2", "C3", "WON", "LOST")
+OPEN_STAGES = ("C0", "C1", "C2", "C3")
+LINEAGE = "source_file string, source_line bigint, ingested_at timestamp"
+
+_OPPORTUNITY = (
+    "opty_id string, dealer_code string, created_date date, stage string, "
+    "lead_classification string, opty_category string, customer_type string, product_line string, "
+    "expected_closure_date date, taluka string, district string, state string, status string, "
+    "customer_name string, customer_phone string, updated_at timestamp, " + LINEAGE
+)
+
+TABLES = [
+    Table(
+        "customer_pipeline",
+        "silver",
+        cols(_OPPORTUNITY),
+        key=("opty_id",),
+        description="One row per opportunity, latest version by updated_at.",
+        checks=(
+            in_set("stage", STAGES),
+            in_set("status", ("Open", "Won", "Lost")),
+            not_null("dealer_code"),
+            not_null("taluka"),
+            not_null("customer_phone", "warn"),
+        ),
+        history="customer_pipeline_history",
+    ),
+    Table(
+        "customer_pipeline_history",
+        "silver",
+        cols(_OPPORTUNITY),
+        key=("opty_id", "updated_at"),
+        description="Every version of every opportunity: the point-in-time state for any as-of date.",
+    ),
+    Table(
+        "customer_journey",
+        "silver",
+        cols("event_id string, opty_id string, event_type string, event_at timestamp, " + LINEAGE),
+        key=("event_id",),
+        checks=(not_null("opty_id"),),
+    ),
+    Table(
+        "call_log",
+        "silver",
+        cols(
+            "call_id string, opty_id string, call_at timestamp, duration_s int, outcome string, "
+            "next_followup_date date, " + LINEAGE
+        ),
+        key=("call_id",),
+        checks=(between("duration_s", 0), not_null("opty_id")),
+    ),
+    Table(
+        "stock",
+        "silver",
+        cols(
+            "snapshot_date date, dealer_code string, product_line string, total_stock int, "
+            "saleable_stock int, " + LINEAGE
+        ),
+        key=("snapshot_date", "dealer_code", "product_line"),
+        checks=(between("total_stock", 0), between("saleable_stock", 0)),
+    ),
+    Table(
+        "retail",
+        "silver",
+        cols(
+            "retail_id string, dealer_code string, retail_date date, product_line string, units int, "
+            "opty_id string, " + LINEAGE
+        ),
+        key=("retail_id",),
+        checks=(between("units", 1), not_null("dealer_code")),
+    ),
+]

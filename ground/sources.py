@@ -1,0 +1,139 @@
+"""The source mapping (conf ``sources``): export columns and codes onto canonical silver tables, validated
+against the catalogue when the configuration is loaded."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from ground.catalogue import SILVER_TABLES
+from ground.config import Config
+
+# every silver table is fed by a source, except the history tables silver keeps itself
+SOURCE_TABLES = sorted(set(SILVER_TABLES) - {t.history for t in SILVER_TABLES.values() if t.history})
+
+TYPES = {"string", "int", "double", "date", "timestamp"}
+FORMATS = {"csv", "jsonl", "json"}
+
+
+def bronze_column(export_name: str) -> str:
+    """Bronze column name for an export column: lower case, runs of other characters become one '_'."""
+    name = re.sub(r"[^0-9a-zA-Z]+", "_", export_name.strip()).strip("_").lower()
+    return name or "unnamed"
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    name: str
+    source: str | None  # export column; None when the value is a constant
+    type: str = "string"
+    format: str | None = None
+    required: bool = False
+    codes: dict[str, str] | None = None
+    codes_name: str | None = None
+    min: float | None = None
+    not_future: bool = False
+    references: tuple[str, str] | None = None
+    constant: str | None = None  # ``value:`` in the mapping, for exports that lack the column
+
+    @property
+    def bronze_name(self) -> str:
+        return bronze_column(self.source) if self.source else ""
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    name: str
+    path: str
+    format: str
+    key: tuple[str, ...]
+    columns: tuple[ColumnSpec, ...]
+    version_by: str | None = None
+    delimiter: str = ","
+    encoding: str = "utf-8"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def required_export_columns(self) -> list[str]:
+        return [c.source for c in self.columns if c.required and c.source]
+
+    def column(self, name: str) -> ColumnSpec:
+        for spec in self.columns:
+            if spec.name == name:
+                return spec
+        raise KeyError(name)
+
+
+def _normalise_code(value: str) -> str:
+    return value.strip().upper()
+
+
+def _column(config: Config, source: str, name: str, raw: Any, code_maps: dict[str, dict[str, str]]) -> ColumnSpec:
+    where = f"sources.{source}.columns.{name}"
+    if not isinstance(raw, dict) or ("from" in raw) == ("value" in raw):
+        raise config.error(where, "expected a mapping with either 'from' (export column) or 'value' (constant)")
+    dtype = raw.get("type", "string")
+    if dtype not in TYPES:
+        raise config.error(f"{where}.type", f"{dtype!r} is not one of {sorted(TYPES)}")
+    codes_name = raw.get("codes")
+    codes = None
+    if codes_name is not None:
+        if codes_name not in code_maps:
+            raise config.error(f"{where}.codes", f"code map {codes_name!r} is not defined under 'codes'")
+        codes = {_normalise_code(str(k)): str(v) for k, v in code_maps[codes_name].items()}
+    references = None
+    if raw.get("references"):
+        table, _, column = str(raw["references"]).partition(".")
+        if table not in SILVER_TABLES or not column:
+            raise config.error(f"{where}.references", "must be 'table.column' of a silver table")
+        references = (table, column)
+    return ColumnSpec(
+        name=name,
+        source=str(raw["from"]) if "from" in raw else None,
+        type=dtype,
+        format=raw.get("format"),
+        required=bool(raw.get("required", False)),
+        codes=codes,
+        codes_name=codes_name,
+        min=float(raw["min"]) if raw.get("min") is not None else None,
+        not_future=bool(raw.get("not_future", False)),
+        references=references,
+        constant=str(raw["value"]) if "value" in raw else None,
+    )
+
+
+def load_sources(config: Config) -> dict[str, SourceSpec]:
+    """Validate the ``sources``, ``codes`` and ``csv`` configuration sections against the catalogue."""
+    section = config.raw
+    code_maps = section.get("codes", {}) or {}
+    csv_options = section.get("csv", {}) or {}
+    specs: dict[str, SourceSpec] = {}
+    for name, raw in (section.get("sources") or {}).items():
+        if name not in SOURCE_TABLES:
+            raise config.error(f"sources.{name}", f"not a canonical table ({sorted(SOURCE_TABLES)})")
+        if not isinstance(raw, dict) or "path" not in raw:
+            raise config.error(f"sources.{name}", "expected a mapping with at least 'path' and 'columns'")
+        fmt = raw.get("format", "csv")
+        if fmt not in FORMATS:
+            raise config.error(f"sources.{name}.format", f"{fmt!r} is not one of {sorted(FORMATS)}")
+        columns = tuple(_column(config, name, col, spec, code_maps) for col, spec in (raw.get("columns") or {}).items())
+        canonical = set(SILVER_TABLES[name].column_names)
+        unknown = [c.name for c in columns if c.name not in canonical]
+        if unknown:
+            raise config.error(f"sources.{name}.columns", f"{unknown} are not columns of silver {name}")
+        key = tuple(raw.get("key") or SILVER_TABLES[name].key)
+        missing_key = [k for k in key if k not in {c.name for c in columns}]
+        if missing_key:
+            raise config.error(f"sources.{name}.key", f"{missing_key} are not mapped columns")
+        specs[name] = SourceSpec(
+            name=name,
+            path=str(raw["path"]),
+            format=fmt,
+            key=key,
+            columns=columns,
+            version_by=raw.get("version_by"),
+            delimiter=str(raw.get("delimiter", csv_options.get("delimiter", ","))),
+            encoding=str(raw.get("encoding", csv_options.get("encoding", "utf-8"))),
+        )
+    return specs

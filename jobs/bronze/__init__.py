@@ -1,0 +1,1 @@
+"""Bronze: landing files parsed line by line and appended as-is, one Delta table per source."""

@@ -1,0 +1,1 @@
+"""Silver: bronze rows typed, checked and upserted as the canonical tables, latest version per key."""

@@ -1,0 +1,178 @@
+"""Silver, the shell around the pure transforms: read the new bronze rows, conform them, MERGE the latest
+version per key, keep every version where the catalogue asks for a history, quarantine what fails, record.
+
+Each source is built from the bronze rows ingested since its last silver run (``ops/silver_progress``), so a
+night costs what arrived that night. Rows failing a rule, and extra copies of a key with the same version,
+go to ``quarantine/silver``. A history table (``Table.history``, e.g. ``customer_pipeline_history``) keeps
+every version of every key, which is what makes gold reproducible for any past as-of date.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+
+from ground.catalogue import OPS_TABLES, QUARANTINE_TABLES, SILVER_TABLES, bronze_location
+from ground.run import RunContext, StepResult
+from ground.sources import SourceSpec
+from ground.spark_io import merge_insert_new, merge_upsert, read_table, stage, table_exists
+from jobs.silver.conform import conform, split_failures, with_orphan_failures
+from jobs.silver.versions import (
+    duplicates_to_quarantine,
+    every_version,
+    latest_per_key,
+    newer_wins,
+    replayed_as_bronze,
+    with_batch_counts,
+)
+
+
+def build_order(sources: dict[str, SourceSpec]) -> list[str]:
+    """Sources in an order where every table a source references (``references: table.column``) comes first."""
+    order: list[str] = []
+
+    def visit(name: str) -> None:
+        if name in order or name not in sources:
+            return
+        for column in sources[name].columns:
+            if column.references and column.references[0] != name:
+                visit(column.references[0])
+        order.append(name)
+
+    for name in sources:
+        visit(name)
+    return order
+
+
+def _progress(ctx: RunContext) -> dict[str, datetime]:
+    rows = read_table(ctx.spark, OPS_TABLES["silver_progress"], ctx.lake_root).collect()
+    return {r.source: r.ingested_through for r in rows}
+
+
+def new_bronze_rows(ctx: RunContext, spec: SourceSpec, since: datetime | None) -> DataFrame | None:
+    location = bronze_location(ctx.lake_root, spec.name)
+    if not table_exists(ctx.spark, location):
+        return None
+    bronze_df = ctx.spark.read.format("delta").load(location)
+    if since is not None:
+        bronze_df = bronze_df.where(
+            (F.col("_ingest_date") >= F.lit(since.date())) & (F.col("_ingested_at") > F.lit(since))
+        )
+    return bronze_df
+
+
+def open_orphans(ctx: RunContext, spec: SourceSpec) -> DataFrame | None:
+    """Quarantined rows of this source whose only fault may be a parent that had not arrived yet."""
+    if not any(c.references for c in spec.columns):
+        return None
+    location = QUARANTINE_TABLES["silver"].location(ctx.lake_root)
+    if not table_exists(ctx.spark, location):
+        return None
+    quarantine_df = ctx.spark.read.format("delta").load(location)
+    if "resolved_run_id" not in quarantine_df.columns:  # a lake from before orphans were retried
+        return None
+    return (
+        quarantine_df.where(
+            (F.col("source") == spec.name) & (F.col("rule") == "orphan_key") & F.col("resolved_run_id").isNull()
+        )
+        .select("source_file", "source_line", "raw_record", "run_id", "quarantined_at")
+        .dropDuplicates(["source_file", "source_line"])
+    )
+
+
+def mark_resolved(ctx: RunContext, spec: SourceSpec, clean_df: DataFrame, orphans_df: DataFrame) -> int:
+    """Orphans that passed every rule this time: their quarantine rows get this run's id."""
+    resolved_df = clean_df.join(orphans_df, on=["source_file", "source_line"], how="left_semi").select(
+        "source_file", "source_line"
+    )
+    resolved = resolved_df.count()
+    if resolved:
+        view = f"_resolved_{spec.name}"
+        resolved_df.createOrReplaceTempView(view)
+        location = QUARANTINE_TABLES["silver"].location(ctx.lake_root)
+        ctx.spark.sql(
+            f"merge into delta.`{location}` as t using {view} as s on t.source = '{spec.name}' "
+            "and t.source_file = s.source_file and t.source_line = s.source_line and t.rule = 'orphan_key' "
+            f"when matched and t.resolved_run_id is null then update set resolved_run_id = '{ctx.run_id}'"
+        ).collect()
+        ctx.spark.catalog.dropTempView(view)
+    return resolved
+
+
+def _conformed_batch(ctx: RunContext, spec: SourceSpec, batch_df: DataFrame) -> DataFrame:
+    """The batch typed and checked, orphans flagged against the tables it references, staged once (every
+    later step reads it: materialise it instead of recomputing it each time)."""
+    conformed_df = conform(batch_df, spec, ctx.run_date, ctx.settings.pipeline.future_tolerance_days)
+    for column in spec.columns:
+        if column.references:
+            ref_table, ref_column = column.references
+            ref_df = read_table(ctx.spark, SILVER_TABLES[ref_table], ctx.lake_root).select(ref_column)
+            conformed_df = with_orphan_failures(conformed_df, column.name, ref_df)
+    return stage(ctx.spark, conformed_df, ctx.lake_root, f"silver_{spec.name}")
+
+
+def build_source(ctx: RunContext, spec: SourceSpec, since: datetime | None) -> StepResult:
+    result = StepResult(f"silver:{spec.name}")
+    bronze_df = new_bronze_rows(ctx, spec, since)
+    if bronze_df is None:
+        result.message = "no bronze table yet"
+        return result
+    # quarantined orphans are retried every run: their parent may have arrived since
+    orphans_df = open_orphans(ctx, spec)
+    if orphans_df is not None:
+        orphans_df = stage(ctx.spark, orphans_df, ctx.lake_root, f"orphans_{spec.name}")
+    retried = orphans_df.count() if orphans_df is not None else 0
+    through = bronze_df.agg(F.max("_ingested_at").alias("through")).collect()[0].through
+    if through is None and not retried:
+        result.message = "nothing new in bronze"
+        return result
+    batch_df = bronze_df
+    if orphans_df is not None and retried:
+        batch_df = bronze_df.unionByName(replayed_as_bronze(orphans_df, bronze_df.columns))
+
+    conformed_df = _conformed_batch(ctx, spec, batch_df)
+    clean_df, quarantine_df = split_failures(conformed_df, spec.name, ctx.run_id)
+    latest_df, copies_df = latest_per_key(clean_df, spec)
+    quarantine_df = quarantine_df.unionByName(duplicates_to_quarantine(copies_df, spec, ctx.run_id))
+
+    table = SILVER_TABLES[spec.name]
+    merge_upsert(ctx.spark, latest_df, table, ctx.lake_root, update_when=newer_wins(spec))
+    if table.history:
+        history = SILVER_TABLES[table.history]
+        versions_df = every_version(clean_df, spec, table.history)
+        merge_upsert(ctx.spark, versions_df, history, ctx.lake_root, update_when="s.ingested_at >= t.ingested_at")
+    merge_insert_new(ctx.spark, quarantine_df, QUARANTINE_TABLES["silver"], ctx.lake_root)
+
+    counts = with_batch_counts(conformed_df).collect()[0]
+    failed = int(counts.failed or 0)
+    resolved = mark_resolved(ctx, spec, clean_df, orphans_df) if orphans_df is not None and retried else 0
+    result.rows_in = int(counts.rows_in)  # new bronze rows plus retried orphans
+    result.rows_out = result.rows_in - failed
+    # newly quarantined: failures other than the retried orphans that are still orphans, plus extra copies
+    result.rows_quarantined = failed - (retried - resolved) + copies_df.count()
+    if retried:
+        result.message = f"{retried} quarantined orphan(s) retried, {resolved} resolved"
+    if through is not None:
+        _save_progress(ctx, spec.name, through)
+    return result
+
+
+def _save_progress(ctx: RunContext, source: str, through: datetime) -> None:
+    table = OPS_TABLES["silver_progress"]
+    row_df = ctx.spark.createDataFrame([(source, through, ctx.run_id, datetime.now(through.tzinfo))], table.ddl)
+    merge_upsert(ctx.spark, row_df, table, ctx.lake_root)
+
+
+def run_silver(ctx: RunContext) -> list[StepResult]:
+    progress = _progress(ctx)
+    ctx.silver_since = {name: progress.get(name) for name in ctx.sources}
+    results = []
+    for name in build_order(ctx.sources):
+        started = time.perf_counter()
+        result = build_source(ctx, ctx.sources[name], progress.get(name))
+        result.seconds = time.perf_counter() - started
+        results.append(result)
+    return results

@@ -1,0 +1,136 @@
+"""Pure transforms from bronze rows (all strings) to typed canonical rows plus the rules each row failed.
+
+``conform`` maps, types and checks every column of a source as its ``SourceSpec`` says. The result has the
+canonical columns, the lineage columns and ``failures``: an array of (rule, column_name, value) for every
+check the row failed. ``split_failures`` turns that into clean rows and quarantine rows.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from pyspark.sql import Column, DataFrame
+from pyspark.sql import functions as F
+
+from ground.catalogue import SILVER_TABLES
+from ground.sources import ColumnSpec, SourceSpec
+
+LINEAGE = ["source_file", "source_line", "ingested_at"]
+FAILURE_TYPE = "struct<rule:string,column_name:string,value:string>"
+
+
+def _raw(bronze_df: DataFrame, spec: ColumnSpec) -> Column:
+    if spec.constant is not None:
+        return F.lit(spec.constant)
+    if spec.bronze_name not in bronze_df.columns:
+        return F.lit(None).cast("string")
+    trimmed = F.trim(F.col(f"`{spec.bronze_name}`"))
+    return F.when(trimmed == "", None).otherwise(trimmed)
+
+
+def typed_value(raw: Column, spec: ColumnSpec) -> Column:
+    """The canonical value of one column; null when the raw value cannot be typed or mapped."""
+    if spec.codes is not None:
+        pairs = [F.lit(x) for item in spec.codes.items() for x in item]
+        return F.element_at(F.create_map(*pairs), F.upper(raw))
+    if spec.type == "string":
+        return raw
+    if spec.type in ("int", "double"):
+        return raw.try_cast(spec.type)
+    if spec.type == "date":
+        if spec.format:
+            return F.to_date(F.try_to_timestamp(raw, F.lit(spec.format)))
+        return raw.try_cast("date")
+    if spec.format:
+        return F.try_to_timestamp(raw, F.lit(spec.format))
+    return raw.try_cast("timestamp")
+
+
+def _failure(condition: Column, rule: str, spec: ColumnSpec, raw: Column) -> Column:
+    failure = F.struct(F.lit(rule).alias("rule"), F.lit(spec.name).alias("column_name"), raw.alias("value"))
+    return F.when(condition, failure)
+
+
+def column_checks(raw: Column, typed: Column, spec: ColumnSpec, latest_allowed: date) -> list[Column]:
+    """One nullable failure struct per rule of the column."""
+    checks = []
+    if spec.required:
+        checks.append(_failure(raw.isNull(), "required", spec, raw))
+    bad_rule = "unknown_code" if spec.codes is not None else f"bad_{spec.type}"
+    if spec.codes is not None or spec.type != "string":
+        checks.append(_failure(raw.isNotNull() & typed.isNull(), bad_rule, spec, raw))
+    if spec.min is not None:
+        checks.append(_failure(typed < F.lit(spec.min), "below_min", spec, raw))
+    if spec.not_future:
+        limit = F.lit(latest_allowed) if spec.type == "date" else F.lit(latest_allowed + timedelta(days=1))
+        too_late = typed > limit if spec.type == "date" else typed >= limit.cast("timestamp")
+        checks.append(_failure(too_late, "future_date", spec, raw))
+    return checks
+
+
+def conform(bronze_df: DataFrame, spec: SourceSpec, run_date: date, tolerance_days: int = 1) -> DataFrame:
+    """Typed canonical columns + lineage + ``failures`` + ``record_key`` + ``raw_record``."""
+    latest_allowed = run_date + timedelta(days=tolerance_days)
+    table = SILVER_TABLES[spec.name]
+    mapped = {c.name: c for c in spec.columns}
+    selected: list[Column] = []
+    checks: list[Column] = []
+    for name, dtype in table.columns:
+        if name in LINEAGE:
+            continue
+        if name in mapped:
+            raw = _raw(bronze_df, mapped[name])
+            typed = typed_value(raw, mapped[name])
+            checks.extend(column_checks(raw, typed, mapped[name], latest_allowed))
+            selected.append(typed.cast(dtype).alias(name))
+        else:
+            selected.append(F.lit(None).cast(dtype).alias(name))
+    export_columns = [c for c in bronze_df.columns if not c.startswith("_")]
+    key_raw = [_raw(bronze_df, mapped[k]) for k in spec.key]
+    no_failure = F.lit(None).cast(FAILURE_TYPE)
+    return bronze_df.select(
+        *selected,
+        F.col("_source_file").alias("source_file"),
+        F.col("_source_line").alias("source_line"),
+        F.col("_ingested_at").alias("ingested_at"),
+        F.filter(F.array(*(checks or [no_failure])), lambda f: f.isNotNull()).alias("failures"),
+        F.concat_ws("|", *[F.coalesce(k, F.lit("")) for k in key_raw]).alias("record_key"),
+        F.to_json(F.struct(*[F.col(f"`{c}`") for c in export_columns])).alias("raw_record"),
+    )
+
+
+def with_orphan_failures(conformed_df: DataFrame, column: str, reference_keys_df: DataFrame) -> DataFrame:
+    """Add an ``orphan_key`` failure where ``column`` has no match in ``reference_keys_df`` (one column)."""
+    ref_col = reference_keys_df.columns[0]
+    keys_df = reference_keys_df.select(F.col(ref_col).alias("_ref_key"), F.lit(True).alias("_has_ref")).distinct()
+    joined = conformed_df.join(keys_df, conformed_df[column] == keys_df["_ref_key"], how="left")
+    orphan = F.struct(
+        F.lit("orphan_key").alias("rule"), F.lit(column).alias("column_name"), F.col(column).alias("value")
+    )
+    failures = F.when(
+        F.col(column).isNotNull() & F.col("_has_ref").isNull(), F.concat(F.col("failures"), F.array(orphan))
+    ).otherwise(F.col("failures"))
+    return joined.withColumn("failures", failures).drop("_ref_key", "_has_ref")
+
+
+def split_failures(conformed_df: DataFrame, source: str, run_id: str) -> tuple[DataFrame, DataFrame]:
+    """Clean rows (no failure) and quarantine rows (one per failed rule) in the quarantine/silver schema."""
+    clean_df = conformed_df.where(F.size("failures") == 0).drop("failures", "record_key", "raw_record")
+    quarantine_df = (
+        conformed_df.where(F.size("failures") > 0)
+        .select("source_file", "source_line", "record_key", "raw_record", F.explode("failures").alias("f"))
+        .select(
+            F.lit(source).alias("source"),
+            "source_file",
+            "source_line",
+            F.col("f.rule").alias("rule"),
+            F.col("f.column_name").alias("column_name"),
+            F.col("f.value").alias("value"),
+            "record_key",
+            "raw_record",
+            F.lit(run_id).alias("run_id"),
+            F.current_timestamp().alias("quarantined_at"),
+            F.lit(None).cast("string").alias("resolved_run_id"),
+        )
+    )
+    return clean_df, quarantine_df

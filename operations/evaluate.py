@@ -1,0 +1,241 @@
+"""``scv evaluate``: do the hotspot flags and the opportunity scores point at the planted truth?
+
+Reads the gold tables (delta-rs, no Spark) and the demo data's truth folder, then reports:
+- hotspot detection: precision and recall of HOTSPOT/EMERGING flags against the planted hotspots, and the
+  lead time in days from a hotspot's start to its first flag;
+- opportunity scoring: AUC of ``total_score`` for conversion within the next ``horizon`` days, and the
+  conversion rate of each dealer's top 20 against the base rate (lift), over the score history snapshots;
+- quarantine: every planted bad record accounted for (quarantined, corrected or skipped), none lost.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ground.config import Config
+
+FLAGS = ("HOTSPOT", "EMERGING")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--truth", type=Path, help="truth folder of the demo data (default: paths.truth_dir)")
+    parser.add_argument("--horizon", type=int, default=30, help="conversion horizon in days (default 30)")
+    parser.add_argument("--top", type=int, default=20, help="leads per dealer a rep sees (default 20)")
+    parser.add_argument("--out", type=Path, help="report file (default: <truth>/evaluation.json)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def _read_gold(config: Config, name: str, columns: list[str]) -> pd.DataFrame:
+    from ground.catalogue import GOLD_TABLES
+    from ground.lake import read_table
+
+    table = read_table(GOLD_TABLES[name].location(config.paths.lake_root), columns=columns)
+    if table is None:
+        raise FileNotFoundError(f"gold table {name} not found under {config.paths.lake_root}: run scv nightly")
+    return table.to_pandas()
+
+
+def hotspot_metrics(flags: pd.DataFrame, hotspots: pd.DataFrame, window_days: int) -> dict[str, Any]:
+    """flags: as_of_date, state, district, taluka, status. A flag is true when its taluka is planted and the
+    date lies between the hotspot's start and its end plus one window (the signal lasts a window)."""
+    dates = sorted(flags["as_of_date"].unique())
+    if not dates:
+        return {"hotspot_precision": None, "hotspot_recall": None, "hotspot_lead_days": None}
+    first, last = dates[0], dates[-1]
+    key = ["state", "district", "taluka"]
+    flagged = flags[flags["status"].isin(FLAGS)].merge(hotspots, on=key, how="left")
+    in_episode = (flagged["as_of_date"] >= flagged["start_date"]) & (
+        flagged["as_of_date"] <= flagged["end_date"] + timedelta(days=window_days)
+    )
+    true_flags = flagged[in_episode.fillna(False)]
+    n_flags = len(flags[flags["status"].isin(FLAGS)][["as_of_date", *key]].drop_duplicates())
+    n_true = len(true_flags[["as_of_date", *key]].drop_duplicates())
+    visible = hotspots[(hotspots["start_date"] <= last) & (hotspots["end_date"] >= first)]
+    lead_days: list[int] = []
+    detected = 0
+    for _, spot in visible.iterrows():
+        hits = true_flags[
+            (true_flags["state"] == spot["state"])
+            & (true_flags["district"] == spot["district"])
+            & (true_flags["taluka"] == spot["taluka"])
+            & (true_flags["start_date"] == spot["start_date"])
+        ]
+        if len(hits):
+            detected += 1
+            lead_days.append((hits["as_of_date"].min() - max(spot["start_date"], first)).days)
+    return {
+        "hotspot_precision": round(n_true / n_flags, 4) if n_flags else None,
+        "hotspot_recall": round(detected / len(visible), 4) if len(visible) else None,
+        "hotspot_lead_days": round(sum(lead_days) / len(lead_days), 2) if lead_days else None,
+        "hotspots_planted_in_range": int(len(visible)),
+        "hotspots_detected": detected,
+        "flags": n_flags,
+        "flags_true": n_true,
+        "dates_evaluated": len(dates),
+    }
+
+
+def auc(scores: pd.Series, labels: pd.Series) -> float | None:
+    """Area under the ROC curve (Mann-Whitney U with tied ranks)."""
+    positives = int(labels.sum())
+    negatives = len(labels) - positives
+    if positives == 0 or negatives == 0:
+        return None
+    ranks = scores.rank(method="average")
+    u = ranks[labels.astype(bool)].sum() - positives * (positives + 1) / 2
+    return float(u / (positives * negatives))
+
+
+def scoring_metrics(
+    history: pd.DataFrame, truth: pd.DataFrame, horizon: int, top: int, data_end: Any
+) -> dict[str, Any]:
+    """history: as_of_date, opty_id, dealer_code, total_score, rank_in_dealer (snapshots).
+    Only snapshot dates whose horizon ends by ``data_end`` are used, so no label is censored."""
+    usable = history[history["as_of_date"] + timedelta(days=horizon) <= data_end]
+    censored = usable.empty
+    if censored:
+        usable = history
+    rows = usable.merge(truth[["opty_id", "conversion_date"]], on="opty_id", how="left")
+    days = (pd.to_datetime(rows["conversion_date"]) - pd.to_datetime(rows["as_of_date"])).dt.days
+    rows["label"] = ((days > 0) & (days <= horizon)).fillna(False).astype(int)
+    if rows.empty:
+        return {"score_auc": None, "top20_lift": None, "scored_rows": 0}
+    base_rate = rows["label"].mean()
+    top_rows = rows[rows["rank_in_dealer"] <= top]
+    top_rate = top_rows["label"].mean() if len(top_rows) else 0.0
+    score_auc = auc(rows["total_score"], rows["label"])
+    return {
+        "score_auc": round(score_auc, 4) if score_auc is not None else None,
+        "top20_lift": round(top_rate / base_rate, 3) if base_rate > 0 else None,
+        "top20_conversion_rate": round(float(top_rate), 4),
+        "base_conversion_rate": round(float(base_rate), 4),
+        "scored_rows": int(len(rows)),
+        "score_dates": [str(d) for d in sorted(rows["as_of_date"].unique())],
+        "labels_censored": censored,
+    }
+
+
+def _lake_keys(config: Config) -> tuple[set[tuple[str, int]], set[str]]:
+    from ground.catalogue import OPS_TABLES, QUARANTINE_TABLES
+    from ground.lake import read_table
+
+    quarantined: set[tuple[str, int]] = set()
+    for layer in ("bronze", "silver"):
+        location = QUARANTINE_TABLES[layer].location(config.paths.lake_root)
+        table = read_table(location, columns=["source_file", "source_line"])
+        if table is not None:
+            quarantined |= {(r["source_file"], int(r["source_line"])) for r in table.to_pylist()}
+    files = read_table(OPS_TABLES["ingested_files"].location(config.paths.lake_root), columns=["file_name"])
+    ingested = {r["file_name"] for r in files.to_pylist()} if files is not None else set()
+    return quarantined, ingested
+
+
+def _silver_keys(config: Config, source: str) -> set[str]:
+    """The source's silver keys as the truth writes them: key columns joined by '|'."""
+    from ground.catalogue import SILVER_TABLES
+    from ground.lake import read_table
+
+    key = config.sources[source].key
+    table = read_table(SILVER_TABLES[source].location(config.paths.lake_root), columns=list(key))
+    if table is None:
+        return set()
+    columns = [[str(v) for v in table.column(k).to_pylist()] for k in key]
+    return {"|".join(parts) for parts in zip(*columns, strict=True)}
+
+
+def quarantine_metrics(config: Config, bad: pd.DataFrame) -> dict[str, Any]:
+    """quarantine: the line is in a quarantine table; skipped: the file was never ingested; corrected: the
+    file was ingested and, where the record has a key, that key is in silver (one row kept)."""
+    quarantined, ingested = _lake_keys(config)
+    keys: dict[str, set[str]] = {}
+    lost = []
+    for record in bad.itertuples(index=False):
+        handling = record.expected_handling
+        if handling == "quarantine":
+            ok = (record.file, int(record.line)) in quarantined
+        elif handling == "skipped":
+            ok = record.file not in ingested
+        else:
+            ok = record.file in ingested
+            if ok and isinstance(record.key, str) and record.key:
+                if record.source not in keys:
+                    keys[record.source] = _silver_keys(config, record.source)
+                ok = record.key in keys[record.source]
+        if not ok:
+            lost.append(f"{record.kind} {record.file}:{record.line}")
+    return {
+        "bad_records_planted": int(len(bad)),
+        "bad_records_unaccounted": len(lost),
+        "unaccounted_examples": lost[:10],
+    }
+
+
+def evaluate(config: Config, truth_dir: Path, horizon: int = 30, top: int = 20) -> dict[str, Any]:
+    dates = ["start_date", "end_date"]
+    hotspots = pd.read_csv(truth_dir / "hotspots.csv", parse_dates=dates)
+    for column in dates:
+        hotspots[column] = hotspots[column].dt.date
+    opportunities = pd.read_csv(truth_dir / "opportunities.csv", parse_dates=["conversion_date"])
+    opportunities["conversion_date"] = opportunities["conversion_date"].dt.date
+    bad = pd.read_csv(truth_dir / "bad_records.csv", dtype={"file": str, "key": str})
+    manifest = json.loads((truth_dir / "manifest.json").read_text())
+    data_end = pd.Timestamp(manifest.get("end_date") or manifest["arguments"]["end_date"]).date()
+
+    flags = _read_gold(
+        config, "macro_market_hotspot_taluka_5d", ["as_of_date", "state", "district", "taluka", "status"]
+    )
+    window_days = config.pipeline.windows.window_days
+    history = _read_gold(
+        config,
+        "scv_customer_score_history",
+        ["as_of_date", "opty_id", "dealer_code", "total_score", "rank_in_dealer"],
+    )
+    report = {
+        **hotspot_metrics(flags, hotspots, window_days),
+        **scoring_metrics(history, opportunities, horizon, top, data_end),
+        **quarantine_metrics(config, bad),
+        "horizon_days": horizon,
+        "top_per_dealer": top,
+    }
+    return report
+
+
+def run(args: argparse.Namespace, config: Config) -> int:
+    truth_dir = args.truth or Path(config.paths.truth_dir)
+    if not (truth_dir / "hotspots.csv").exists():
+        print(f"scv evaluate: no truth files in {truth_dir} (write them with scv demo-data)", file=sys.stderr)
+        return 2
+    try:
+        report = evaluate(config, truth_dir, args.horizon, args.top)
+    except FileNotFoundError as exc:
+        print(f"scv evaluate: {exc}", file=sys.stderr)
+        return 2
+    out = args.out or truth_dir / "evaluation.json"
+    out.write_text(json.dumps(report, indent=2, default=str))
+    if args.json:
+        print(json.dumps(report, default=str))
+        return 0
+    print(
+        f"hotspots: precision {report['hotspot_precision']}  recall {report['hotspot_recall']}  "
+        f"lead time {report['hotspot_lead_days']} days  ({report.get('hotspots_detected')} of "
+        f"{report.get('hotspots_planted_in_range')} planted hotspots detected "
+        f"over {report.get('dates_evaluated')} dates)"
+    )
+    print(
+        f"scores:   AUC {report['score_auc']}  top-{args.top} lift {report['top20_lift']}  "
+        f"(top {report.get('top20_conversion_rate')} vs base {report.get('base_conversion_rate')}, "
+        f"{report['scored_rows']:,} scored rows)"
+    )
+    print(
+        f"quality:  {report['bad_records_planted']} planted bad records, "
+        f"{report['bad_records_unaccounted']} unaccounted"
+    )
+    print(f"report:   {out}")
+    return 0

@@ -1,0 +1,104 @@
+"""``scv status``: last runs, table versions and row counts, data quality and quarantine, without Spark."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from ground.config import Config
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--runs", type=int, default=3, help="how many recent runs to show (default 3)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+
+
+def lake_tables(config: Config) -> list[tuple[str, str]]:
+    """(name, location) of every table of the lake: bronze per source, then the catalogue."""
+    from ground.catalogue import bronze_location, catalogued_tables
+
+    root = config.paths.lake_root
+    bronze = [(f"bronze/{name}", bronze_location(root, name)) for name in config.sources]
+    return bronze + [(f"{t.layer}/{t.name}", t.location(root)) for t in catalogued_tables()]
+
+
+def collect_status(config: Config, runs: int = 3) -> dict[str, Any]:
+    from ground.catalogue import OPS_TABLES, QUARANTINE_TABLES
+    from ground.lake import open_table, query, table_summary
+
+    root = config.paths.lake_root
+    status: dict[str, Any] = {"lake_root": root, "tables": {}, "runs": [], "quality": [], "quarantine": []}
+    for name, location in lake_tables(config):
+        summary = table_summary(location)
+        if summary is not None:
+            status["tables"][name] = summary
+    runs_table = open_table(OPS_TABLES["runs"].location(root))
+    if runs_table is not None:
+        status["runs"] = query(
+            {"runs": runs_table},
+            "select run_id, min(started_at) as started_at, max(as_of_date) as as_of_date, "
+            "sum(case when status = 'failed' then 1 else 0 end) as failed_steps, "
+            "sum(case when status = 'warn' then 1 else 0 end) as warned_steps, "
+            "sum(rows_quarantined) as rows_quarantined, sum(seconds) as seconds "
+            f"from runs group by run_id order by started_at desc limit {int(runs)}",
+        ).to_pylist()
+    dq_table = open_table(OPS_TABLES["dq_results"].location(root))
+    if dq_table is not None:
+        status["quality"] = query(
+            {"dq": dq_table},
+            "select table_name, expectation, column_name, severity, success, unexpected_count from dq "
+            "where run_id = (select run_id from dq order by checked_at desc limit 1) "
+            "order by success, table_name, expectation",
+        ).to_pylist()
+    for layer, column in (("bronze", "reason"), ("silver", "rule")):
+        table = open_table(QUARANTINE_TABLES[layer].location(root))
+        if table is None:
+            continue
+        reason = f"split_part({column}, ':', 1)" if layer == "bronze" else column
+        has_resolved = "resolved_run_id" in [f.name for f in table.schema().fields]
+        still_open = "where resolved_run_id is null " if has_resolved else ""  # orphans whose parent came later
+        status["quarantine"] += query(
+            {"q": table},
+            f"select '{layer}' as layer, source, {reason} as reason, count(*) as rows from q {still_open}"
+            f"group by source, {reason} order by source, rows desc",
+        ).to_pylist()
+    return status
+
+
+def _print_text(status: dict[str, Any]) -> None:
+    print(f"lake: {status['lake_root']}")
+    if not status["tables"]:
+        print("no tables yet: run `scv nightly` first")
+        return
+    print("\nlast runs:")
+    for run in status["runs"]:
+        verdict = "FAILED" if run["failed_steps"] else ("warn" if run["warned_steps"] else "ok")
+        print(
+            f"  {run['run_id']}  as of {run['as_of_date']}  {verdict:<6} "
+            f"quarantined {run['rows_quarantined']:,}  {run['seconds']:.1f}s"
+        )
+    print("\ntables (version, rows, last operation):")
+    for name, summary in status["tables"].items():
+        when = datetime.fromtimestamp((summary["timestamp_ms"] or 0) / 1000, UTC).strftime("%Y-%m-%d %H:%M")
+        print(f"  {name:<42} v{summary['version']:<5} {summary['rows']:>12,}  {summary['operation']} {when}")
+    failed = [q for q in status["quality"] if not q["success"]]
+    print(f"\ndata quality (last run): {len(status['quality'])} expectations, {len(failed)} not met")
+    for q in failed:
+        print(
+            f"  {q['severity']:<4} {q['table_name']}: {q['expectation']}({q['column_name']}) "
+            f"{q['unexpected_count']} unexpected"
+        )
+    print("\nquarantine:")
+    for q in status["quarantine"]:
+        print(f"  {q['layer']:<6} {q['source']:<18} {q['reason']:<20} {q['rows']:>8,}")
+
+
+def run(args: argparse.Namespace, config: Config) -> int:
+    status = collect_status(config, runs=args.runs)
+    if args.json:
+        print(json.dumps(status, default=str, indent=2))
+    else:
+        _print_text(status)
+    return 0
