@@ -1,1 +1,1 @@
-"""The gold table catalogue: schemas, keys, MERGE helpers, scoring and hotspot rules."""
+"""Gold: the runner of the declared gold graph (graph.py) and the Python logic of gold tables (<table>.py)."""

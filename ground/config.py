@@ -17,13 +17,13 @@ import os
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import yaml
 
-if TYPE_CHECKING:
-    from ground.settings import PipelineSettings
-    from ground.sources import SourceSpec
+from ground.errors import ConfigError, Origins
+from ground.settings import PipelineSettings, pipeline_settings
+from ground.sources import SourceSpec, load_sources
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -35,9 +35,7 @@ PATH_ENV_VARS = {
 }
 
 
-class ConfigError(ValueError):
-    """A configuration file or value is missing or malformed. The CLI prints it as
-    ``scv: configuration error: <message>`` and exits 2."""
+__all__ = ["Config", "ConfigError", "EngineConfig", "Paths", "load_config"]
 
 
 def conf_dir() -> Path:
@@ -126,7 +124,7 @@ class Config:
     paths: Paths
     engine: EngineConfig
     raw: dict[str, Any]
-    origins: dict[str, str] = field(default_factory=dict)  # dotted key -> the file that set it
+    origins: Origins = field(default_factory=Origins)  # dotted key -> the file that set it
 
     def section(self, name: str) -> dict[str, Any]:
         """One top-level section of the merged YAML (empty when absent)."""
@@ -135,33 +133,19 @@ class Config:
             raise self.error(name, "must be a mapping")
         return value
 
-    def origin(self, key: str) -> str:
-        """The file that set ``key`` (or the nearest enclosing key); 'configuration' when none did."""
-        parts = key.split(".")
-        while parts:
-            found = self.origins.get(".".join(parts))
-            if found:
-                return found
-            parts.pop()
-        return "configuration"
-
     def error(self, key: str, message: str) -> ConfigError:
         """``<file>: <key>: <message>``, the form every configuration mistake is reported in."""
-        return ConfigError(f"{self.origin(key)}: {key}: {message}")
+        return self.origins.error(key, message)
 
     @cached_property
     def pipeline(self) -> PipelineSettings:
         """The pipeline sections (pipeline, windows, hotspot, supply, scoring), typed and validated."""
-        from ground.settings import pipeline_settings
-
-        return pipeline_settings(self)
+        return pipeline_settings(self.raw, self.origins)
 
     @cached_property
     def sources(self) -> dict[str, SourceSpec]:
         """The source mapping, validated against the catalogue."""
-        from ground.sources import load_sources
-
-        return load_sources(self)
+        return load_sources(self.raw, self.origins)
 
     def validate(self) -> Config:
         """Validate every section the pipeline reads; raises ConfigError naming the file and the key."""
@@ -191,7 +175,7 @@ def build_config(raw: dict[str, Any], env: str = "local", origins: dict[str, str
         shuffle_partitions=int(engine_raw.get("shuffle_partitions", 4)),
         spark_conf={str(k): str(v) for k, v in (engine_raw.get("spark_conf") or {}).items()},
     )
-    return Config(env=env, paths=Paths(**paths), engine=engine, raw=raw, origins=origins or {})
+    return Config(env=env, paths=Paths(**paths), engine=engine, raw=raw, origins=Origins(origins or {}))
 
 
 def load_config(env: str | None = None, folder: Path | None = None, *, only_base: bool = False) -> Config:

@@ -9,14 +9,11 @@ nothing here repeats a default.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from ground.config import ConfigError
-
-if TYPE_CHECKING:
-    from ground.config import Config
+from ground.errors import Origins
 
 SECTIONS = ("pipeline", "windows", "hotspot", "supply", "scoring")
 
@@ -148,8 +145,8 @@ def _key(loc: tuple[int | str, ...]) -> str:
     return ".".join(str(part) for part in loc)
 
 
-def pipeline_settings(config: Config) -> PipelineSettings:
-    raw = {name: config.raw.get(name) for name in SECTIONS}
+def pipeline_settings(raw_config: dict[str, Any], origins: Origins) -> PipelineSettings:
+    raw = {name: raw_config.get(name) for name in SECTIONS}
     try:
         return PipelineSettings.model_validate(raw)
     except ValidationError as exc:
@@ -163,4 +160,4 @@ def pipeline_settings(config: Config) -> PipelineSettings:
         elif "input" in first and first["type"] not in ("value_error",):
             message = f"{message}, got {first['input']!r}"
         more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
-        raise ConfigError(f"{config.origin(key)}: {key}: {message}{more}") from None
+        raise origins.error(key, f"{message}{more}") from None

@@ -8,13 +8,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ground.catalogue import SILVER_TABLES
-from ground.config import Config
+from ground.errors import Origins
 
 # every silver table is fed by a source, except the history tables silver keeps itself
 SOURCE_TABLES = sorted(set(SILVER_TABLES) - {t.history for t in SILVER_TABLES.values() if t.history})
 
 TYPES = {"string", "int", "double", "date", "timestamp"}
 FORMATS = {"csv", "jsonl", "json"}
+SOURCE_KEYS = {"path", "format", "key", "version_by", "columns", "delimiter", "encoding"}
+COLUMN_KEYS = {"from", "value", "type", "format", "required", "codes", "min", "not_future", "references"}
+
+
+def _unknown_keys(config: Origins, where: str, raw: dict[str, Any], allowed: set[str]) -> None:
+    unknown = sorted(set(raw) - allowed)
+    if unknown:
+        raise config.error(f"{where}.{unknown[0]}", f"unknown key (a typo?); the keys here are {sorted(allowed)}")
 
 
 def bronze_column(export_name: str) -> str:
@@ -69,10 +77,11 @@ def _normalise_code(value: str) -> str:
     return value.strip().upper()
 
 
-def _column(config: Config, source: str, name: str, raw: Any, code_maps: dict[str, dict[str, str]]) -> ColumnSpec:
+def _column(config: Origins, source: str, name: str, raw: Any, code_maps: dict[str, dict[str, str]]) -> ColumnSpec:
     where = f"sources.{source}.columns.{name}"
     if not isinstance(raw, dict) or ("from" in raw) == ("value" in raw):
         raise config.error(where, "expected a mapping with either 'from' (export column) or 'value' (constant)")
+    _unknown_keys(config, where, raw, COLUMN_KEYS)
     dtype = raw.get("type", "string")
     if dtype not in TYPES:
         raise config.error(f"{where}.type", f"{dtype!r} is not one of {sorted(TYPES)}")
@@ -103,9 +112,9 @@ def _column(config: Config, source: str, name: str, raw: Any, code_maps: dict[st
     )
 
 
-def load_sources(config: Config) -> dict[str, SourceSpec]:
-    """Validate the ``sources``, ``codes`` and ``csv`` configuration sections against the catalogue."""
-    section = config.raw
+def load_sources(section: dict[str, Any], config: Origins) -> dict[str, SourceSpec]:
+    """Validate the ``sources``, ``codes`` and ``csv`` configuration sections against the catalogue;
+    ``config`` knows the file of each key, to name it in an error."""
     code_maps = section.get("codes", {}) or {}
     csv_options = section.get("csv", {}) or {}
     specs: dict[str, SourceSpec] = {}
@@ -114,6 +123,7 @@ def load_sources(config: Config) -> dict[str, SourceSpec]:
             raise config.error(f"sources.{name}", f"not a canonical table ({sorted(SOURCE_TABLES)})")
         if not isinstance(raw, dict) or "path" not in raw:
             raise config.error(f"sources.{name}", "expected a mapping with at least 'path' and 'columns'")
+        _unknown_keys(config, f"sources.{name}", raw, SOURCE_KEYS)
         fmt = raw.get("format", "csv")
         if fmt not in FORMATS:
             raise config.error(f"sources.{name}.format", f"{fmt!r} is not one of {sorted(FORMATS)}")
@@ -126,13 +136,16 @@ def load_sources(config: Config) -> dict[str, SourceSpec]:
         missing_key = [k for k in key if k not in {c.name for c in columns}]
         if missing_key:
             raise config.error(f"sources.{name}.key", f"{missing_key} are not mapped columns")
+        version_by = raw.get("version_by")
+        if version_by is not None and version_by not in {c.name for c in columns}:
+            raise config.error(f"sources.{name}.version_by", f"{version_by!r} is not a mapped column")
         specs[name] = SourceSpec(
             name=name,
             path=str(raw["path"]),
             format=fmt,
             key=key,
             columns=columns,
-            version_by=raw.get("version_by"),
+            version_by=version_by,
             delimiter=str(raw.get("delimiter", csv_options.get("delimiter", ","))),
             encoding=str(raw.get("encoding", csv_options.get("encoding", "utf-8"))),
         )

@@ -1,1 +1,1 @@
-"""Nightly PySpark job steps: bronze, silver, gold, scoring, orchestration; demo data and evaluation."""
+"""The nightly job: bronze and silver steps, data quality, and the orchestration of a night (nightly.py)."""
