@@ -1,8 +1,9 @@
 """``scv alert``: rank hotspots, render and send the leadership email (``--dry-run``: outbox only).
 
 Exit codes: 0 every recipient sent, skipped (already in the ledger) or written (dry run); 1 a delivery failed
-(its message stays in the outbox); 2 configuration or input error (e.g. a gold table is missing); 3 another
-alert run holds the outbox lock. Heavy imports (deltalake, jinja2, openai) happen inside ``run``.
+(its message stays in the outbox), or the night behind the date failed or is incomplete (nothing is sent
+unless ``--allow-partial``); 2 configuration or input error (e.g. a gold table is missing); 3 another alert
+run holds the outbox lock. Heavy imports (deltalake, jinja2, openai) happen inside ``run``.
 """
 
 from __future__ import annotations
@@ -34,6 +35,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dry-run", action="store_true", help="write .eml and .html to the outbox, send nothing")
     parser.add_argument("--force", action="store_true", help="send again even if the ledger says it was sent")
     parser.add_argument(
+        "--allow-partial",
+        action="store_true",
+        help="send even if the night behind the date failed or is incomplete; the email then says so",
+    )
+    parser.add_argument(
         "--to",
         action="append",
         default=[],
@@ -44,6 +50,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, config: Config) -> int:
     from alert_agent.gold import GoldInputError
+    from alert_agent.night import NightNotComplete
     from alert_agent.outbox import RunLocked
     from alert_agent.run import run_alert
     from alert_agent.settings import check_address
@@ -52,11 +59,19 @@ def run(args: argparse.Namespace, config: Config) -> int:
     try:
         override_to = [check_address(a) for a in args.to]
         result = run_alert(
-            config, as_of=args.date, is_dry_run=args.dry_run, is_forced=args.force, override_to=override_to
+            config,
+            as_of=args.date,
+            is_dry_run=args.dry_run,
+            is_forced=args.force,
+            override_to=override_to,
+            allow_partial=args.allow_partial,
         )
     except (ConfigError, GoldInputError) as exc:
         print(f"scv alert: {exc}", file=sys.stderr)
         return 2
+    except NightNotComplete as exc:
+        print(f"scv alert: {exc}", file=sys.stderr)
+        return 1
     except RunLocked as exc:
         print(f"scv alert: {exc}", file=sys.stderr)
         return 3

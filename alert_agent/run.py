@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from alert_agent import gold, ledger, narrative, outbox
+from alert_agent.night import NightNotComplete, NightVerdict, night_verdict
 from alert_agent.rank import ScoredTaluka, rank_talukas
 from alert_agent.reasons import interpretation
 from alert_agent.render import build_message, render_html, render_text
@@ -54,6 +55,7 @@ class AlertRun:
     ranked: list[ScoredTaluka]
     top_n: int
     is_dry_run: bool
+    night: NightVerdict
     narratives: dict[tuple[tuple[str, str, str], ...], narrative.NarrativeResult] = field(default_factory=dict)
     outcomes: list[RecipientOutcome] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -100,12 +102,22 @@ def run_alert(
     env: Mapping[str, str] | None = None,
     sleep: Callable[[float], None] = time.sleep,
     http_client: Any = None,
+    allow_partial: bool = False,
 ) -> AlertRun:
-    """Run the alert; raises ConfigError, gold.GoldInputError or outbox.RunLocked before anything is sent."""
+    """Run the alert; raises ConfigError, gold.GoldInputError, NightNotComplete (the night behind the date
+    failed, is incomplete or was never run, and ``allow_partial`` is off) or outbox.RunLocked before anything
+    is sent. A dry run, or a run with ``allow_partial``, from such a night carries a 'data incomplete' banner."""
     env = os.environ if env is None else env
     settings = alert_settings(config)
     lake_root = config.paths.lake_root
     as_of = as_of or gold.latest_as_of_date(lake_root)
+    night = night_verdict(lake_root, as_of)
+    if not night.is_complete and not is_dry_run and not allow_partial:
+        raise NightNotComplete(
+            f"refusing to send for {as_of}: {night.warning().split('. The figures')[0]}. Rerun `scv nightly "
+            f"--date {as_of}` once the data has arrived, or pass --allow-partial to send with a "
+            "'data incomplete' banner"
+        )
     inputs = gold.read_inputs(lake_root, as_of)
     smtp = None if is_dry_run else smtp_settings(settings.smtp_timeout_s, env)
     ctx = _Context(
@@ -127,7 +139,10 @@ def run_alert(
         ranked=ranked,
         top_n=settings.top_n,
         is_dry_run=is_dry_run,
+        night=night,
     )
+    if not night.is_complete:
+        run.warnings.append(night.warning())
     if not override_to:
         run.warnings += unknown_districts(settings, [s.district for s in inputs.signals])
     plans = plan_messages(ranked, inputs.district_rows, settings, as_of.isoformat(), override_to)
@@ -148,7 +163,7 @@ def run_alert(
 def _process(ctx: _Context, run: AlertRun, plan: MessagePlan, was_sent: bool) -> RecipientOutcome:
     """Render one recipient's message, write it to the outbox, then (unless dry run) send and record it."""
     paragraph, note = _interpretation(run, plan, ctx.llm, ctx.settings, ctx.http_client)
-    view = email_view(plan, ctx.settings, run.freshness, paragraph, note)
+    view = email_view(plan, ctx.settings, run.freshness, paragraph, note, data_warning=run.night.warning())
     html = render_html(view)
     alert_key = f"{run.as_of.isoformat()}/{plan.alert_type}/{plan.recipient}"
     message = build_message(view, html, render_text(view), ctx.sender, plan.recipient, alert_key)

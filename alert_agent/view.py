@@ -121,6 +121,7 @@ class EmailView:
     interpretation_note: str
     talukas: tuple[TalukaView, ...]
     districts: tuple[DistrictView, ...]
+    data_warning: str = ""  # the night behind the figures was incomplete or failed: shown first, in red
 
 
 def _figures(t: ScoredTaluka) -> tuple[Figure, ...]:
@@ -169,6 +170,7 @@ def email_view(
     freshness: Freshness,
     interpretation: str,
     interpretation_note: str = "",
+    data_warning: str = "",
 ) -> EmailView:
     """Everything one recipient's email shows."""
     as_of = freshness.as_of_date.isoformat()
@@ -181,7 +183,7 @@ def email_view(
         preheader = heading = "All clear: no HOTSPOT or EMERGING taluka"
     audience = "the leadership list" if plan.alert_type == LEADERSHIP else f"the manager of {clean(plan.scope)}"
     return EmailView(
-        subject=plan.subject,
+        subject=f"{plan.subject} | DATA INCOMPLETE" if data_warning else plan.subject,
         preheader=preheader,
         heading=heading,
         scope=clean(plan.scope),
@@ -197,4 +199,5 @@ def email_view(
         interpretation_note=interpretation_note,
         talukas=talukas,
         districts=district_views(plan.districts),
+        data_warning=clean(data_warning),
     )

@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib
 import re
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -136,18 +137,17 @@ def build_python_table(run: GoldRun, table: Table) -> list[StepResult]:
     return results
 
 
-def run_gold(ctx: RunContext, dates: list[date]) -> list[StepResult]:
+def run_gold(ctx: RunContext, dates: list[date]) -> Iterator[StepResult]:
+    """One step per gold table, in graph order, each yielded as it ends."""
     run = GoldRun(ctx, sorted(set(dates)), sql_params(ctx))
-    results: list[StepResult] = []
     try:
         register_run_inputs(run)
         for name in graph_order():
             if name in GOLD_VIEWS:
                 run.register(name, run_sql(run.spark, name, run.params, folder="views"))
             elif GOLD_TABLES[name].logic == "sql":
-                results.append(build_sql_table(run, GOLD_TABLES[name]))
+                yield build_sql_table(run, GOLD_TABLES[name])
             else:
-                results.extend(build_python_table(run, GOLD_TABLES[name]))
+                yield from build_python_table(run, GOLD_TABLES[name])
     finally:
         run.drop_views()
-    return results

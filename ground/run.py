@@ -32,14 +32,18 @@ class RunContext:
     silver_since: dict[str, datetime | None] = field(default_factory=dict)
 
     @classmethod
-    def create(cls, spark: SparkSession, config: Config, run_date: date | None = None) -> RunContext:
-        now = datetime.now(UTC)
+    def create(
+        cls, spark: SparkSession, config: Config, run_date: date | None = None, started_at: datetime | None = None
+    ) -> RunContext:
+        """``started_at``: when the command started (engine start included), so that every report of the
+        run's duration (the summary, ops/runs, scv status) is the same wall-clock figure."""
+        now = started_at or datetime.now(UTC)
         return cls(
             spark=spark,
             config=config,
             run_id=new_run_id(now),
             started_at=now,
-            run_date=run_date or now.date(),
+            run_date=run_date or datetime.now(UTC).date(),
             sources=config.sources,
         )
 
@@ -52,31 +56,42 @@ class RunContext:
         return self.config.pipeline
 
 
+STEP_WIDTH = 40  # the longest step name (quality:macro_market_hotspot_taluka_5d) fits
+
+
 @dataclass
 class StepResult:
+    """What one step did. Row steps count rows in, out and quarantined; check steps (data quality,
+    freshness) say what they checked in ``message`` and carry no row counts."""
+
     step: str
     rows_in: int = 0
     rows_out: int = 0
     rows_quarantined: int = 0
     seconds: float = 0.0
-    status: str = "ok"
+    status: str = "ok"  # ok | warn | failed
     message: str = ""
+    counts_rows: bool = True
 
     def line(self) -> str:
-        text = (
-            f"{self.step:<22} {self.status:<6} in={self.rows_in:>10,} out={self.rows_out:>10,} "
-            f"quarantined={self.rows_quarantined:>7,} {self.seconds:7.2f}s"
-        )
-        return f"{text}  {self.message}" if self.message else text
+        if self.counts_rows:
+            figures = f"{self.rows_in:>12,} {self.rows_out:>12,} {self.rows_quarantined:>12,}"
+        else:
+            figures = " " * 38
+        text = f"{self.step:<{STEP_WIDTH}} {self.status:<6} {figures} {self.seconds:7.2f}s"
+        return f"{text}  {self.message}" if self.message else text.rstrip()
 
 
-def record_steps(ctx: RunContext, as_of_date: date | None, results: list[StepResult]) -> None:
-    """Append the run's step results to ops/runs (one row per step)."""
-    finished = datetime.now(UTC)
+def step_header() -> str:
+    return f"{'step':<{STEP_WIDTH}} {'status':<6} {'rows in':>12} {'rows out':>12} {'quarantined':>12} {'time':>8}"
+
+
+def record_steps(ctx: RunContext, dates: list[date], results: list[StepResult], finished_at: datetime) -> None:
+    """Append the run's step results to ops/runs (one row per step); the run covers min(dates)..max(dates)."""
     rows = [
         (
             ctx.run_id,
-            as_of_date,
+            max(dates),
             r.step,
             r.status,
             r.rows_in,
@@ -85,9 +100,39 @@ def record_steps(ctx: RunContext, as_of_date: date | None, results: list[StepRes
             float(r.seconds),
             r.message[:2000],
             ctx.started_at,
-            finished,
+            finished_at,
+            min(dates),
         )
         for r in results
     ]
     table = OPS_TABLES["runs"]
     append(ctx.spark.createDataFrame(rows, table.ddl), table, ctx.lake_root)
+
+
+def record_night(
+    ctx: RunContext, verdicts: dict[date, tuple[str, list[str]]], failed_steps: list[str], finished_at: datetime
+) -> None:
+    """Append the run's verdict on each as-of date to ops/nights: status, the sources missing on it, the
+    failed steps."""
+    rows = [
+        (
+            day,
+            ctx.run_id,
+            status,
+            ", ".join(missing),
+            ", ".join(failed_steps),
+            _night_message(status, missing, failed_steps),
+            finished_at,
+        )
+        for day, (status, missing) in sorted(verdicts.items())
+    ]
+    table = OPS_TABLES["nights"]
+    append(ctx.spark.createDataFrame(rows, table.ddl), table, ctx.lake_root)
+
+
+def _night_message(status: str, missing: list[str], failed_steps: list[str]) -> str:
+    if status == "failed":
+        return f"failed steps: {', '.join(failed_steps)}"
+    if status == "incomplete":
+        return f"no data from {', '.join(missing)}"
+    return "every expected source present, every step done"

@@ -24,6 +24,7 @@ class _Section(BaseModel):
 
 class PipelineOptions(_Section):
     future_tolerance_days: int = Field(ge=0)
+    future_as_of_days: int = Field(ge=0)
     bronze_chunk_mb: int = Field(ge=1, le=120)
 
 

@@ -15,7 +15,9 @@ SOURCE_TABLES = sorted(set(SILVER_TABLES) - {t.history for t in SILVER_TABLES.va
 
 TYPES = {"string", "int", "double", "date", "timestamp"}
 FORMATS = {"csv", "jsonl", "json"}
-SOURCE_KEYS = {"path", "format", "key", "version_by", "columns", "delimiter", "encoding"}
+SOURCE_KEYS = {"path", "format", "key", "version_by", "columns", "delimiter", "encoding", "freshness"}
+FRESHNESS_KEYS = {"date_column", "cadence", "on_missing"}
+CADENCE_DAYS = {"daily": 1, "weekly": 7}  # "optional": never missing
 COLUMN_KEYS = {"from", "value", "type", "format", "required", "codes", "min", "not_future", "references"}
 
 
@@ -51,6 +53,24 @@ class ColumnSpec:
 
 
 @dataclass(frozen=True)
+class Freshness:
+    """When a source counts as missing for an as-of date D: it holds nothing dated on or after
+    D - (cadence days - 1) in ``date_column``. ``on_missing``: warn (the night is incomplete) or fail."""
+
+    date_column: str
+    cadence: str = "daily"  # daily | weekly | optional
+    on_missing: str = "warn"  # warn | fail
+
+    @property
+    def is_expected(self) -> bool:
+        return self.cadence in CADENCE_DAYS
+
+    @property
+    def days(self) -> int:
+        return CADENCE_DAYS.get(self.cadence, 0)
+
+
+@dataclass(frozen=True)
 class SourceSpec:
     name: str
     path: str
@@ -60,6 +80,7 @@ class SourceSpec:
     version_by: str | None = None
     delimiter: str = ","
     encoding: str = "utf-8"
+    freshness: Freshness | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -139,6 +160,7 @@ def load_sources(section: dict[str, Any], config: Origins) -> dict[str, SourceSp
         version_by = raw.get("version_by")
         if version_by is not None and version_by not in {c.name for c in columns}:
             raise config.error(f"sources.{name}.version_by", f"{version_by!r} is not a mapped column")
+        freshness = _freshness(config, name, raw.get("freshness"), columns)
         specs[name] = SourceSpec(
             name=name,
             path=str(raw["path"]),
@@ -148,5 +170,26 @@ def load_sources(section: dict[str, Any], config: Origins) -> dict[str, SourceSp
             version_by=version_by,
             delimiter=str(raw.get("delimiter", csv_options.get("delimiter", ","))),
             encoding=str(raw.get("encoding", csv_options.get("encoding", "utf-8"))),
+            freshness=freshness,
         )
     return specs
+
+
+def _freshness(config: Origins, source: str, raw: Any, columns: tuple[ColumnSpec, ...]) -> Freshness | None:
+    if raw is None:
+        return None
+    where = f"sources.{source}.freshness"
+    if not isinstance(raw, dict) or "date_column" not in raw:
+        raise config.error(where, "expected a mapping with 'date_column', 'cadence' and 'on_missing'")
+    _unknown_keys(config, where, raw, FRESHNESS_KEYS)
+    dated = {c.name for c in columns if c.type in ("date", "timestamp")}
+    if raw["date_column"] not in dated:
+        raise config.error(
+            f"{where}.date_column", f"{raw['date_column']!r} is not a mapped date column {sorted(dated)}"
+        )
+    cadence, on_missing = raw.get("cadence", "daily"), raw.get("on_missing", "warn")
+    if cadence not in (*CADENCE_DAYS, "optional"):
+        raise config.error(f"{where}.cadence", f"{cadence!r} is not one of daily, weekly, optional")
+    if on_missing not in ("warn", "fail"):
+        raise config.error(f"{where}.on_missing", f"{on_missing!r} is not one of warn, fail")
+    return Freshness(str(raw["date_column"]), cadence, on_missing)

@@ -5,7 +5,9 @@ Spark job."""
 
 from __future__ import annotations
 
+import logging
 import time
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -33,6 +35,9 @@ class Validator:
 
         self.gx = gx
         from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        # this module sets its own logger to INFO on import; its chatter must not reach the run's output
+        logging.getLogger("great_expectations.data_context.types.base").setLevel(logging.WARNING)
 
         self.context = gx.get_context(mode="ephemeral")
         self.context.variables.progress_bars = ProgressBarsConfig(globally=False)  # keep the run log readable
@@ -83,9 +88,24 @@ def checked_tables() -> list[Table]:
     return [t for t in ALL_TABLES.values() if t.checks]
 
 
-def run_quality(ctx: RunContext, dates: list[date]) -> list[StepResult]:
+WORDS = {
+    "expect_column_values_to_not_be_null": "{column} never empty",
+    "expect_column_values_to_be_unique": "{column} unique",
+    "expect_compound_columns_to_be_unique": "({column}) unique",
+    "expect_column_values_to_be_in_set": "{column} in its set of codes",
+    "expect_column_values_to_be_between": "{column} within its range",
+}
+
+
+def describe(row: dict[str, Any]) -> str:
+    """One check's outcome in words: 'fail: stage in its set of codes, 3 rows not'."""
+    words = WORDS.get(row["expectation"], row["expectation"] + "({column})").format(column=row["column_name"])
+    return f"{row['severity']}: {words}, {row['unexpected_count']:,} rows not"
+
+
+def run_quality(ctx: RunContext, dates: list[date]) -> Iterator[StepResult]:
+    """One step per checked table, each yielded as it ends; every result recorded in ops/dq_results."""
     validator = Validator()
-    results: list[StepResult] = []
     records: list[tuple[Any, ...]] = []
     checked_at = datetime.now(UTC)
     for table in checked_tables():
@@ -96,20 +116,16 @@ def run_quality(ctx: RunContext, dates: list[date]) -> list[StepResult]:
             continue
         rows = validator.validate(name, df, table.all_checks)
         failed = [r for r in rows if not r["success"]]
-        result = StepResult(f"quality:{name}", rows_in=len(rows), rows_out=len(rows) - len(failed))
+        result = StepResult(f"quality:{name}", counts_rows=False)
         if any(r["severity"] == "fail" for r in failed):
             result.status = "failed"
         elif failed:
             result.status = "warn"
-        result.message = (
-            "; ".join(
-                f"{r['severity']}: {r['expectation']}({r['column_name']}) {r['unexpected_count']} unexpected"
-                for r in failed
-            )
-            or f"{len(rows)} expectations met"
-        )
-        result.seconds = time.perf_counter() - started
-        results.append(result)
+        checks = f"{len(rows)} check{'s' if len(rows) != 1 else ''}"
+        if failed:
+            result.message = f"{len(failed)} of {checks} not met: " + "; ".join(describe(r) for r in failed)
+        else:
+            result.message = f"{checks} met"
         records.extend(
             (
                 ctx.run_id,
@@ -124,7 +140,8 @@ def run_quality(ctx: RunContext, dates: list[date]) -> list[StepResult]:
             )
             for r in rows
         )
+        result.seconds = time.perf_counter() - started
+        yield result
     if records:
-        table = OPS_TABLES["dq_results"]
-        append(ctx.spark.createDataFrame(records, table.ddl), table, ctx.lake_root)
-    return results
+        dq = OPS_TABLES["dq_results"]
+        append(ctx.spark.createDataFrame(records, dq.ddl), dq, ctx.lake_root)

@@ -24,12 +24,29 @@ def lake_tables(config: Config) -> list[tuple[str, str]]:
     return bronze + [(f"{t.layer}/{t.name}", t.location(root)) for t in catalogued_tables()]
 
 
-def collect_status(config: Config, runs: int = 3) -> dict[str, Any]:
+def _seconds(duration: str | None) -> float:
+    """DataFusion renders an interval as e.g. '0 days 0 hours 1 mins 6.612 secs'."""
+    import re
+
+    if not duration:
+        return 0.0
+    units = {"days": 86400, "hours": 3600, "mins": 60, "secs": 1}
+    return sum(float(value) * units[unit] for value, unit in re.findall(r"([-\d.]+) (days|hours|mins|secs)", duration))
+
+
+def collect_status(config: Config, runs: int = 3, nights: int = 7) -> dict[str, Any]:
     from ground.catalogue import OPS_TABLES, QUARANTINE_TABLES
     from ground.lake import open_table, query, table_summary
 
     root = config.paths.lake_root
-    status: dict[str, Any] = {"lake_root": root, "tables": {}, "runs": [], "quality": [], "quarantine": []}
+    status: dict[str, Any] = {
+        "lake_root": root,
+        "tables": {},
+        "runs": [],
+        "nights": [],
+        "quality": [],
+        "quarantine": [],
+    }
     for name, location in lake_tables(config):
         summary = table_summary(location)
         if summary is not None:
@@ -39,10 +56,23 @@ def collect_status(config: Config, runs: int = 3) -> dict[str, Any]:
         status["runs"] = query(
             {"runs": runs_table},
             "select run_id, min(started_at) as started_at, max(as_of_date) as as_of_date, "
+            "coalesce(min(first_as_of_date), max(as_of_date)) as first_as_of_date, "
             "sum(case when status = 'failed' then 1 else 0 end) as failed_steps, "
             "sum(case when status = 'warn' then 1 else 0 end) as warned_steps, "
-            "sum(rows_quarantined) as rows_quarantined, sum(seconds) as seconds "
+            "sum(rows_quarantined) as rows_quarantined, "
+            # the run's wall-clock time, the figure its own summary printed
+            "cast(max(finished_at) - min(started_at) as string) as duration "
             f"from runs group by run_id order by started_at desc limit {int(runs)}",
+        ).to_pylist()
+        for run in status["runs"]:
+            run["seconds"] = _seconds(run.pop("duration"))
+    nights_table = open_table(OPS_TABLES["nights"].location(root))
+    if nights_table is not None:
+        status["nights"] = query(
+            {"n": nights_table},
+            "select as_of_date, status, missing, failed_steps, message, run_id from ("
+            "select *, row_number() over (partition by as_of_date order by finished_at desc) as latest from n"
+            f") as ranked where latest = 1 order by as_of_date desc limit {int(nights)}",
         ).to_pylist()
     dq_table = open_table(OPS_TABLES["dq_results"].location(root))
     if dq_table is not None:
@@ -75,10 +105,17 @@ def _print_text(status: dict[str, Any]) -> None:
     print("\nlast runs:")
     for run in status["runs"]:
         verdict = "FAILED" if run["failed_steps"] else ("warn" if run["warned_steps"] else "ok")
+        first, last = run["first_as_of_date"], run["as_of_date"]
+        dates = str(last) if first == last else f"{first}..{last} ({(last - first).days + 1} dates)"
         print(
-            f"  {run['run_id']}  as of {run['as_of_date']}  {verdict:<6} "
-            f"quarantined {run['rows_quarantined']:,}  {run['seconds']:.1f}s"
+            f"  {run['run_id']}  as of {dates:<33} {verdict:<6} "
+            f"quarantined {run['rows_quarantined']:>8,}  {run['seconds']:7.1f}s"
         )
+    if status["nights"]:
+        print("\nnights (the latest verdict on each as-of date):")
+        for night in status["nights"]:
+            detail = f"  {night['message']}" if night["status"] != "complete" else ""
+            print(f"  {night['as_of_date']}  {night['status']:<10}{detail}".rstrip())
     print("\ntables (version, rows, last operation):")
     for name, summary in status["tables"].items():
         when = datetime.fromtimestamp((summary["timestamp_ms"] or 0) / 1000, UTC).strftime("%Y-%m-%d %H:%M")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 
 from ground.config import ConfigError, load_config
@@ -23,6 +24,7 @@ SUBCOMMANDS = {
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="scv", description="SCV sales intelligence lakehouse")
+    parser.add_argument("--version", action="version", version=f"scv {version()}")
     parser.add_argument("--env", help="configuration environment (default: $SCV_ENV or 'local')")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -34,18 +36,44 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def version() -> str:
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as package_version
+
+    try:
+        return package_version("scv-lakehouse")
+    except PackageNotFoundError:
+        from scv import __version__
+
+        return __version__
+
+
+def quiet_libraries(verbose: bool) -> None:
+    """Library logs go to stderr at WARNING (DEBUG with -v), never into the step table on stdout."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    if not verbose:
+        for name in ("great_expectations", "py4j", "pyspark", "gradio", "httpx", "urllib3"):
+            logging.getLogger(name).setLevel(logging.WARNING)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    quiet_libraries(args.verbose)
     try:
         config = load_config(env=args.env)  # every pipeline setting and the source mapping, validated
         return int(args._module.run(args, config))
     except ConfigError as exc:
         print(f"scv: configuration error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # the reader went away (`scv status | head`): stop quietly, as Unix tools do
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 128 + 13  # SIGPIPE
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ import socket
 from pathlib import Path
 from typing import Any, Literal
 
-from ground.catalogue import GOLD_TABLES
+from ground.catalogue import GOLD_TABLES, OPS_TABLES
 from ground.config import Config, load_config
 from ground.lake import write_rows
 
@@ -26,6 +26,23 @@ def write_gold(
 ) -> str:
     """Write ``rows`` as gold table ``name`` (catalogue schema and partitioning); returns its location."""
     return write_rows(GOLD_TABLES[name], str(lake_root), rows, mode)
+
+
+def write_night(lake_root: str | Path, as_of_date: Any, status: str = "complete", missing: str = "") -> str:
+    """Record a night's verdict on ``as_of_date`` in ops/nights, as ``scv nightly`` does (the alert reads it)."""
+    import datetime as dt
+
+    message = {"complete": "every expected source present, every step done"}.get(status, f"no data from {missing}")
+    row = {
+        "as_of_date": as_of_date,
+        "run_id": f"test-{status}",
+        "status": status,
+        "missing": missing,
+        "failed_steps": "",
+        "message": message,
+        "finished_at": dt.datetime.now(dt.UTC),
+    }
+    return write_rows(OPS_TABLES["nights"], str(lake_root), [row], "append")
 
 
 def free_port() -> int:

@@ -16,7 +16,7 @@ from typing import Any
 
 from ground.catalogue import OPS_TABLES
 from ground.config import Config
-from testkit import base_config, write_gold
+from testkit import base_config, write_gold, write_night
 from testkit.rows import HOSTILE, district_rows, hotspot_row
 
 
@@ -38,9 +38,12 @@ def realistic_rows() -> list[dict[str, Any]]:
 
 
 def write_realistic_gold(lake_root: str, rows: list[dict[str, Any]] | None = None) -> None:
+    """The hotspot and district tables from ``rows``, and a complete night for each of their dates."""
     rows = realistic_rows() if rows is None else rows
     write_gold(lake_root, "macro_market_hotspot_taluka_5d", rows)
     write_gold(lake_root, "district_top3_talukas", district_rows(rows))
+    for day in sorted({r["as_of_date"] for r in rows}):
+        write_night(lake_root, day)
 
 
 def make_config(tmp_path: Path, monkeypatch: Any, **alert: Any) -> Config:

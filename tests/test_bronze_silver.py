@@ -60,7 +60,7 @@ def landing(config) -> Path:  # type: ignore[no-untyped-def]
 
 def _run(spark, config):  # type: ignore[no-untyped-def]
     ctx = RunContext.create(spark, config, run_date=date(2024, 1, 6))
-    return {r.step: r for r in run_bronze(ctx) + run_silver(ctx)}
+    return {r.step: r for r in [*run_bronze(ctx), *run_silver(ctx)]}
 
 
 def _read(spark, config, *parts: str):  # type: ignore[no-untyped-def]

@@ -47,11 +47,37 @@ def test_as_of_dates() -> None:
     parser = argparse.ArgumentParser()
     add_arguments(parser)
     today = date(2026, 11, 22)
-    assert as_of_dates(parser.parse_args([]), today) == [date(2026, 11, 21)]
-    assert as_of_dates(parser.parse_args(["--from", "2026-11-19", "--to", "2026-11-21"]), today) == [
-        date(2026, 11, 19),
-        date(2026, 11, 20),
-        date(2026, 11, 21),
-    ]
+    assert as_of_dates(parser.parse_args([]), today) == ([date(2026, 11, 21)], "")
+    assert as_of_dates(parser.parse_args(["--from", "2026-11-19", "--to", "2026-11-21"]), today) == (
+        [date(2026, 11, 19), date(2026, 11, 20), date(2026, 11, 21)],
+        "",
+    )
     with pytest.raises(ValueError, match="either --date or --from"):
         as_of_dates(parser.parse_args(["--date", "2026-11-19", "--to", "2026-11-21"]), today)
+
+
+def test_from_without_to_runs_to_yesterday_and_says_so() -> None:
+    import argparse
+    from datetime import date
+
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    dates, note = as_of_dates(parser.parse_args(["--from", "2026-11-19"]), date(2026, 11, 22))
+    assert dates == [date(2026, 11, 19), date(2026, 11, 20), date(2026, 11, 21)]
+    assert note == "--from without --to: running 2026-11-19 to yesterday, 2026-11-21"
+
+
+def test_a_future_date_is_refused(tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    tomorrow = (datetime.now(UTC) + timedelta(days=1)).date()
+    done = _scv(["nightly", "--date", tomorrow.isoformat()], tmp_path)
+    assert done.returncode == 2
+    assert f"{tomorrow} is in the future" in done.stderr
+    assert not (tmp_path / "lake" / "gold").exists()
+
+
+def test_a_missing_landing_folder_fails_the_night(tmp_path: Path) -> None:
+    done = _scv(["nightly", "--date", "2026-11-20", "--skip-quality"], tmp_path)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert f"the landing folder {tmp_path / 'landing'} does not exist" in done.stderr

@@ -29,7 +29,7 @@ def test_b2b_crm_export_lands_in_silver_by_configuration(spark, config) -> None:
     shutil.copy(EXPORT, landing / "sales_pipeline.csv")
 
     ctx = RunContext.create(spark, b2b, run_date=date(2026, 11, 22))
-    steps = {r.step: r for r in run_bronze(ctx) + run_silver(ctx)}
+    steps = {r.step: r for r in [*run_bronze(ctx), *run_silver(ctx)]}
 
     assert steps["bronze:customer_pipeline"].rows_out == 8800
     assert steps["bronze:customer_pipeline"].rows_quarantined == 0
@@ -53,8 +53,8 @@ def test_b2b_crm_export_lands_in_silver_by_configuration(spark, config) -> None:
     changed[1] = changed[1].replace(",Engaging,", ",Prospecting,")
     (landing / "sales_pipeline_2.csv").write_text("\n".join(changed) + "\n")
     ctx = RunContext.create(spark, b2b, run_date=date(2026, 11, 22))
-    run_bronze(ctx)
-    run_silver(ctx)
+    list(run_bronze(ctx))
+    list(run_silver(ctx))
     silver = spark.read.format("delta").load(SILVER_TABLES["customer_pipeline"].location(b2b.paths.lake_root))
     assert silver.where("opty_id = 'UP409DSB'").select("stage").collect()[0].stage == "C0"
     assert silver.count() == 8800

@@ -11,10 +11,22 @@ OPS = [
         cols(
             "run_id string, as_of_date date, step string, status string, rows_in bigint, "
             "rows_out bigint, rows_quarantined bigint, seconds double, message string, "
-            "started_at timestamp, finished_at timestamp"
+            "started_at timestamp, finished_at timestamp, first_as_of_date date"
         ),
         key=("run_id", "as_of_date", "step"),
-        description="One row per pipeline step per run: rows in/out/quarantined, duration, status.",
+        description="One row per pipeline step per run: rows in/out/quarantined, duration, status; a run "
+        "covers first_as_of_date to as_of_date.",
+    ),
+    Table(
+        "nights",
+        "ops",
+        cols(
+            "as_of_date date, run_id string, status string, missing string, failed_steps string, "
+            "message string, finished_at timestamp"
+        ),
+        key=("as_of_date", "run_id"),
+        description="The verdict of each run on every as-of date it covered: complete, incomplete (an "
+        "expected source missing, a rejected file outstanding) or failed. scv alert reads it before sending.",
     ),
     Table(
         "ingested_files",

@@ -11,6 +11,7 @@ naming the file and column; the other sources still run.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -148,5 +149,12 @@ def ingest_source(ctx: RunContext, spec: SourceSpec) -> StepResult:
     return result
 
 
-def run_bronze(ctx: RunContext) -> list[StepResult]:
-    return [ingest_source(ctx, spec) for spec in ctx.sources.values()]
+def run_bronze(ctx: RunContext) -> Iterator[StepResult]:
+    """One step per source, each yielded as it ends. A landing folder that does not exist fails the phase:
+    an export that never arrived must not look like a quiet night."""
+    landing = Path(ctx.config.paths.landing_dir)
+    if not landing.is_dir():
+        yield StepResult("bronze", status="failed", message=f"the landing folder {landing} does not exist")
+        return
+    for spec in ctx.sources.values():
+        yield ingest_source(ctx, spec)

@@ -10,6 +10,7 @@ every version of every key, which is what makes gold reproducible for any past a
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from datetime import datetime
 
 from pyspark.sql import DataFrame
@@ -166,13 +167,12 @@ def _save_progress(ctx: RunContext, source: str, through: datetime) -> None:
     merge_upsert(ctx.spark, row_df, table, ctx.lake_root)
 
 
-def run_silver(ctx: RunContext) -> list[StepResult]:
+def run_silver(ctx: RunContext) -> Iterator[StepResult]:
+    """One step per source, each yielded as it ends."""
     progress = _progress(ctx)
     ctx.silver_since = {name: progress.get(name) for name in ctx.sources}
-    results = []
     for name in build_order(ctx.sources):
         started = time.perf_counter()
         result = build_source(ctx, ctx.sources[name], progress.get(name))
         result.seconds = time.perf_counter() - started
-        results.append(result)
-    return results
+        yield result
