@@ -7,7 +7,11 @@ build tables the same way, without Spark.)
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -113,9 +117,9 @@ def top3_row(district: str, rank: int, taluka: str, status: str, leads_cur: int,
     return row
 
 
-def make_user(users_file: str | Path, name: str, password: str, scope: Scope) -> User:
-    """Write a user with a cheap bcrypt hash (cost 4) to keep tests fast."""
-    user = User(name=name, scope=scope, password_hash=hash_password(password, rounds=4))
+def make_user(users_file: str | Path, name: str, password: str, scope: Scope, rounds: int = 4) -> User:
+    """Write a user with a cheap bcrypt hash (cost 4 unless given) to keep tests fast."""
+    user = User(name=name, scope=scope, password_hash=hash_password(password, rounds=rounds))
     write_user(users_file, user)
     return user
 
@@ -175,3 +179,45 @@ def write_sample_lake(lake_root: str | Path) -> None:
             top3_row("Nashik", 1, "Sinnar", "EMERGING", 30),
         ],
     )
+
+
+@dataclass
+class ServedApp:
+    url: str  # ends with "/"
+    passwords: dict[str, str]
+    users_file: Path
+    lake: Path
+
+
+@contextmanager
+def served_app(
+    root: str | Path,
+    users: dict[str, Scope],
+    rounds: int = 4,
+    extra_leads: list[dict[str, Any]] | None = None,
+    **app_conf: Any,
+) -> Iterator[ServedApp]:
+    """The app served on a free loopback port over the sample lake (plus ``extra_leads``), with ``users``
+    (random passwords, bcrypt cost ``rounds``) and the ``app`` configuration overridden by ``app_conf``
+    (conf/base otherwise); stopped on exit."""
+    from app.handlers import AppContext
+    from app.ui import launch
+    from scv.config import load_config
+
+    root = Path(root)
+    lake, users_file = root / "lake", root / "users.yaml"
+    write_sample_lake(lake)
+    if extra_leads:
+        write_gold(lake, "scv_customer_score", extra_leads, "append")
+    passwords = {name: secrets.token_urlsafe(12) for name in users}
+    for name, scope in users.items():
+        make_user(users_file, name, passwords[name], scope, rounds=rounds)
+    # env "base": conf/base merged with itself, so a developer's conf/local cannot change what is tested
+    config = load_config(env="base").with_overrides(
+        paths={"lake_root": str(lake)}, app={"users_file": str(users_file), **app_conf}
+    )
+    running = launch(AppContext.from_config(config), "127.0.0.1", free_port(), prevent_thread_lock=True)
+    try:
+        yield ServedApp(running.local_url, passwords, users_file, lake)
+    finally:
+        running.close()
