@@ -188,7 +188,25 @@ class Guard:
         if self.signin.sessions.user_for(token, self.signin.users) is None:
             await self._not_signed_in(scope, send, request, token is not None)
             return
-        await self.app(scope, receive, send)
+        await self._call_quietly(scope, receive, send, path)
+
+    async def _call_quietly(self, scope: Scope, receive: Receive, send: Send, path: str) -> None:
+        """Gradio raises on malformed calls (an unknown ``fn_index`` is a KeyError): one log line and a 500,
+        not a traceback per request that any signed-in user can write into the log (``-v`` shows it)."""
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:  # noqa: BLE001 - the answer is the same whatever went wrong
+            log.warning("request failed: %s %s: %s", scope["method"], path, type(exc).__name__)
+            log.debug("request failed", exc_info=True)
+            if not started:
+                await _answer(send, 500, {"detail": "Internal Server Error"})
 
     async def _not_signed_in(self, scope: Scope, send: Send, request: Request, had_cookie: bool) -> None:
         headers = {"Set-Cookie": f"{COOKIE}=; Max-Age=0; Path=/; HttpOnly; SameSite=lax"} if had_cookie else {}

@@ -6,6 +6,7 @@ Each test here failed on the app as Gradio served it before issue 20 (see docs/a
 
 from __future__ import annotations
 
+import logging
 import os
 from urllib.parse import urlparse
 
@@ -153,3 +154,13 @@ def test_a_phone_value_that_is_not_a_number_is_shown_as_text():
         assert tel_href(junk) is None, junk
     card = lead_card(lead_row("OPP-X", "DLR0001", 50.0, customer_phone="javascript:alert(1)"), Scope("leader"))
     assert "href=" not in card and "Phone: javascript:alert(1)" in card
+
+
+def test_an_unknown_function_index_is_one_log_line_not_a_traceback(app, caplog):
+    client = sign_in(app, "rep1")
+    call = {"data": [], "fn_index": 999, "session_hash": "probe", "event_data": None, "trigger_id": None}
+    with caplog.at_level(logging.WARNING):
+        response = client.post("gradio_api/queue/join", json=call)
+    assert response.status_code == 500 and "KeyError" not in response.text
+    assert "request failed: POST /gradio_api/queue/join: KeyError" in caplog.text
+    assert "Traceback" not in caplog.text
