@@ -185,3 +185,44 @@ def test_a_malformed_users_file_error_does_not_show_the_hash(tmp_path):
         assert "line" in message, case
         pieces = [password_hash[i : i + 8] for i in range(7, len(password_hash) - 8)]
         assert "$2b$" not in message and not [piece for piece in pieces if piece in message], case
+
+
+def test_failures_are_forgotten_after_the_lockout_window_and_a_lock_expires():
+    from app.settings import SignInSettings
+    from app.throttle import SignInThrottle
+
+    now = [1000.0]
+    throttle = SignInThrottle(SignInSettings(3, 10, lockout_seconds=60, backoff_seconds=1), clock=lambda: now[0])
+
+    def fail(name: str = "asha") -> None:
+        assert throttle.attempt(name, "10.0.0.1") is None
+        throttle.failed(name, "10.0.0.1")
+
+    fail()
+    refusal = throttle.attempt("ASHA", "10.0.0.2")  # names are throttled case-insensitively
+    assert refusal is not None and refusal.reason == "user backoff" and refusal.retry_after == 1
+    now[0] += 61  # past the window: the failure is forgotten, no backoff
+    fail()
+    now[0] += 1.0
+    fail()
+    now[0] += 2.0
+    fail()  # the third failure within the window locks the name
+    refusal = throttle.attempt("asha", "10.0.0.3")
+    assert refusal is not None and refusal.is_lockout and refusal.retry_after == 60
+    now[0] += 60.5
+    assert throttle.attempt("asha", "10.0.0.3") is None  # the lock has run out
+    throttle.succeeded("asha", "10.0.0.3")
+    assert throttle.attempt("asha", "10.0.0.3") is None  # and a success clears the name
+
+
+def test_web_settings_are_checked():
+    from app.settings import web_settings
+
+    assert web_settings({"web": {"allowed_origins": ["HTTPS://Partner.example/"]}}).allowed_origins == (
+        "https://partner.example",
+    )
+    for bad in (["*"], ["partner.example"], ["https://partner.example/path"]):
+        with pytest.raises(ConfigError, match="allowed_origins"):
+            web_settings({"web": {"allowed_origins": bad}})
+    with pytest.raises(ConfigError, match="secure_cookie"):
+        web_settings({"web": {"secure_cookie": "never"}})
