@@ -7,12 +7,15 @@ while the app runs can sign in without a restart.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import re
 import tempfile
 import threading
+from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +29,18 @@ log = logging.getLogger(__name__)
 
 _BCRYPT_HASH = re.compile(r"^\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}$")
 _USER_NAME = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
-# Checked against when the user name is unknown, so that a wrong name costs as much time as a wrong password.
-_DUMMY_HASH = bcrypt.hashpw(b"not-a-password", bcrypt.gensalt(rounds=4))
+MAX_PASSWORD_BYTES = 72  # all that bcrypt reads
+
+
+@lru_cache(maxsize=8)
+def _dummy_hash(rounds: int) -> bytes:
+    """Checked against when the user name is unknown, at the cost of the real hashes: same time either way."""
+    return bcrypt.hashpw(b"not-a-password", bcrypt.gensalt(rounds=rounds))
+
+
+def hash_rounds(password_hash: str) -> int:
+    """The cost factor of a bcrypt hash ($2b$12$... -> 12)."""
+    return int(password_hash.split("$")[2])
 
 
 @dataclass(frozen=True)
@@ -36,10 +49,19 @@ class User:
     scope: Scope
     password_hash: str
 
+    @property
+    def fingerprint(self) -> str:
+        """Changes when the password or the scope changes: a session remembers it and ends when it differs."""
+        scope = self.scope
+        parts = (self.password_hash, scope.role, scope.dealer_code or "", scope.district or "", scope.state or "")
+        return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()
+
 
 def hash_password(password: str, rounds: int = 12) -> str:
     if not password:
         raise ValueError("the password must not be empty")
+    if len(password.encode("utf-8")) > MAX_PASSWORD_BYTES:
+        raise ValueError(f"the password must not be longer than {MAX_PASSWORD_BYTES} bytes")
     return bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt(rounds=rounds)).decode("ascii")
 
 
@@ -80,7 +102,10 @@ def read_users_file(path: str | Path) -> dict[str, dict[str, Any]]:
     try:
         content = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+        # Only where, never the text around it: the offending line may hold a password hash.
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        raise ConfigError(f"{path}: not valid YAML{where}") from None
     users = content.get("users", {}) if isinstance(content, dict) else None
     if not isinstance(users, dict):
         raise ConfigError(f"{path}: expected 'users:' mapping user names to entries")
@@ -110,9 +135,12 @@ def write_user(path: str | Path, user: User) -> None:
 class UserStore:
     """The users the app accepts; re-reads the users file when its modification time changes."""
 
-    def __init__(self, users_file: str | Path, inline_users: dict[str, dict[str, Any]] | None = None):
+    def __init__(
+        self, users_file: str | Path, inline_users: dict[str, dict[str, Any]] | None = None, bcrypt_rounds: int = 12
+    ):
         self._path = Path(users_file)
         self._inline = inline_users or {}
+        self._default_rounds = bcrypt_rounds
         self._lock = threading.Lock()
         self._stamp: tuple[int, int] | None = None
         self._users: dict[str, User] = self._load()
@@ -151,14 +179,26 @@ class UserStore:
         self._refresh()
         return self._users.get(name)
 
-    def authenticate(self, name: str, password: str) -> bool:
-        """True when ``password`` matches the user's bcrypt hash (Gradio's ``auth=`` callable)."""
+    def dummy_rounds(self) -> int:
+        """The cost of the users' hashes (the most common one), so an unknown name costs what a known one does."""
+        costs = Counter(hash_rounds(user.password_hash) for user in self._users.values())
+        return costs.most_common(1)[0][0] if costs else self._default_rounds
+
+    def verify(self, name: str, password: str) -> User | None:
+        """The user when ``password`` matches their bcrypt hash, else None; one bcrypt check either way.
+
+        Blocking (about 0.25 s at cost 12): call it from a worker thread, never on the event loop.
+        """
         user = self.get(name)
         secret = (password or "").encode("utf-8")
-        if user is None:
-            bcrypt.checkpw(secret, _DUMMY_HASH)
-            return False
-        return bcrypt.checkpw(secret, user.password_hash.encode("ascii"))
+        if user is None or len(secret) > MAX_PASSWORD_BYTES:  # bcrypt 5 refuses more than 72 bytes
+            bcrypt.checkpw(secret[:MAX_PASSWORD_BYTES], _dummy_hash(self.dummy_rounds()))
+            return None
+        return user if bcrypt.checkpw(secret, user.password_hash.encode("ascii")) else None
+
+    def authenticate(self, name: str, password: str) -> bool:
+        """True when ``password`` matches the user's bcrypt hash."""
+        return self.verify(name, password) is not None
 
     def scope_for(self, name: str | None) -> Scope | None:
         """The scope of a signed-in user, or None for an unknown (or removed) user."""

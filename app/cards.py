@@ -21,11 +21,22 @@ def fmt_date(value: dt.date | None) -> str:
     return value.strftime("%d %b %Y").lstrip("0") if value else "no date"
 
 
+# A phone number as people write it: an optional +, then digits with spaces, dots, dashes or brackets between.
+_PHONE = re.compile(r"^\+?[0-9(][0-9 .()-]*[0-9]$")
+_PHONE_DIGITS = (5, 15)  # E.164 allows at most 15 digits; fewer than 5 is no number to call
+
+
 def tel_href(phone: Any) -> str | None:
-    """A ``tel:`` URL from a phone number as stored (keeps a leading + and digits), or None."""
+    """A ``tel:`` URL when the stored value is a phone number (nothing else in it), else None.
+
+    A value with any other character (``javascript:...``, a name, a note) is not turned into a link at all,
+    even when it contains digits: it is shown as text.
+    """
     text = str(phone or "").strip()
+    if not _PHONE.match(text):
+        return None
     digits = re.sub(r"\D", "", text)
-    if len(digits) < 5:
+    if not _PHONE_DIGITS[0] <= len(digits) <= _PHONE_DIGITS[1]:
         return None
     return "tel:" + ("+" if text.startswith("+") else "") + digits
 
@@ -63,9 +74,12 @@ def lead_card(row: dict[str, Any], scope: Scope, reasons: int = 3, is_next_best:
     if scope.role != "rep":
         where.append(f"{row.get('dealer_code') or '?'} · {row.get('taluka') or '?'}")
     reason_items = "".join(f"<li>{esc(r)}</li>" for r in (row.get("reasons") or [])[:reasons] if r)
-    href = tel_href(row.get("customer_phone"))
+    phone = row.get("customer_phone")
+    href = tel_href(phone)
     if href:
-        call = f'<a class="call" href="{esc(href)}">Call {esc(row.get("customer_phone"))}</a>'
+        call = f'<a class="call" href="{esc(href)}">Call {esc(phone)}</a>'
+    elif phone is not None and str(phone).strip():  # not a number to call: shown as text, never as a link
+        call = f'<span class="call call-none phone-text">Phone: {esc(phone)}</span>'
     else:
         call = '<span class="call call-none">No phone number</span>'
     ribbon = '<div class="ribbon">Next best customer</div>' if is_next_best else ""

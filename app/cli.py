@@ -6,6 +6,7 @@ Imports stay light here (every ``scv`` command builds the parser); Gradio is imp
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 
@@ -75,6 +76,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
         )
         return 2
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    logging.getLogger("app.security").setLevel(logging.INFO)  # sign-ins, failures, lockouts: always logged
     from app.ui import launch
 
     print(f"Field app on http://{args.host}:{args.port} (lake {ctx.settings.lake_root}); Ctrl+C stops it")

@@ -40,7 +40,7 @@ class AppContext:
         windows = config.section("windows")
         return cls(
             settings=settings,
-            users=UserStore(settings.users_file, settings.inline_users),
+            users=UserStore(settings.users_file, settings.inline_users, settings.bcrypt_rounds),
             data=DataAccess.for_lake(settings.lake_root, settings.refresh_seconds),
             window_days=int(windows.get("window_days", 5)),
         )
@@ -66,7 +66,9 @@ def header_html(ctx: AppContext, username: str | None) -> str:
         f"<b>{escape(ctx.settings.title)}</b><span>{escape(str(username))} · {escape(scope.role)} · "
         f"{escape(scope.describe())}</span></div>"
         f'<div class="fresh"><span title="scv_customer_score version {page.version}">{escape(fresh)}</span>'
-        '<a class="signout" href="logout">Sign out</a></div></div>'
+        # a form, not a link: signing out changes state, so it is a POST (Origin-checked like the sign-in)
+        '<form method="post" action="logout" class="signout-form">'
+        '<button type="submit" class="signout">Sign out</button></form></div></div>'
     )
 
 

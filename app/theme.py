@@ -26,8 +26,10 @@ html, body { overflow-x: hidden; }
 .topbar .who b { font-size:18px; }
 .topbar .who span, .topbar .fresh span { font-size:13px; color:var(--muted); }
 .topbar .fresh { display:flex; align-items:center; gap:10px; flex-wrap:wrap; }
+.signout-form { margin:0; }
 .signout { display:inline-flex; align-items:center; min-height:44px; padding:0 12px; border-radius:10px;
-  border:1px solid var(--line); background:#fff; color:var(--accent) !important; text-decoration:none !important; }
+  border:1px solid var(--line) !important; background:#fff !important; color:var(--accent) !important; font:inherit;
+  cursor:pointer; }
 .summary { color:var(--muted); font-size:14px; margin:6px 2px 10px; }
 .cards { display:grid; grid-template-columns: 1fr; gap:12px; }
 @media (min-width: 760px) { .cards { grid-template-columns: repeat(auto-fill, minmax(340px, 1fr)); } }

@@ -1,19 +1,21 @@
 """The Gradio Blocks of the field app and its launch; all logic lives in ``app.handlers``.
 
-The signed-in user comes from ``gr.Request.username`` (set by Gradio's sign-in, checked against bcrypt hashes
-in ``app.auth``); no input on the page says who the user is or what they may see. Explicit API endpoints
+The signed-in user comes from ``gr.Request.username`` (set from the session of the app's own sign-in, see
+``app.web`` and ``app.signin``); no input on the page says who the user is or what they may see. Explicit API endpoints
 (``/leads``, ``/markets``, ``/pipeline``, ``/whoami``) serve ``gradio_client`` with the same handlers.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
 from app import handlers as h
 from app.handlers import ALL, STATUSES, AppContext
-from app.theme import CSS, theme
+
+if TYPE_CHECKING:
+    from app.web import RunningApp
 
 
 def _user(request: gr.Request | None) -> str | None:
@@ -127,25 +129,11 @@ def build_blocks(ctx: AppContext) -> gr.Blocks:
     return demo
 
 
-def launch(ctx: AppContext, host: str, port: int, prevent_thread_lock: bool = False) -> gr.Blocks:
-    """Build and serve the app behind Gradio's sign-in; the snapshot cache is warmed in the background."""
-    demo = build_blocks(ctx)
-    demo.queue(default_concurrency_limit=8)
-    ctx.data.cache.warm(background=True)
-    demo.launch(
-        server_name=host,
-        server_port=port,
-        auth=ctx.users.authenticate,
-        auth_message="Sign in with the user name and password your administrator gave you.",
-        prevent_thread_lock=prevent_thread_lock,
-        head=f"<style>{CSS}</style>",  # raw: Gradio's css= rewrites selectors and breaks @media rules
-        theme=theme(),
-        footer_links=[],
-        run_history=False,
-        ssr_mode=False,
-        pwa=False,
-        mcp_server=False,
-        quiet=True,
-        show_error=False,
-    )
-    return demo
+def launch(ctx: AppContext, host: str, port: int, prevent_thread_lock: bool = False) -> RunningApp:
+    """Serve the app inside the project's FastAPI application (``app.web``): own sign-in, sessions, guards.
+
+    With ``prevent_thread_lock`` the server runs in a background thread and this returns once it listens.
+    """
+    from app.web import serve
+
+    return serve(ctx, host, port, background=prevent_thread_lock)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import pyarrow.compute as pc
 
-from app.auth import User, hash_password, parse_user, write_user
+from app.auth import MAX_PASSWORD_BYTES, User, hash_password, parse_user, write_user
 from app.scope import Scope, ScopeError
 from app.settings import AppSettings
 from ground.catalogue import GOLD_TABLES
@@ -46,6 +46,8 @@ def add_user(
     """Hash the password and write the user to the users file (replacing a user of the same name)."""
     if len(password) < 8:
         raise ConfigError("the password must have at least 8 characters")
+    if len(password.encode("utf-8")) > MAX_PASSWORD_BYTES:
+        raise ConfigError(f"the password must not be longer than {MAX_PASSWORD_BYTES} bytes (all that bcrypt reads)")
     entry = {
         "role": role,
         "dealer_code": dealer_code,

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from app.auth import User, hash_password, write_user
 from app.scope import Scope
 from ground.catalogue import GOLD_TABLES
-from testkit import write_gold
+from testkit import base_config, free_port, write_gold
 
 AS_OF = dt.date(2026, 11, 21)
 SCORED_AT = dt.datetime(2026, 11, 22, 3, 10, tzinfo=dt.UTC)
@@ -118,9 +122,9 @@ def top3_row(district: str, rank: int, taluka: str, status: str, leads_cur: int,
     return row
 
 
-def make_user(users_file: str | Path, name: str, password: str, scope: Scope) -> User:
-    """Write a user with a cheap bcrypt hash (cost 4) to keep tests fast."""
-    user = User(name=name, scope=scope, password_hash=hash_password(password, rounds=4))
+def make_user(users_file: str | Path, name: str, password: str, scope: Scope, rounds: int = 4) -> User:
+    """Write a user with a cheap bcrypt hash (cost 4 unless given) to keep tests fast."""
+    user = User(name=name, scope=scope, password_hash=hash_password(password, rounds=rounds))
     write_user(users_file, user)
     return user
 
@@ -174,3 +178,43 @@ def write_sample_lake(lake_root: str | Path) -> None:
             top3_row("Nashik", 1, "Sinnar", "EMERGING", 30),
         ],
     )
+
+
+@dataclass
+class ServedApp:
+    url: str  # ends with "/"
+    passwords: dict[str, str]
+    users_file: Path
+    lake: Path
+
+
+@contextmanager
+def served_app(
+    root: str | Path,
+    users: dict[str, Scope],
+    rounds: int = 4,
+    extra_leads: list[dict[str, Any]] | None = None,
+    **app_conf: Any,
+) -> Iterator[ServedApp]:
+    """The app served on a free loopback port over the sample lake (plus ``extra_leads``), with ``users``
+    (random passwords, bcrypt cost ``rounds``) and the ``app`` configuration overridden by ``app_conf``
+    (conf/base otherwise); stopped on exit."""
+    from app.handlers import AppContext
+    from app.ui import launch
+
+    root = Path(root)
+    lake, users_file = root / "lake", root / "users.yaml"
+    write_sample_lake(lake)
+    if extra_leads:
+        write_gold(lake, "scv_customer_score", extra_leads, "append")
+    passwords = {name: secrets.token_urlsafe(12) for name in users}
+    for name, scope in users.items():
+        make_user(users_file, name, passwords[name], scope, rounds=rounds)
+    config = base_config().with_overrides(
+        paths={"lake_root": str(lake)}, app={"users_file": str(users_file), **app_conf}
+    )
+    running = launch(AppContext.from_config(config), "127.0.0.1", free_port(), prevent_thread_lock=True)
+    try:
+        yield ServedApp(running.local_url, passwords, users_file, lake)
+    finally:
+        running.close()

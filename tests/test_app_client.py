@@ -41,7 +41,12 @@ def server(tmp_path_factory):
     for name, scope in USERS.items():
         make_user(root / "users.yaml", name, passwords[name], scope)
     config = base_config().with_overrides(
-        paths={"lake_root": str(lake)}, app={"users_file": str(root / "users.yaml"), "refresh_seconds": 0.2}
+        paths={"lake_root": str(lake)},
+        app={
+            "users_file": str(root / "users.yaml"),
+            "refresh_seconds": 0.2,
+            "sign_in": {"backoff_seconds": 0},  # the wrong-password test is followed by right ones at once
+        },
     )
     demo = launch(AppContext.from_config(config), "127.0.0.1", free_port(), prevent_thread_lock=True)
     yield demo.local_url, passwords, lake
