@@ -55,6 +55,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
     from alert_agent.run import run_alert
     from alert_agent.settings import check_address
     from ground.config import ConfigError
+    from ground.lease import LakeBusy
 
     try:
         override_to = [check_address(a) for a in args.to]
@@ -72,7 +73,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
     except NightNotComplete as exc:
         print(f"scv alert: {exc}", file=sys.stderr)
         return 1
-    except RunLocked as exc:
+    except (RunLocked, LakeBusy) as exc:
         print(f"scv alert: {exc}", file=sys.stderr)
         return 3
     print_report(result)

@@ -9,7 +9,7 @@ import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from alert_agent import gold, ledger, narrative, outbox
@@ -31,6 +31,8 @@ from alert_agent.smtp import deliver
 from alert_agent.view import Freshness, email_view
 from ground.catalogue import OPS_TABLES
 from ground.config import Config
+from ground.failpoints import failpoint
+from ground.lease import hold
 
 DRY_RUN_SENDER = "SCV Alerts <alerts@scv.invalid>"
 
@@ -146,7 +148,7 @@ def run_alert(
     if not override_to:
         run.warnings += unknown_districts(settings, [s.district for s in inputs.signals])
     plans = plan_messages(ranked, inputs.district_rows, settings, as_of.isoformat(), override_to)
-    with outbox.run_lock(ctx.outbox_dir):
+    with outbox.run_lock(ctx.outbox_dir), hold(lake_root, f"alert:{as_of.isoformat()}", timedelta(minutes=30)):
         already_sent = ledger.sent_keys(ctx.ledger_location, as_of)
         for plan in plans:
             was_sent = (plan.alert_type, plan.recipient) in already_sent
@@ -187,6 +189,7 @@ def _process(ctx: _Context, run: AlertRun, plan: MessagePlan, was_sent: bool) ->
     )
     try:
         ledger.record_sent(ctx.ledger_location, entry)
+        failpoint("ledger")
     except Exception as exc:  # the mail went out: say so, and that a rerun would send it again
         detail = f"sent, but the ledger write failed ({exc}); a rerun would send it again"
         return replace(outcome, status="unrecorded", detail=detail, files=files, attempts=result.attempts)

@@ -13,56 +13,11 @@ versions of the code print the same hashes when every table holds the same rows.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import sys
 from pathlib import Path
 
-import pyarrow as pa
-import pyarrow.compute as pc
-
-from ground.lake import open_table, query
-
-RUN_STAMPED = {"scored_at", "ingested_at", "_ingested_at", "_run_id", "run_id", "updated_at_run"}
-LAYERS = ("silver", "gold")
-
-
-def _canonical(table: pa.Table) -> pa.Table:
-    names = sorted(c for c in table.column_names if c not in RUN_STAMPED)
-    table = table.select(names)
-    if table.num_rows == 0:
-        return table
-    keys = [(name, "ascending") for name in names if not pa.types.is_list(table.schema.field(name).type)]
-    return table.take(pc.sort_indices(table, sort_keys=keys))
-
-
-def _value(value: object) -> object:
-    if isinstance(value, float):
-        return repr(round(value, 9))  # the last bits of a double may differ between engines
-    return value
-
-
-def table_hash(table: pa.Table) -> str:
-    canonical = _canonical(table)
-    digest = hashlib.sha256("|".join(canonical.column_names).encode())
-    for row in canonical.to_pylist():
-        digest.update(json.dumps([_value(row[c]) for c in canonical.column_names], default=str).encode())
-    return digest.hexdigest()[:16]
-
-
-def lake_hashes(lake_root: str) -> dict[str, dict[str, object]]:
-    hashes: dict[str, dict[str, object]] = {}
-    for layer in LAYERS:
-        folder = Path(lake_root) / layer
-        if not folder.is_dir():
-            continue
-        for path in sorted(p for p in folder.iterdir() if p.is_dir()):
-            delta = open_table(str(path))
-            if delta is None:
-                continue
-            table = query({"t": delta}, "select * from t")
-            hashes[f"{layer}/{path.name}"] = {"rows": table.num_rows, "sha256": table_hash(table)}
-    return hashes
+from testkit.hashes import lake_hashes
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -23,6 +23,7 @@ from pyspark.sql import functions as F
 
 from ground.catalogue import GOLD_TABLES, GOLD_VIEWS, SILVER_TABLES, Table, View
 from ground.config import PROJECT_ROOT
+from ground.failpoints import failpoint
 from ground.run import RunContext, StepResult
 from ground.spark_io import read_table, replace_dates
 
@@ -123,6 +124,7 @@ def register_run_inputs(run: GoldRun) -> None:
 def build_sql_table(run: GoldRun, table: Table) -> StepResult:
     started = time.perf_counter()
     replace_dates(run_sql(run.spark, table.name, run.params), table, run.lake_root, run.dates)
+    failpoint("gold_write")
     # later nodes read this table's materialised rows, not a recomputation
     location = table.location(run.lake_root)
     built_df = run.spark.read.format("delta").load(location).where(F.col("as_of_date").isin(*sorted(set(run.dates))))

@@ -17,6 +17,7 @@ from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
 from ground.catalogue import GOLD_TABLES
+from ground.failpoints import failpoint
 from ground.run import StepResult
 from ground.settings import Scoring
 from ground.spark_io import merge_upsert, read_table, replace_dates, stage, table_exists
@@ -258,6 +259,7 @@ def build(run: GoldRun) -> list[StepResult]:
             update_when="s.as_of_date >= t.as_of_date",
             delete_missing_when=f"t.as_of_date <= date'{latest.isoformat()}'",
         )
+        failpoint("score_merge")
         result.rows_out = read_table(run.spark, table, run.lake_root).count()
         result.message = f"scored as of {latest}; {len(snapshots)} history snapshot(s)"
     else:

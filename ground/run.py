@@ -72,6 +72,7 @@ class StepResult:
     status: str = "ok"  # ok | warn | failed
     message: str = ""
     counts_rows: bool = True
+    gaps: list[str] = field(default_factory=list)  # what this step lacks that makes the whole night incomplete
 
     def line(self) -> str:
         if self.counts_rows:
@@ -134,5 +135,7 @@ def _night_message(status: str, missing: list[str], failed_steps: list[str]) -> 
     if status == "failed":
         return f"failed steps: {', '.join(failed_steps)}"
     if status == "incomplete":
-        return f"no data from {', '.join(missing)}"
+        sources = [m for m in missing if ":" not in m]
+        notes = ([f"no data from {', '.join(sources)}"] if sources else []) + [m for m in missing if ":" in m]
+        return "; ".join(notes)
     return "every expected source present, every step done"

@@ -25,6 +25,9 @@ class _Section(BaseModel):
 class PipelineOptions(_Section):
     future_tolerance_days: int = Field(ge=0)
     future_as_of_days: int = Field(ge=0)
+    max_value_chars: int = Field(ge=1)
+    max_null_rate: float = Field(ge=0, le=1)
+    lease_minutes: int = Field(ge=1)
     bronze_chunk_mb: int = Field(ge=1, le=120)
 
 

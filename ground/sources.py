@@ -18,7 +18,9 @@ FORMATS = {"csv", "jsonl", "json"}
 SOURCE_KEYS = {"path", "format", "key", "version_by", "columns", "delimiter", "encoding", "freshness"}
 FRESHNESS_KEYS = {"date_column", "cadence", "on_missing"}
 CADENCE_DAYS = {"daily": 1, "weekly": 7}  # "optional": never missing
-COLUMN_KEYS = {"from", "value", "type", "format", "required", "codes", "min", "not_future", "references"}
+COLUMN_KEYS = {
+    "from", "value", "type", "format", "required", "codes", "min", "not_future", "references", "max_null_rate",
+}  # fmt: skip
 
 
 def _unknown_keys(config: Origins, where: str, raw: dict[str, Any], allowed: set[str]) -> None:
@@ -46,6 +48,7 @@ class ColumnSpec:
     not_future: bool = False
     references: tuple[str, str] | None = None
     constant: str | None = None  # ``value:`` in the mapping, for exports that lack the column
+    max_null_rate: float | None = None  # a night with more empty values is a warning (None: pipeline default)
 
     @property
     def bronze_name(self) -> str:
@@ -130,7 +133,16 @@ def _column(config: Origins, source: str, name: str, raw: Any, code_maps: dict[s
         not_future=bool(raw.get("not_future", False)),
         references=references,
         constant=str(raw["value"]) if "value" in raw else None,
+        max_null_rate=_rate(config, f"{where}.max_null_rate", raw.get("max_null_rate")),
     )
+
+
+def _rate(config: Origins, key: str, value: Any) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+        raise config.error(key, f"must be a number from 0 to 1, got {value!r}")
+    return float(value)
 
 
 def load_sources(section: dict[str, Any], config: Origins) -> dict[str, SourceSpec]:

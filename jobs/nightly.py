@@ -84,13 +84,21 @@ class NightOutcome:
         return [r for r in self.results if r.status == "warn"]
 
     @property
+    def gaps(self) -> list[str]:
+        """What the night lacks on every date (e.g. a rejected file still outstanding)."""
+        return [gap for r in self.results for gap in r.gaps]
+
+    def lacks(self, day: date) -> list[str]:
+        return self.missing.get(day, []) + self.gaps
+
+    @property
     def is_incomplete(self) -> bool:
-        return any(self.missing.values())
+        return bool(self.gaps) or any(self.missing.values())
 
     def verdict(self, day: date) -> str:
         if self.failed:
             return "failed"
-        return "incomplete" if self.missing.get(day) else "complete"
+        return "incomplete" if self.lacks(day) else "complete"
 
     @property
     def exit_code(self) -> int:
@@ -100,7 +108,11 @@ class NightOutcome:
 
 
 def run_pipeline(
-    ctx: RunContext, dates: list[date], quality: bool = True, echo: Callable[[str], None] = _print
+    ctx: RunContext,
+    dates: list[date],
+    quality: bool = True,
+    echo: Callable[[str], None] = _print,
+    renew: Callable[[], None] = lambda: None,
 ) -> NightOutcome:
     """Run every phase for ``dates``; each step's line is echoed as the step ends. A failed source (a file it
     could not take) does not stop the others; a phase that fails as a whole (an error, no landing folder)
@@ -129,6 +141,7 @@ def run_pipeline(
     if quality:
         phases.append(("quality", lambda: run_quality(ctx, dates)))
     for phase, steps in phases:
+        renew()  # the lease on the lake lasts while the run goes on
         started = time.perf_counter()
         phase_failed = False
         try:
@@ -149,7 +162,7 @@ def run_pipeline(
     record_steps(ctx, dates, outcome.results, finished_at)
     record_night(
         ctx,
-        {d: (outcome.verdict(d), outcome.missing.get(d, [])) for d in dates},
+        {d: (outcome.verdict(d), outcome.lacks(d)) for d in dates},
         [r.step for r in outcome.failed],
         finished_at,
     )
@@ -171,6 +184,7 @@ def summary(ctx: RunContext, dates: list[date], outcome: NightOutcome) -> str:
 
 def run(args: argparse.Namespace, config: Config) -> int:
     from ground.engine import engine_session
+    from ground.lease import LakeBusy, hold
     from ground.run import RunContext, step_header
 
     started_at = datetime.now(UTC)
@@ -179,18 +193,23 @@ def run(args: argparse.Namespace, config: Config) -> int:
     except ValueError as exc:
         print(f"scv nightly: {exc}", file=sys.stderr)
         return 2
-    with engine_session(config.engine) as engine:
-        mode = "embedded Sail" if engine.is_embedded else engine.url
-        print(f"scv nightly {date_label(dates)}: engine {mode}, lake {config.paths.lake_root}", flush=True)
-        if note:
-            print(f"note: {note}", flush=True)
-        ctx = RunContext.create(engine.spark, config, started_at=started_at)
-        print(step_header(), flush=True)
-        outcome = run_pipeline(ctx, dates, quality=not args.skip_quality)
+    lease_ttl = timedelta(minutes=config.pipeline.pipeline.lease_minutes)
+    try:
+        with hold(config.paths.lake_root, "lake", lease_ttl) as lease, engine_session(config.engine) as engine:
+            mode = "embedded Sail" if engine.is_embedded else engine.url
+            print(f"scv nightly {date_label(dates)}: engine {mode}, lake {config.paths.lake_root}", flush=True)
+            if note:
+                print(f"note: {note}", flush=True)
+            ctx = RunContext.create(engine.spark, config, started_at=started_at)
+            print(step_header(), flush=True)
+            outcome = run_pipeline(ctx, dates, quality=not args.skip_quality, renew=lease.renew)
+    except LakeBusy as exc:
+        print(f"scv nightly: {exc}; nothing was written", file=sys.stderr)
+        return 1
     print(summary(ctx, dates, outcome), flush=True)
     for result in outcome.failed:
         print(f"FAILED step {result.step}: {result.message}", file=sys.stderr)
-    for day, sources in outcome.missing.items():
-        if sources:
-            print(f"INCOMPLETE {day}: no data from {', '.join(sources)}", file=sys.stderr)
+    for day in dates:
+        if outcome.lacks(day):
+            print(f"INCOMPLETE {day}: {', '.join(outcome.lacks(day))}", file=sys.stderr)
     return outcome.exit_code

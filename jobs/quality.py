@@ -64,6 +64,7 @@ class Validator:
                     "severity": "warn" if str(config.severity).endswith("WARNING") else "fail",
                     "success": bool(result.success),
                     "unexpected_count": int((result.result or {}).get("unexpected_count") or 0),
+                    "mostly": kwargs.get("mostly"),
                 }
             )
         return rows
@@ -88,19 +89,41 @@ def checked_tables() -> list[Table]:
     return [t for t in ALL_TABLES.values() if t.checks]
 
 
-WORDS = {
-    "expect_column_values_to_not_be_null": "{column} never empty",
-    "expect_column_values_to_be_unique": "{column} unique",
-    "expect_compound_columns_to_be_unique": "({column}) unique",
-    "expect_column_values_to_be_in_set": "{column} in its set of codes",
-    "expect_column_values_to_be_between": "{column} within its range",
+def null_rate_checks(ctx: RunContext, table: Table) -> tuple[Check, ...]:
+    """A silver table's mapped optional columns, each expected empty in at most its max_null_rate of the
+    night's rows (warn): a column a source stopped sending shows up here."""
+    spec = ctx.sources.get(table.name)
+    if spec is None:
+        return ()
+    default = ctx.settings.pipeline.max_null_rate
+    declared = {dict(c.kwargs).get("column") for c in table.checks if c.kind == "not_null"}
+    return tuple(
+        Check(
+            "not_null",
+            (("column", c.name), ("mostly", 1.0 - (default if c.max_null_rate is None else c.max_null_rate))),
+            "warn",
+        )
+        for c in spec.columns
+        if c.source and not c.required and c.name not in declared
+    )
+
+
+WORDS = {  # what the check expects, and what its unexpected rows are
+    "expect_column_values_to_not_be_null": ("{column} never empty", "empty"),
+    "expect_column_values_to_be_unique": ("{column} unique", "repeated"),
+    "expect_compound_columns_to_be_unique": ("({column}) unique", "repeated"),
+    "expect_column_values_to_be_in_set": ("{column} in its set of codes", "outside it"),
+    "expect_column_values_to_be_between": ("{column} within its range", "outside it"),
 }
 
 
 def describe(row: dict[str, Any]) -> str:
-    """One check's outcome in words: 'fail: stage in its set of codes, 3 rows not'."""
-    words = WORDS.get(row["expectation"], row["expectation"] + "({column})").format(column=row["column_name"])
-    return f"{row['severity']}: {words}, {row['unexpected_count']:,} rows not"
+    """One check's outcome in words: 'fail: stage in its set of codes, 3 rows outside it'."""
+    expects, unexpected = WORDS.get(row["expectation"], (row["expectation"] + "({column})", "not"))
+    words = expects.format(column=row["column_name"])
+    if row.get("mostly") is not None:
+        words = f"{row['column_name']} filled in at least {row['mostly']:.0%} of the rows"
+    return f"{row['severity']}: {words}, {row['unexpected_count']:,} rows {unexpected}"
 
 
 def run_quality(ctx: RunContext, dates: list[date]) -> Iterator[StepResult]:
@@ -114,7 +137,7 @@ def run_quality(ctx: RunContext, dates: list[date]) -> Iterator[StepResult]:
         df = _table_df(ctx, table, dates)
         if df is None:
             continue
-        rows = validator.validate(name, df, table.all_checks)
+        rows = validator.validate(name, df, table.all_checks + null_rate_checks(ctx, table))
         failed = [r for r in rows if not r["success"]]
         result = StepResult(f"quality:{name}", counts_rows=False)
         if any(r["severity"] == "fail" for r in failed):

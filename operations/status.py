@@ -86,9 +86,11 @@ def collect_status(config: Config, runs: int = 3, nights: int = 7) -> dict[str, 
         table = open_table(QUARANTINE_TABLES[layer].location(root))
         if table is None:
             continue
+        from operations.quarantine import status_expression
+
         reason = f"split_part({column}, ':', 1)" if layer == "bronze" else column
-        has_resolved = "resolved_run_id" in [f.name for f in table.schema().fields]
-        still_open = "where resolved_run_id is null " if has_resolved else ""  # orphans whose parent came later
+        # open rows: not an orphan whose parent came later, nor a delivery a corrected one replaced
+        still_open = f"where {status_expression(table)} = 'open' "
         status["quarantine"] += query(
             {"q": table},
             f"select '{layer}' as layer, source, {reason} as reason, count(*) as rows from q {still_open}"
@@ -127,7 +129,7 @@ def _print_text(status: dict[str, Any]) -> None:
             f"  {q['severity']:<4} {q['table_name']}: {q['expectation']}({q['column_name']}) "
             f"{q['unexpected_count']} unexpected"
         )
-    print("\nquarantine:")
+    print("\nquarantine (open rows; scv quarantine lists them):")
     for q in status["quarantine"]:
         print(f"  {q['layer']:<6} {q['source']:<18} {q['reason']:<20} {q['rows']:>8,}")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -104,3 +105,49 @@ def test_json_array_document(tmp_path: Path, sources) -> None:  # type: ignore[n
     assert [(b.line, b.reason.split(":")[0], b.raw) for b in parsed.bad_lines] == [(2, "bad_json", "42")]
     with pytest.raises(SourceFileError, match="journey/broken.json: not a valid JSON document"):
         parse_file(_write(tmp_path, "journey/broken.json", b'[{"event_uid": "E1"'), tmp_path, spec)
+
+
+RETAIL_HEADER = "Invoice No,Dealer,Invoice Date,Product Line,Qty,Opty Ref\n"
+
+
+def test_a_quoted_field_may_span_lines_and_a_stray_quote_breaks_one_line(tmp_path: Path, sources) -> None:  # type: ignore[no-untyped-def]
+    data = (
+        RETAIL_HEADER
+        + 'R1,D1,2024-01-05,"Pickup\nsecond line",1,\n'  # lines 2-3: one record
+        + 'R2,"D1,2024-01-05,Van,2,\n'  # line 4: a quote that never closes
+        + "R3,D1,2024-01-05,Van,2,\n"  # line 5: parsing resumes here
+    ).encode()
+    parsed = parse_file(_write(tmp_path, "dms_retail/r.csv", data), tmp_path, sources["retail"])
+    assert [(line, values[0], values[3]) for line, values in parsed.rows] == [
+        (2, "R1", "Pickup\nsecond line"),
+        (5, "R3", "Van"),
+    ]
+    assert [(b.line, b.reason.split(":")[0]) for b in parsed.bad_lines] == [(4, "broken_quoting")]
+
+
+def test_a_repeated_header_is_recognised_not_loaded(tmp_path: Path, sources) -> None:  # type: ignore[no-untyped-def]
+    data = (RETAIL_HEADER + "R1,D1,2024-01-05,Van,1,\n" + RETAIL_HEADER + "R2,D1,2024-01-05,Van,1,\n").encode()
+    parsed = parse_file(_write(tmp_path, "dms_retail/r.csv", data), tmp_path, sources["retail"])
+    assert [values[0] for _, values in parsed.rows] == ["R1", "R2"]
+    assert [(b.line, b.reason) for b in parsed.bad_lines] == [(3, "repeated_header: the header line again")]
+
+
+@pytest.mark.parametrize(
+    ("data", "says"),
+    [
+        (b"", "dms_retail/r.csv: 0 bytes: the file is empty, not even a header line"),
+        (b"\x1f\x8b\x08\x00\x00\x00\x00\x00", "dms_retail/r.csv: not text (binary)"),
+        (
+            RETAIL_HEADER.replace(",", ";").encode(),
+            "the delimiter looks like ';', the mapping says ',' (set delimiter)",
+        ),
+        (
+            RETAIL_HEADER.replace(",", "\t").encode(),
+            "the delimiter looks like tab, the mapping says ','",
+        ),
+        (b"\n" + RETAIL_HEADER.encode(), "no header line (the first line is blank)"),
+    ],
+)
+def test_a_file_that_cannot_be_taken_says_why_in_words(tmp_path: Path, sources, data: bytes, says: str) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(SourceFileError, match=re.escape(says)):
+        parse_file(_write(tmp_path, "dms_retail/r.csv", data), tmp_path, sources["retail"])

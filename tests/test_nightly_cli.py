@@ -81,3 +81,42 @@ def test_a_missing_landing_folder_fails_the_night(tmp_path: Path) -> None:
     done = _scv(["nightly", "--date", "2026-11-20", "--skip-quality"], tmp_path)
     assert done.returncode == 1, done.stdout + done.stderr
     assert f"the landing folder {tmp_path / 'landing'} does not exist" in done.stderr
+
+
+def test_each_step_line_arrives_as_the_step_ends(tmp_path: Path) -> None:
+    """Under cron the output goes to a file: the first step's line must be there while the night runs on."""
+    from hostile_corpus import write_corpus
+
+    write_corpus(tmp_path / "landing")
+    night = subprocess.Popen(
+        [sys.executable, "-m", "scv.cli", "nightly", "--date", "2024-01-05"],
+        env=scv_environment(tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert night.stdout is not None
+    lines = [night.stdout.readline() for _ in range(3)]  # the title, the header, the first step
+    still_running = night.poll() is None
+    out, _ = night.communicate(timeout=300)
+    assert lines[1].startswith("step ") and lines[2].startswith("bronze:customer_pipeline ")
+    assert still_running
+    assert "quality:customer_pipeline" in out and "checks met" in out
+    assert "INFO" not in "".join(lines) + out  # no library log line inside the step table
+
+
+def test_a_closed_pipe_ends_quietly_and_version_answers(tmp_path: Path) -> None:
+    status = subprocess.Popen(
+        [sys.executable, "-m", "scv.cli", "files", "--ingested"],
+        env=scv_environment(tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert status.stdout is not None and status.stderr is not None
+    status.stdout.close()  # the reader went away (`scv files | head`)
+    err = status.stderr.read().decode()
+    status.wait(timeout=60)
+    assert "Traceback" not in err and "BrokenPipeError" not in err
+    assert status.returncode in (0, 141)
+    version = _scv(["--version"], tmp_path)
+    assert version.returncode == 0 and version.stdout.startswith("scv ")

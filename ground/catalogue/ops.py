@@ -39,6 +39,25 @@ OPS = [
         description="Every landing file taken into bronze; a file with a known hash is skipped.",
     ),
     Table(
+        "rejected_files",
+        "ops",
+        cols(
+            "source string, file_name string, content_sha256 string, size_bytes bigint, reason string, "
+            "status string, note string, run_id string, first_seen_at timestamp, updated_at timestamp"
+        ),
+        key=("source", "content_sha256"),
+        description="Every landing file bronze could not take, once: outstanding (a warning each night), "
+        "skipped (acknowledged with scv files skip) or superseded (a corrected delivery was ingested).",
+    ),
+    Table(
+        "leases",
+        "ops",
+        cols("name string, token string, host string, pid bigint, acquired_at timestamp, expires_at timestamp"),
+        key=("name",),
+        description="Who writes the lake now: one row per lease (the nightly run, an alert run), taken and "
+        "given back through Delta commits so that two runs never write at once.",
+    ),
+    Table(
         "silver_progress",
         "ops",
         cols("source string, ingested_through timestamp, run_id string, updated_at timestamp"),
@@ -73,10 +92,12 @@ QUARANTINE = [
         "quarantine",
         cols(
             "source string, source_file string, source_line bigint, reason string, raw_line string, "
-            "run_id string, ingested_at timestamp"
+            "run_id string, ingested_at timestamp, content_sha256 string, superseded_run_id string"
         ),
-        key=("source", "source_file", "source_line"),
-        description="Lines that could not be parsed: wrong field count, bad encoding, broken quoting.",
+        key=("source", "source_file", "source_line", "content_sha256"),
+        description="Records that could not be parsed: wrong field count, bad encoding, broken quoting, a "
+        "repeated header. Keyed by delivery: a line bad in two deliveries of a file is kept twice; the rows "
+        "of a delivery a later one replaced are closed (superseded_run_id).",
     ),
     Table(
         "silver",
@@ -84,10 +105,11 @@ QUARANTINE = [
         cols(
             "source string, source_file string, source_line bigint, rule string, column_name string, "
             "value string, record_key string, raw_record string, run_id string, quarantined_at timestamp, "
-            "resolved_run_id string"
+            "resolved_run_id string, content_sha256 string, superseded_run_id string"
         ),
-        key=("source", "source_file", "source_line", "rule", "column_name"),
-        description="Rows that failed typing or a rule, with the rule and column. An orphan whose parent "
-        "arrived later is retried and marked with the run that resolved it.",
+        key=("source", "source_file", "source_line", "rule", "column_name", "content_sha256"),
+        description="Rows that failed typing or a rule, with the rule and column, keyed by delivery. An orphan "
+        "whose parent arrived later is retried and marked with the run that resolved it; the rows of a "
+        "delivery a later one replaced are closed (superseded_run_id).",
     ),
 ]

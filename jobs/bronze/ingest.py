@@ -3,9 +3,16 @@
 All export columns are kept as strings (names normalised to lower snake case), plus where each row came from:
 ``_source_file``, ``_source_line``, ``_content_sha256``, ``_run_id``, ``_ingested_at`` and ``_ingest_date``
 (the partition). A file whose content hash was ingested before is skipped, so a re-delivered file or a rerun
-never duplicates rows. Lines that cannot be parsed go to ``quarantine/bronze`` with file, line and reason.
-A file that cannot be taken at all (unreadable, a required column missing) fails its source with a message
-naming the file and column; the other sources still run.
+never duplicates rows. Records that cannot be parsed go to ``quarantine/bronze`` with file, line and reason,
+keyed by delivery; a new delivery of a file closes the quarantine rows of the one it replaces.
+
+A file that cannot be taken at all (empty, binary, a required column missing) is recorded once in
+``ops/rejected_files`` and fails its source that night, naming the file and what is wrong; on later nights it
+is listed as outstanding (a warning: the night is incomplete) until a corrected delivery arrives or someone
+acknowledges it with ``scv files skip``. The other files and sources still land.
+
+A crash never leaves rows twice: rows are appended before their file is registered, and a file whose rows
+are already in bronze (a crash came between the two) is registered without appending them again.
 """
 
 from __future__ import annotations
@@ -13,15 +20,26 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import pyarrow as pa
+from pyspark.sql import functions as F
 
 from ground.catalogue import OPS_TABLES, QUARANTINE_TABLES, bronze_location
+from ground.failpoints import failpoint
 from ground.run import RunContext, StepResult
 from ground.sources import SourceSpec
 from ground.spark_io import append, merge_insert_new, read_table, table_exists
 from jobs.bronze.landing import ParsedFile, SourceFileError, discover, file_sha256, parse_file
+
+
+@dataclass(frozen=True)
+class Rejection:
+    file_name: str
+    sha256: str
+    size_bytes: int
+    reason: str
 
 
 @dataclass
@@ -29,7 +47,10 @@ class BronzeBatch:
     source: str
     files: list[ParsedFile] = field(default_factory=list)
     skipped_files: list[str] = field(default_factory=list)
-    failed_files: list[str] = field(default_factory=list)  # one message per file that could not be taken
+    rejected: list[Rejection] = field(default_factory=list)  # new this night: the step fails
+    outstanding: list[str] = field(default_factory=list)  # rejected on an earlier night, not yet dealt with
+    warnings: list[str] = field(default_factory=list)  # e.g. a mapped optional column absent from a file
+    recovered: set[str] = field(default_factory=set)  # hashes whose rows a crashed run already appended
 
     @property
     def rows(self) -> int:
@@ -40,29 +61,70 @@ class BronzeBatch:
         return sum(len(f.bad_lines) for f in self.files)
 
 
-def known_hashes(ctx: RunContext, source: str) -> set[str]:
-    files_df = read_table(ctx.spark, OPS_TABLES["ingested_files"], ctx.lake_root)
-    rows = files_df.where(files_df.source == source).select("content_sha256").collect()
-    return {r.content_sha256 for r in rows}
+def _registered(ctx: RunContext, source: str) -> tuple[set[str], datetime | None]:
+    """Hashes of the source's ingested files, and when the last one was registered."""
+    files_df = read_table(ctx.spark, OPS_TABLES["ingested_files"], ctx.lake_root).where(F.col("source") == source)
+    rows = files_df.select("content_sha256", "ingested_at").collect()
+    return {r.content_sha256 for r in rows}, max((r.ingested_at for r in rows), default=None)
+
+
+def _rejections(ctx: RunContext, source: str) -> dict[str, tuple[str, str]]:
+    """sha256 -> (file name, status) of the source's rejected files."""
+    rejected_df = read_table(ctx.spark, OPS_TABLES["rejected_files"], ctx.lake_root).where(F.col("source") == source)
+    return {r.content_sha256: (r.file_name, r.status) for r in rejected_df.collect()}
+
+
+def already_in_bronze(ctx: RunContext, source: str, hashes: set[str], since: datetime | None) -> set[str]:
+    """The hashes among ``hashes`` whose rows bronze holds already: a run appended them and crashed before
+    registering the file. Such an append is no older than the last registration, so only the partitions
+    from then on are read."""
+    location = bronze_location(ctx.lake_root, source)
+    if not hashes or not table_exists(ctx.spark, location):
+        return set()
+    bronze_df = ctx.spark.read.format("delta").load(location)
+    if since is not None:
+        bronze_df = bronze_df.where(F.col("_ingest_date") >= F.lit(since.date()))
+    found = bronze_df.where(F.col("_content_sha256").isin(*sorted(hashes))).select("_content_sha256").distinct()
+    return {r._content_sha256 for r in found.collect()}
 
 
 def collect_new_files(ctx: RunContext, spec: SourceSpec) -> BronzeBatch:
-    """Parse the source's landing files whose content has not been ingested yet."""
+    """Parse the source's landing files whose content has not been ingested (or rejected) yet."""
     landing = Path(ctx.config.paths.landing_dir)
-    seen = known_hashes(ctx, spec.name)
+    seen, last_registered = _registered(ctx, spec.name)
+    rejections = _rejections(ctx, spec.name)
     batch = BronzeBatch(spec.name)
     for path in discover(landing, spec):
-        if file_sha256(path) in seen:  # hash before parsing: an old file costs a read, not a parse
-            batch.skipped_files.append(path.relative_to(landing).as_posix())
+        relative = path.relative_to(landing).as_posix()
+        sha = file_sha256(path)  # hash before parsing: an old file costs a read, not a parse
+        if sha in seen:
+            batch.skipped_files.append(relative)
+            continue
+        if sha in rejections:
+            if rejections[sha][1] == "outstanding":
+                batch.outstanding.append(relative)
             continue
         try:
             parsed = parse_file(path, landing, spec)
         except SourceFileError as exc:
-            batch.failed_files.append(str(exc))
+            batch.rejected.append(Rejection(relative, sha, path.stat().st_size, str(exc)))
+            rejections[sha] = (relative, "outstanding")
             continue
         seen.add(parsed.sha256)
         batch.files.append(parsed)
+        batch.warnings.extend(absent_columns(parsed, spec))
+    batch.recovered = already_in_bronze(ctx, spec.name, {f.sha256 for f in batch.files}, last_registered)
     return batch
+
+
+def absent_columns(parsed: ParsedFile, spec: SourceSpec) -> list[str]:
+    """A warning per mapped column the file does not have: its canonical column is empty for every row."""
+    return [
+        f"{parsed.relative_name}: mapped column {c.source!r} ({c.name}) is not in the file, "
+        f"so {c.name} is empty in its {parsed.row_count:,} rows"
+        for c in spec.columns
+        if c.source and c.bronze_name not in parsed.present_columns
+    ]
 
 
 def _arrow_rows(ctx: RunContext, parsed: ParsedFile, columns: list[str]) -> pa.Table:
@@ -80,10 +142,12 @@ def _arrow_rows(ctx: RunContext, parsed: ParsedFile, columns: list[str]) -> pa.T
 
 
 def write_batch(ctx: RunContext, batch: BronzeBatch) -> None:
-    """Append the batch's rows to bronze, its bad lines to quarantine, then register its files.
+    """Append the batch's rows to bronze, its bad lines to quarantine, then register its files and close
+    what they replace.
 
     Rows travel to the engine as Arrow in chunks of at most ``pipeline.bronze_chunk_mb`` (a Spark Connect
-    message is limited to 128 MB).
+    message is limited to 128 MB); a file's rows always travel in one chunk, so after a crash a file's rows
+    are in bronze whole or not at all.
     """
     location = bronze_location(ctx.lake_root, batch.source)
     columns = list(dict.fromkeys(c for f in batch.files for c in f.columns))
@@ -99,20 +163,25 @@ def write_batch(ctx: RunContext, batch: BronzeBatch) -> None:
             writer = writer.partitionBy("_ingest_date")
         writer.save(location)
         pending.clear()
+        failpoint("bronze_append")
 
     for parsed in batch.files:
-        if parsed.row_count:
+        if parsed.row_count and parsed.sha256 not in batch.recovered:
             pending.append(_arrow_rows(ctx, parsed, columns))
         if sum(t.nbytes for t in pending) >= chunk_bytes:
             flush()
     flush()
     _quarantine_bad_lines(ctx, batch)
     _register_files(ctx, batch)
+    failpoint("file_registration")
+    _record_rejections(ctx, batch)
+    _close_superseded(ctx, batch)
 
 
 def _quarantine_bad_lines(ctx: RunContext, batch: BronzeBatch) -> None:
     rows = [
         (batch.source, f.relative_name, bad.line, bad.reason, bad.raw[:4000], ctx.run_id, ctx.started_at)
+        + (f.sha256, None)
         for f in batch.files
         for bad in f.bad_lines
     ]
@@ -131,6 +200,48 @@ def _register_files(ctx: RunContext, batch: BronzeBatch) -> None:
         append(ctx.spark.createDataFrame(rows, table.ddl), table, ctx.lake_root)
 
 
+def _record_rejections(ctx: RunContext, batch: BronzeBatch) -> None:
+    rows = [
+        (batch.source, r.file_name, r.sha256, r.size_bytes, r.reason, "outstanding", "", ctx.run_id)
+        + (ctx.started_at, ctx.started_at)
+        for r in batch.rejected
+    ]
+    if rows:
+        table = OPS_TABLES["rejected_files"]
+        merge_insert_new(ctx.spark, ctx.spark.createDataFrame(rows, table.ddl), table, ctx.lake_root)
+
+
+def _close_superseded(ctx: RunContext, batch: BronzeBatch) -> None:
+    """A file delivered again with new content replaces its earlier deliveries: their open quarantine rows
+    are closed, and an earlier rejection of it is no longer outstanding."""
+    if not batch.files:
+        return
+    delivered = [(f.relative_name, f.sha256) for f in batch.files]
+    view = f"_delivered_{batch.source}"
+    ctx.spark.createDataFrame(delivered, "source_file string, content_sha256 string").createOrReplaceTempView(view)
+    try:
+        for table in (QUARANTINE_TABLES["bronze"], QUARANTINE_TABLES["silver"]):
+            location = table.location(ctx.lake_root)
+            if table_exists(ctx.spark, location):
+                ctx.spark.sql(
+                    f"merge into delta.`{location}` as t using {view} as s "
+                    f"on t.source = '{batch.source}' and t.source_file = s.source_file "
+                    "and t.content_sha256 <> s.content_sha256 "
+                    f"when matched and t.superseded_run_id is null then update set superseded_run_id = '{ctx.run_id}'"
+                ).collect()
+        rejected = OPS_TABLES["rejected_files"].location(ctx.lake_root)
+        if table_exists(ctx.spark, rejected):
+            ctx.spark.sql(
+                f"merge into delta.`{rejected}` as t using {view} as s "
+                f"on t.source = '{batch.source}' and t.file_name = s.source_file "
+                "when matched and t.status = 'outstanding' then update set status = 'superseded', "
+                f"note = 'a corrected delivery was ingested by run {ctx.run_id}', "
+                f"updated_at = timestamp'{ctx.started_at.isoformat()}'"
+            ).collect()
+    finally:
+        ctx.spark.catalog.dropTempView(view)
+
+
 def ingest_source(ctx: RunContext, spec: SourceSpec) -> StepResult:
     started = time.perf_counter()
     result = StepResult(f"bronze:{spec.name}")
@@ -139,12 +250,27 @@ def ingest_source(ctx: RunContext, spec: SourceSpec) -> StepResult:
     result.rows_in = batch.rows + batch.bad_lines
     result.rows_out = batch.rows
     result.rows_quarantined = batch.bad_lines
-    skipped = f", {len(batch.skipped_files)} already ingested" if batch.skipped_files else ""
-    result.message = f"{len(batch.files)} new file(s){skipped}"
-    if batch.failed_files:
-        # the good files landed; the bad ones are not registered, so they are retried once fixed
-        result.status = "failed"
-        result.message += "; " + "; ".join(batch.failed_files)
+    counts = [f"{len(batch.files)} new file(s)"]
+    if batch.skipped_files:
+        counts.append(f"{len(batch.skipped_files)} already ingested")
+    if batch.recovered:
+        counts.append(f"{len(batch.recovered)} recovered from an interrupted run")
+    notes = [", ".join(counts)]
+    if batch.warnings:
+        result.status = "warn"
+        notes.extend(batch.warnings[:5] + ([f"... {len(batch.warnings) - 5} more"] if len(batch.warnings) > 5 else []))
+    if batch.outstanding:
+        result.status = "warn"
+        result.gaps.append(f"{spec.name}: rejected file(s) outstanding")
+        notes.append(
+            f"{len(batch.outstanding)} rejected file(s) outstanding ({', '.join(batch.outstanding[:3])}"
+            + (" ..." if len(batch.outstanding) > 3 else "")
+            + "): deliver a corrected file or acknowledge it with `scv files skip`"
+        )
+    if batch.rejected:
+        result.status = "failed"  # once; later nights list it as outstanding
+        notes.extend(f"REJECTED {r.reason}" for r in batch.rejected)
+    result.message = "; ".join(notes)
     result.seconds = time.perf_counter() - started
     return result
 

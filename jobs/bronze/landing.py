@@ -1,9 +1,14 @@
 """Reading landing files line by line, so that one malformed line never stops the rest of the file.
 
-The engine rejects a whole CSV read on one ragged line, so bronze parses exports here: every physical line
-is decoded and parsed on its own, and a line that fails (bad encoding, broken quoting, wrong field count,
-invalid JSON) becomes a ``BadLine`` with its 1-based line number while the good lines land.
-Quoted fields spanning several lines are therefore not supported: such a record is quarantined.
+The engine rejects a whole CSV read on one ragged line, so bronze parses exports here: every record is
+decoded and parsed on its own, and one that fails (bad encoding, broken quoting, wrong field count, invalid
+JSON, the header line repeated) becomes a ``BadLine`` with its 1-based line number while the good ones land.
+A quoted field may span lines (RFC 4180): the record is then the lines up to the closing quote, numbered by
+its first line. A quote that never closes into a record of the right width is a broken line on its own, and
+parsing resumes on the next line, so one stray quote never swallows the rest of a file.
+
+A file that cannot be taken at all raises ``SourceFileError`` saying why in words: 0 bytes, not text, no
+header, a required column missing (with the delimiter the header seems to use, when it is not the mapped one).
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ class ParsedFile:
     # the good rows: one string column per export column plus ``_source_line`` (1-based physical line)
     table: pa.Table | None = None
     bad_lines: list[BadLine] = field(default_factory=list)
+    present_columns: set[str] = field(default_factory=set)  # bronze names of the columns the file really has
 
     @property
     def row_count(self) -> int:
@@ -87,11 +93,44 @@ def _printable(raw: bytes) -> str:
     return raw.decode("utf-8", errors="backslashreplace")
 
 
+MAX_RECORD_LINES = 200  # a quoted field spanning more lines than this is taken for a stray quote
+DELIMITERS = (",", ";", "\t", "|")
+
+
 def _split_csv_line(text: str, delimiter: str) -> list[str]:
-    """Fields of one line; csv.Error on broken quoting. Lines without quotes take the fast path."""
+    """Fields of one record (it may hold line breaks inside quotes); csv.Error on broken quoting or when the
+    text is not exactly one record. Lines without quotes take the fast path."""
     if '"' not in text:
         return text.split(delimiter)
-    return next(csv.reader([text], delimiter=delimiter, strict=True))
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True))
+    if len(rows) != 1:
+        raise csv.Error("not one record")
+    return rows[0]
+
+
+def _looks_binary(data: bytes) -> bool:
+    return b"\x00" in data[:8192]
+
+
+def _delimiter_hint(header: str, spec: SourceSpec) -> str:
+    """' (the delimiter looks like ';' ...)' when another delimiter splits the header into the mapped columns."""
+    wanted = set(spec.required_export_columns)
+    for candidate in DELIMITERS:
+        if candidate == spec.delimiter or candidate not in header:
+            continue
+        fields = {f.strip() for f in header.split(candidate)}
+        if wanted <= fields or len(fields) > len(header.split(spec.delimiter)):
+            shown = "tab" if candidate == "\t" else repr(candidate)
+            return f"; the delimiter looks like {shown}, the mapping says {spec.delimiter!r} (set delimiter)"
+    return ""
+
+
+def check_file(relative: str, data: bytes, spec: SourceSpec) -> None:
+    """Refuse, in words, a file that cannot be an export of this source at all."""
+    if not data:
+        raise SourceFileError(f"{relative}: 0 bytes: the file is empty, not even a header line")
+    if _looks_binary(data):
+        raise SourceFileError(f"{relative}: not text (binary): it holds NUL bytes; an export must be CSV or JSON")
 
 
 def _decoded_lines(data: bytes, encoding: str) -> Iterator[tuple[int, str | None, bytes]]:
@@ -107,49 +146,91 @@ def _decoded_lines(data: bytes, encoding: str) -> Iterator[tuple[int, str | None
         yield number, text, raw
 
 
+def _multiline_record(
+    first: tuple[int, str], rest: list[tuple[int, str | None, bytes]], start: int, width: int, delimiter: str
+) -> tuple[list[str], int] | None:
+    """A record whose quoted field spans lines: its fields and how many following lines it took, or None
+    when the quote never closes into one record of ``width`` fields (then the first line is broken alone)."""
+    text, quotes = first[1], first[1].count('"')
+    for taken in range(1, min(MAX_RECORD_LINES, len(rest) - start + 1)):
+        _, more, _ = rest[start + taken - 1]
+        if more is None:
+            return None
+        text, quotes = f"{text}\n{more}", quotes + more.count('"')
+        if quotes % 2 == 0:
+            try:
+                values = _split_csv_line(text, delimiter)
+            except csv.Error:
+                return None
+            return (values, taken) if len(values) == width else None
+    return None
+
+
 def _parse_csv(parsed: ParsedFile, data: bytes, spec: SourceSpec) -> None:
-    """Plain lines (no quote, the right number of delimiters) are parsed in bulk by Arrow; lines with
-    quotes go through the csv module one by one; everything else is a bad line."""
-    lines = _decoded_lines(data.lstrip(b"\xef\xbb\xbf"), spec.encoding)
-    header_line = next(lines, None)
-    header_text = header_line[1] if header_line else None
-    if not header_text or not header_text.strip():
-        raise SourceFileError(f"{parsed.relative_name}: no header line")
+    """Plain lines (no quote, the right number of delimiters) are parsed in bulk by Arrow; records with
+    quotes go through the csv module one by one (several lines when a quoted field holds line breaks);
+    everything else is a bad line."""
+    lines = list(_decoded_lines(data.lstrip(b"\xef\xbb\xbf"), spec.encoding))
+    header_text = lines[0][1] if lines else None
+    if header_text is None:
+        raise SourceFileError(f"{parsed.relative_name}: the header line is not valid {spec.encoding}")
+    if not header_text.strip():
+        raise SourceFileError(f"{parsed.relative_name}: no header line (the first line is blank)")
     export_columns = [h.strip() for h in _split_csv_line(header_text, spec.delimiter)]
     missing = [c for c in spec.required_export_columns if c not in export_columns]
     if missing:
         raise SourceFileError(
             f"{parsed.relative_name}: required column(s) {missing} missing; the file has {export_columns}"
+            + _delimiter_hint(header_text, spec)
         )
     parsed.columns = [bronze_column(c) for c in export_columns]
+    parsed.present_columns = set(parsed.columns)
     width = len(export_columns)
     delimiter = spec.delimiter
+    header_fields = export_columns
     plain_text: list[str] = []
     plain_lines: list[int] = []
     quoted_values: list[list[str | None]] = []
     quoted_lines: list[int] = []
-    for number, text, raw in lines:
+    index = 1
+    while index < len(lines):
+        number, text, raw = lines[index]
+        index += 1
         if text is None:
             parsed.bad_lines.append(BadLine(number, f"bad_encoding: not valid {spec.encoding}", _printable(raw)))
             continue
         if not text.strip():
             continue
         if '"' not in text:
-            if text.count(delimiter) == width - 1:
-                plain_text.append(text)
-                plain_lines.append(number)
-            else:
+            if text.count(delimiter) != width - 1:
                 reason = f"wrong_field_count: expected {width} fields, found {text.count(delimiter) + 1}"
                 parsed.bad_lines.append(BadLine(number, reason, text))
+            elif [f.strip() for f in text.split(delimiter)] == header_fields:
+                parsed.bad_lines.append(BadLine(number, "repeated_header: the header line again", text))
+            else:
+                plain_text.append(text)
+                plain_lines.append(number)
             continue
-        try:
-            values = _split_csv_line(text, delimiter)
-        except csv.Error as exc:
-            parsed.bad_lines.append(BadLine(number, f"broken_quoting: {exc}", text))
-            continue
+        if text.count('"') % 2 == 1:  # a quoted field goes on past the end of this line
+            record = _multiline_record((number, text), lines, index, width, delimiter)
+            if record is None:
+                reason = "broken_quoting: a quote that does not close into one record"
+                parsed.bad_lines.append(BadLine(number, reason, text))
+                continue
+            values, taken = record
+            index += taken
+        else:
+            try:
+                values = _split_csv_line(text, delimiter)
+            except csv.Error as exc:
+                parsed.bad_lines.append(BadLine(number, f"broken_quoting: {exc}", text))
+                continue
         if len(values) != width:
             reason = f"wrong_field_count: expected {width} fields, found {len(values)}"
             parsed.bad_lines.append(BadLine(number, reason, text))
+            continue
+        if [v.strip() for v in values] == header_fields:
+            parsed.bad_lines.append(BadLine(number, "repeated_header: the header line again", text))
             continue
         quoted_values.append([v if v != "" else None for v in values])
         quoted_lines.append(number)
@@ -207,6 +288,7 @@ def _records_table(parsed: ParsedFile, records: list[tuple[int, dict[str, object
     normalised = [(number, {bronze_column(k): v for k, v in record.items()}) for number, record in records]
     for _, record in normalised:
         seen.update(dict.fromkeys(record))
+        parsed.present_columns.update(record)
     parsed.columns = list(seen)
     values = [[_json_value(record.get(c)) for c in parsed.columns] for _, record in normalised]
     parsed.table = _string_table(parsed.columns, values, [number for number, _ in normalised])
@@ -241,6 +323,7 @@ def parse_file(path: Path, landing_dir: Path, spec: SourceSpec) -> ParsedFile:
         data = path.read_bytes()
     except OSError as exc:
         raise SourceFileError(f"{relative}: cannot be read: {exc}") from exc
+    check_file(relative, data, spec)
     parsed = ParsedFile(path, relative, hashlib.sha256(data).hexdigest(), columns=[])
     parsers = {"csv": _parse_csv, "jsonl": _parse_jsonl, "json": _parse_json}
     parsers[spec.format](parsed, data, spec)

@@ -17,6 +17,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from ground.catalogue import OPS_TABLES, QUARANTINE_TABLES, SILVER_TABLES, bronze_location
+from ground.failpoints import failpoint
 from ground.run import RunContext, StepResult
 from ground.sources import SourceSpec
 from ground.spark_io import merge_insert_new, merge_upsert, read_table, stage, table_exists
@@ -73,22 +74,20 @@ def open_orphans(ctx: RunContext, spec: SourceSpec) -> DataFrame | None:
     if not table_exists(ctx.spark, location):
         return None
     quarantine_df = ctx.spark.read.format("delta").load(location)
-    if "resolved_run_id" not in quarantine_df.columns:  # a lake from before orphans were retried
+    if "superseded_run_id" not in quarantine_df.columns:  # a lake from before deliveries were told apart
         return None
+    still_open = F.col("resolved_run_id").isNull() & F.col("superseded_run_id").isNull()
     return (
-        quarantine_df.where(
-            (F.col("source") == spec.name) & (F.col("rule") == "orphan_key") & F.col("resolved_run_id").isNull()
-        )
-        .select("source_file", "source_line", "raw_record", "run_id", "quarantined_at")
-        .dropDuplicates(["source_file", "source_line"])
+        quarantine_df.where((F.col("source") == spec.name) & (F.col("rule") == "orphan_key") & still_open)
+        .select("source_file", "source_line", "content_sha256", "raw_record", "run_id", "quarantined_at")
+        .dropDuplicates(["source_file", "source_line", "content_sha256"])
     )
 
 
 def mark_resolved(ctx: RunContext, spec: SourceSpec, clean_df: DataFrame, orphans_df: DataFrame) -> int:
     """Orphans that passed every rule this time: their quarantine rows get this run's id."""
-    resolved_df = clean_df.join(orphans_df, on=["source_file", "source_line"], how="left_semi").select(
-        "source_file", "source_line"
-    )
+    delivery = ["source_file", "source_line", "content_sha256"]
+    resolved_df = clean_df.join(orphans_df, on=delivery, how="left_semi").select(*delivery)
     resolved = resolved_df.count()
     if resolved:
         view = f"_resolved_{spec.name}"
@@ -96,7 +95,8 @@ def mark_resolved(ctx: RunContext, spec: SourceSpec, clean_df: DataFrame, orphan
         location = QUARANTINE_TABLES["silver"].location(ctx.lake_root)
         ctx.spark.sql(
             f"merge into delta.`{location}` as t using {view} as s on t.source = '{spec.name}' "
-            "and t.source_file = s.source_file and t.source_line = s.source_line and t.rule = 'orphan_key' "
+            "and t.source_file = s.source_file and t.source_line = s.source_line "
+            "and t.content_sha256 = s.content_sha256 and t.rule = 'orphan_key' "
             f"when matched and t.resolved_run_id is null then update set resolved_run_id = '{ctx.run_id}'"
         ).collect()
         ctx.spark.catalog.dropTempView(view)
@@ -106,7 +106,8 @@ def mark_resolved(ctx: RunContext, spec: SourceSpec, clean_df: DataFrame, orphan
 def _conformed_batch(ctx: RunContext, spec: SourceSpec, batch_df: DataFrame) -> DataFrame:
     """The batch typed and checked, orphans flagged against the tables it references, staged once (every
     later step reads it: materialise it instead of recomputing it each time)."""
-    conformed_df = conform(batch_df, spec, ctx.run_date, ctx.settings.pipeline.future_tolerance_days)
+    options = ctx.settings.pipeline
+    conformed_df = conform(batch_df, spec, ctx.run_date, options.future_tolerance_days, options.max_value_chars)
     for column in spec.columns:
         if column.references:
             ref_table, ref_column = column.references
@@ -141,6 +142,7 @@ def build_source(ctx: RunContext, spec: SourceSpec, since: datetime | None) -> S
 
     table = SILVER_TABLES[spec.name]
     merge_upsert(ctx.spark, latest_df, table, ctx.lake_root, update_when=newer_wins(spec))
+    failpoint("silver_merge")
     if table.history:
         history = SILVER_TABLES[table.history]
         versions_df = every_version(clean_df, spec, table.history)
@@ -158,6 +160,7 @@ def build_source(ctx: RunContext, spec: SourceSpec, since: datetime | None) -> S
         result.message = f"{retried} quarantined orphan(s) retried, {resolved} resolved"
     if through is not None:
         _save_progress(ctx, spec.name, through)
+        failpoint("progress_mark")
     return result
 
 

@@ -51,9 +51,15 @@ def _failure(condition: Column, rule: str, spec: ColumnSpec, raw: Column) -> Col
     return F.when(condition, failure)
 
 
-def column_checks(raw: Column, typed: Column, spec: ColumnSpec, latest_allowed: date) -> list[Column]:
+def column_checks(
+    raw: Column, typed: Column, spec: ColumnSpec, latest_allowed: date, max_chars: int | None = None
+) -> list[Column]:
     """One nullable failure struct per rule of the column."""
     checks = []
+    if max_chars is not None and spec.constant is None:
+        # a value this long is a broken export, not data (it would reach gold, the app and the email)
+        shown = F.concat(F.substring(raw, 1, 200), F.lit(f"... ({max_chars}+ characters)"))
+        checks.append(_failure(F.length(raw) > F.lit(max_chars), "too_long", spec, shown))
     if spec.required:
         checks.append(_failure(raw.isNull(), "required", spec, raw))
     bad_rule = "unknown_code" if spec.codes is not None else f"bad_{spec.type}"
@@ -68,8 +74,11 @@ def column_checks(raw: Column, typed: Column, spec: ColumnSpec, latest_allowed: 
     return checks
 
 
-def conform(bronze_df: DataFrame, spec: SourceSpec, run_date: date, tolerance_days: int = 1) -> DataFrame:
-    """Typed canonical columns + lineage + ``failures`` + ``record_key`` + ``raw_record``."""
+def conform(
+    bronze_df: DataFrame, spec: SourceSpec, run_date: date, tolerance_days: int = 1, max_chars: int | None = None
+) -> DataFrame:
+    """Typed canonical columns + lineage (with the delivery's ``content_sha256``) + ``failures`` +
+    ``record_key`` + ``raw_record``. ``max_chars``: a longer value fails as ``too_long``."""
     latest_allowed = run_date + timedelta(days=tolerance_days)
     table = SILVER_TABLES[spec.name]
     mapped = {c.name: c for c in spec.columns}
@@ -81,7 +90,7 @@ def conform(bronze_df: DataFrame, spec: SourceSpec, run_date: date, tolerance_da
         if name in mapped:
             raw = _raw(bronze_df, mapped[name])
             typed = typed_value(raw, mapped[name])
-            checks.extend(column_checks(raw, typed, mapped[name], latest_allowed))
+            checks.extend(column_checks(raw, typed, mapped[name], latest_allowed, max_chars))
             selected.append(typed.cast(dtype).alias(name))
         else:
             selected.append(F.lit(None).cast(dtype).alias(name))
@@ -93,6 +102,7 @@ def conform(bronze_df: DataFrame, spec: SourceSpec, run_date: date, tolerance_da
         F.col("_source_file").alias("source_file"),
         F.col("_source_line").alias("source_line"),
         F.col("_ingested_at").alias("ingested_at"),
+        F.col("_content_sha256").alias("content_sha256"),
         F.filter(F.array(*(checks or [no_failure])), lambda f: f.isNotNull()).alias("failures"),
         F.concat_ws("|", *[F.coalesce(k, F.lit("")) for k in key_raw]).alias("record_key"),
         F.to_json(F.struct(*[F.col(f"`{c}`") for c in export_columns])).alias("raw_record"),
@@ -118,7 +128,9 @@ def split_failures(conformed_df: DataFrame, source: str, run_id: str) -> tuple[D
     clean_df = conformed_df.where(F.size("failures") == 0).drop("failures", "record_key", "raw_record")
     quarantine_df = (
         conformed_df.where(F.size("failures") > 0)
-        .select("source_file", "source_line", "record_key", "raw_record", F.explode("failures").alias("f"))
+        .select(
+            "source_file", "source_line", "content_sha256", "record_key", "raw_record", F.explode("failures").alias("f")
+        )
         .select(
             F.lit(source).alias("source"),
             "source_file",
@@ -131,6 +143,8 @@ def split_failures(conformed_df: DataFrame, source: str, run_id: str) -> tuple[D
             F.lit(run_id).alias("run_id"),
             F.current_timestamp().alias("quarantined_at"),
             F.lit(None).cast("string").alias("resolved_run_id"),
+            "content_sha256",
+            F.lit(None).cast("string").alias("superseded_run_id"),
         )
     )
     return clean_df, quarantine_df

@@ -11,6 +11,7 @@ from pyspark.sql import functions as F
 
 from ground.catalogue import SILVER_TABLES
 from ground.sources import SourceSpec
+from jobs.silver.conform import LINEAGE
 
 # to_json renders timestamps in the engine's own default unless told (Sail microseconds, Spark milliseconds)
 JSON_OPTIONS = {"timestampFormat": "yyyy-MM-dd'T'HH:mm:ss.SSSSSSXXX"}
@@ -47,7 +48,8 @@ def every_version(clean_df: DataFrame, spec: SourceSpec, history_table: str) -> 
 
 def duplicates_to_quarantine(copies_df: DataFrame, spec: SourceSpec, run_id: str) -> DataFrame:
     key = F.concat_ws("|", *[F.col(k).cast("string") for k in spec.key])
-    record = F.struct(*[F.col(c) for c in SILVER_TABLES[spec.name].column_names])
+    # the record itself: where it came from is in source_file and source_line, and when is not part of it
+    record = F.struct(*[F.col(c) for c in SILVER_TABLES[spec.name].column_names if c not in LINEAGE])
     return copies_df.select(
         F.lit(spec.name).alias("source"),
         "source_file",
@@ -60,6 +62,8 @@ def duplicates_to_quarantine(copies_df: DataFrame, spec: SourceSpec, run_id: str
         F.lit(run_id).alias("run_id"),
         F.current_timestamp().alias("quarantined_at"),
         F.lit(None).cast("string").alias("resolved_run_id"),
+        "content_sha256",
+        F.lit(None).cast("string").alias("superseded_run_id"),
     )
 
 
@@ -83,7 +87,7 @@ def replayed_as_bronze(orphans_df: DataFrame, bronze_columns: list[str]) -> Data
         *[record[c].alias(c) for c in export_columns],
         F.col("source_file").alias("_source_file"),
         F.col("source_line").alias("_source_line"),
-        F.lit(None).cast("string").alias("_content_sha256"),
+        F.col("content_sha256").alias("_content_sha256"),
         F.col("run_id").alias("_run_id"),
         F.col("quarantined_at").alias("_ingested_at"),
         F.to_date("quarantined_at").alias("_ingest_date"),
