@@ -58,6 +58,7 @@ class AlertRun:
     top_n: int
     is_dry_run: bool
     night: NightVerdict
+    note: str = ""  # said at the top of every email of the run (e.g. the dates a catch-up covered)
     narratives: dict[tuple[tuple[str, str, str], ...], narrative.NarrativeResult] = field(default_factory=dict)
     outcomes: list[RecipientOutcome] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -105,6 +106,7 @@ def run_alert(
     sleep: Callable[[float], None] = time.sleep,
     http_client: Any = None,
     allow_partial: bool = False,
+    note: str = "",
 ) -> AlertRun:
     """Run the alert; raises ConfigError, gold.GoldInputError, NightNotComplete (the night behind the date
     failed, is incomplete or was never run, and ``allow_partial`` is off) or outbox.RunLocked before anything
@@ -142,6 +144,7 @@ def run_alert(
         top_n=settings.top_n,
         is_dry_run=is_dry_run,
         night=night,
+        note=note,
     )
     if not night.is_complete:
         run.warnings.append(night.warning())
@@ -165,7 +168,9 @@ def run_alert(
 def _process(ctx: _Context, run: AlertRun, plan: MessagePlan, was_sent: bool) -> RecipientOutcome:
     """Render one recipient's message, write it to the outbox, then (unless dry run) send and record it."""
     paragraph, note = _interpretation(run, plan, ctx.llm, ctx.settings, ctx.http_client)
-    view = email_view(plan, ctx.settings, run.freshness, paragraph, note, data_warning=run.night.warning())
+    view = email_view(
+        plan, ctx.settings, run.freshness, paragraph, note, data_warning=run.night.warning(), run_note=run.note
+    )
     html = render_html(view)
     alert_key = f"{run.as_of.isoformat()}/{plan.alert_type}/{plan.recipient}"
     message = build_message(view, html, render_text(view), ctx.sender, plan.recipient, alert_key)

@@ -72,6 +72,7 @@ class AlertSettings:
     weights: RankingWeights = field(default_factory=RankingWeights)
     leadership: tuple[str, ...] = ()
     district_managers: tuple[DistrictManager, ...] = ()
+    operators: tuple[str, ...] = ()
     smtp_timeout_s: float = 30.0
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     llm_enabled: bool = True
@@ -162,6 +163,7 @@ def alert_settings(config: Config) -> AlertSettings:
         weights=_weights(_mapping(raw, "ranking")),
         leadership=tuple(check_address(str(a)) for a in recipients.get("leadership") or ()),
         district_managers=_managers(recipients.get("district_managers") or []),
+        operators=tuple(check_address(str(a)) for a in recipients.get("operators") or ()),
         smtp_timeout_s=_number(smtp, "timeout_s", 30.0, "alert.smtp"),
         retry=RetryPolicy(
             retries=int(_number(smtp, "retries", 3, "alert.smtp")),

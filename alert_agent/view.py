@@ -122,6 +122,7 @@ class EmailView:
     talukas: tuple[TalukaView, ...]
     districts: tuple[DistrictView, ...]
     data_warning: str = ""  # the night behind the figures was incomplete or failed: shown first, in red
+    run_note: str = ""  # e.g. the dates a catch-up covered without an email of their own
 
 
 def _figures(t: ScoredTaluka) -> tuple[Figure, ...]:
@@ -171,6 +172,7 @@ def email_view(
     interpretation: str,
     interpretation_note: str = "",
     data_warning: str = "",
+    run_note: str = "",
 ) -> EmailView:
     """Everything one recipient's email shows."""
     as_of = freshness.as_of_date.isoformat()
@@ -200,4 +202,5 @@ def email_view(
         talukas=talukas,
         districts=district_views(plan.districts),
         data_warning=clean(data_warning),
+        run_note=clean(run_note),
     )

@@ -131,11 +131,16 @@ def record_night(
     append(ctx.spark.createDataFrame(rows, table.ddl), table, ctx.lake_root)
 
 
+def describe_gaps(missing: list[str]) -> str:
+    """What a night lacks, in words: missing sources by name, other gaps as they are."""
+    sources = [m for m in missing if ":" not in m]
+    notes = ([f"no data from {', '.join(sources)}"] if sources else []) + [m for m in missing if ":" in m]
+    return "; ".join(notes)
+
+
 def _night_message(status: str, missing: list[str], failed_steps: list[str]) -> str:
     if status == "failed":
         return f"failed steps: {', '.join(failed_steps)}"
     if status == "incomplete":
-        sources = [m for m in missing if ":" not in m]
-        notes = ([f"no data from {', '.join(sources)}"] if sources else []) + [m for m in missing if ":" in m]
-        return "; ".join(notes)
+        return describe_gaps(missing)
     return "every expected source present, every step done"

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from ground.errors import Origins
 
-SECTIONS = ("pipeline", "windows", "hotspot", "supply", "scoring")
+SECTIONS = ("pipeline", "windows", "hotspot", "supply", "scoring", "operations")
 
 
 class _Section(BaseModel):
@@ -122,12 +122,24 @@ class Scoring(_Section):
         return self
 
 
+class Maintenance(_Section):
+    max_files: int = Field(ge=1)
+    every_days: int = Field(ge=1)
+    retention_hours: int = Field(ge=0)
+
+
+class Operations(_Section):
+    catch_up_max_days: int = Field(ge=1)
+    maintenance: Maintenance
+
+
 class PipelineSettings(_Section):
     pipeline: PipelineOptions
     windows: Windows
     hotspot: Hotspot
     supply: Supply
     scoring: Scoring
+    operations: Operations
 
     def sql_params(self) -> dict[str, Any]:
         """The named parameters the gold SQL files may use (each file gets the ones it names)."""

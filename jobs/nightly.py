@@ -182,34 +182,55 @@ def summary(ctx: RunContext, dates: list[date], outcome: NightOutcome) -> str:
     )
 
 
-def run(args: argparse.Namespace, config: Config) -> int:
+@dataclass
+class NightRun:
+    """A whole ``scv nightly``: the run's id and what it did (None when another run held the lake)."""
+
+    run_id: str
+    dates: list[date]
+    outcome: NightOutcome | None
+    busy: str = ""  # why the run did not start
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.outcome is None else self.outcome.exit_code
+
+
+def night(
+    config: Config, dates: list[date], quality: bool = True, note: str = "", echo: Callable[[str], None] = _print
+) -> NightRun:
+    """Hold the lake, start the engine, run every phase for ``dates`` and print the summary."""
     from ground.engine import engine_session
     from ground.lease import LakeBusy, hold
-    from ground.run import RunContext, step_header
+    from ground.run import RunContext, describe_gaps, step_header
 
     started_at = datetime.now(UTC)
-    try:
-        dates, note = as_of_dates(args, started_at.date(), config.pipeline.pipeline.future_as_of_days)
-    except ValueError as exc:
-        print(f"scv nightly: {exc}", file=sys.stderr)
-        return 2
     lease_ttl = timedelta(minutes=config.pipeline.pipeline.lease_minutes)
     try:
         with hold(config.paths.lake_root, "lake", lease_ttl) as lease, engine_session(config.engine) as engine:
             mode = "embedded Sail" if engine.is_embedded else engine.url
-            print(f"scv nightly {date_label(dates)}: engine {mode}, lake {config.paths.lake_root}", flush=True)
+            echo(f"scv nightly {date_label(dates)}: engine {mode}, lake {config.paths.lake_root}")
             if note:
-                print(f"note: {note}", flush=True)
+                echo(f"note: {note}")
             ctx = RunContext.create(engine.spark, config, started_at=started_at)
-            print(step_header(), flush=True)
-            outcome = run_pipeline(ctx, dates, quality=not args.skip_quality, renew=lease.renew)
+            echo(step_header())
+            outcome = run_pipeline(ctx, dates, quality=quality, echo=echo, renew=lease.renew)
     except LakeBusy as exc:
         print(f"scv nightly: {exc}; nothing was written", file=sys.stderr)
-        return 1
-    print(summary(ctx, dates, outcome), flush=True)
+        return NightRun("", dates, None, busy=str(exc))
+    echo(summary(ctx, dates, outcome))
     for result in outcome.failed:
         print(f"FAILED step {result.step}: {result.message}", file=sys.stderr)
     for day in dates:
         if outcome.lacks(day):
-            print(f"INCOMPLETE {day}: {', '.join(outcome.lacks(day))}", file=sys.stderr)
-    return outcome.exit_code
+            print(f"INCOMPLETE {day}: {describe_gaps(outcome.lacks(day))}", file=sys.stderr)
+    return NightRun(ctx.run_id, dates, outcome)
+
+
+def run(args: argparse.Namespace, config: Config) -> int:
+    try:
+        dates, note = as_of_dates(args, datetime.now(UTC).date(), config.pipeline.pipeline.future_as_of_days)
+    except ValueError as exc:
+        print(f"scv nightly: {exc}", file=sys.stderr)
+        return 2
+    return night(config, dates, quality=not args.skip_quality, note=note).exit_code

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from ground.config import Config
@@ -48,6 +49,44 @@ def maintain_table(
     except Exception as exc:  # one table's conflict must not stop the others; it is reported
         return TableMaintenance(name, before, before, table.version(), 0, f"{type(exc).__name__}: {exc}")
     return TableMaintenance(name, before, len(table.file_uris()), table.version(), len(vacuumed))
+
+
+def is_due(location: str, max_files: int, every_days: int, now: datetime | None = None) -> str:
+    """Why the table at ``location`` calls for maintenance ('' when it does not): too many data files, or
+    no compaction for ``every_days`` days (a table never compacted counts from its creation)."""
+    from ground.lake import open_table
+
+    table = open_table(location)
+    if table is None:
+        return ""
+    files = len(table.file_uris())
+    if files > max_files:
+        return f"{files} files (more than {max_files})"
+    now = now or datetime.now(UTC)
+    history = table.history()
+    compactions = [h["timestamp"] for h in history if h.get("operation") == "OPTIMIZE"]
+    since_ms = max(compactions) if compactions else min((h["timestamp"] for h in history), default=None)
+    if since_ms is None or files <= 1:
+        return ""
+    days = (now - datetime.fromtimestamp(since_ms / 1000, UTC)).days
+    if days >= every_days:
+        return f"not compacted for {days} days"
+    return ""
+
+
+def maintain_due(config: Config) -> list[tuple[TableMaintenance, str]]:
+    """Compact and vacuum the tables that call for it (``operations.maintenance``), each with the reason."""
+    from operations.status import lake_tables
+
+    rules = config.pipeline.operations.maintenance
+    done = []
+    for name, location in lake_tables(config):
+        reason = is_due(location, rules.max_files, rules.every_days)
+        if reason:
+            result = maintain_table(name, location, rules.retention_hours, dry_run=False, compact=True)
+            if result is not None:
+                done.append((result, reason))
+    return done
 
 
 def maintain(config: Config, retention_hours: int = 168, dry_run: bool = False, compact: bool = True) -> list[Any]:

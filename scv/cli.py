@@ -14,6 +14,7 @@ from ground.config import ConfigError, load_config
 SUBCOMMANDS = {
     "demo-data": ("demo_data.cli", "write a synthetic landing zone and its ground truth"),
     "nightly": ("jobs.nightly", "run ingest, bronze, silver, gold and scoring for a date or a range"),
+    "run-night": ("operations.run_night", "the whole night for a scheduler: nightly, then alerts, then maintenance"),
     "alert": ("alert_agent.cli", "rank hotspots, render and send the leadership email"),
     "app": ("app.cli", "start the field app"),
     "status": ("operations.status", "last runs, table versions, row counts, data quality and quarantine"),
