@@ -8,6 +8,7 @@ missing source is a ``warn`` (the night is incomplete and the alert held) or a `
 
 from __future__ import annotations
 
+import fnmatch
 import time
 from datetime import date, timedelta
 
@@ -15,16 +16,21 @@ from pyspark.sql import functions as F
 
 from ground.catalogue import SILVER_TABLES
 from ground.run import RunContext, StepResult
+from ground.sources import sources_of
 from ground.spark_io import read_table
 
 
 def latest_dates(ctx: RunContext) -> dict[str, date | None]:
-    """The latest date each expected source holds in silver (None: no rows at all)."""
+    """The latest date each expected source holds in silver (None: no rows at all). When several sources
+    feed one table, each is judged on the rows of its own files."""
     latest: dict[str, date | None] = {}
     for name, spec in ctx.sources.items():
         if spec.freshness is None or not spec.freshness.is_expected:
             continue
-        silver_df = read_table(ctx.spark, SILVER_TABLES[name], ctx.lake_root)
+        silver_df = read_table(ctx.spark, SILVER_TABLES[spec.table], ctx.lake_root)
+        if len(sources_of(ctx.sources, spec.table)) > 1:
+            pattern = fnmatch.translate(spec.path).replace("\\Z", "$")
+            silver_df = silver_df.where(F.col("source_file").rlike("(?i)" + pattern))
         latest[name] = silver_df.agg(F.max(F.to_date(spec.freshness.date_column)).alias("d")).collect()[0].d
     return latest
 

@@ -16,6 +16,7 @@ from pyspark.sql import functions as F
 
 from ground.catalogue import ALL_TABLES, OPS_TABLES, Check, Table
 from ground.run import RunContext, StepResult
+from ground.sources import sources_of
 from ground.spark_io import append, table_exists
 
 KINDS = {
@@ -92,20 +93,15 @@ def checked_tables() -> list[Table]:
 def null_rate_checks(ctx: RunContext, table: Table) -> tuple[Check, ...]:
     """A silver table's mapped optional columns, each expected empty in at most its max_null_rate of the
     night's rows (warn): a column a source stopped sending shows up here."""
-    spec = ctx.sources.get(table.name)
-    if spec is None:
-        return ()
     default = ctx.settings.pipeline.max_null_rate
     declared = {dict(c.kwargs).get("column") for c in table.checks if c.kind == "not_null"}
-    return tuple(
-        Check(
-            "not_null",
-            (("column", c.name), ("mostly", 1.0 - (default if c.max_null_rate is None else c.max_null_rate))),
-            "warn",
-        )
-        for c in spec.columns
-        if c.source and not c.required and c.name not in declared
-    )
+    rates: dict[str, float] = {}
+    for spec in sources_of(ctx.sources, table.name):
+        for c in spec.columns:
+            if c.export_columns and not c.required and c.name not in declared:
+                rate = default if c.max_null_rate is None else c.max_null_rate
+                rates[c.name] = max(rates.get(c.name, 0.0), rate)
+    return tuple(Check("not_null", (("column", name), ("mostly", 1.0 - rate)), "warn") for name, rate in rates.items())
 
 
 WORDS = {  # what the check expects, and what its unexpected rows are

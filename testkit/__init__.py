@@ -15,6 +15,10 @@ from ground.catalogue import GOLD_TABLES, OPS_TABLES
 from ground.config import Config, load_config
 from ground.lake import write_rows
 
+# Tests that feed deliberately broken exports (most rows failing a rule) lift the quarantine-rate limit, which
+# would otherwise (rightly) stop a source whose rows mostly fail; the limit has tests of its own.
+HOSTILE_INPUT = {"pipeline": {"max_quarantine_rate": 1.0}}
+
 
 def base_config() -> Config:
     """The committed configuration, conf/base only: a developer's conf/local never reaches a test."""

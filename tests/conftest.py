@@ -91,6 +91,14 @@ def _drop_temp_views(request: pytest.FixtureRequest) -> Iterator[None]:
 
 
 @pytest.fixture
+def hostile_config(config):  # type: ignore[no-untyped-def]
+    """``config`` with the quarantine-rate limit lifted, for tests that feed deliberately broken exports."""
+    from testkit import HOSTILE_INPUT
+
+    return config.with_overrides(**HOSTILE_INPUT)
+
+
+@pytest.fixture
 def config(tmp_path: Path):  # type: ignore[no-untyped-def]
     """Configuration from conf/base only, every path pointing at a fresh temp folder."""
     from testkit import base_config

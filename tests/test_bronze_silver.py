@@ -28,6 +28,11 @@ def _write(folder: Path, relative: str, text: str | bytes) -> None:
 
 
 @pytest.fixture
+def config(hostile_config):  # type: ignore[no-untyped-def]
+    return hostile_config
+
+
+@pytest.fixture
 def landing(config) -> Path:  # type: ignore[no-untyped-def]
     folder = Path(config.paths.landing_dir)
     leads = (

@@ -19,7 +19,7 @@ CASES = [
     ({"scoring": {"engagement": {"duration_share": 1.5}}}, "scoring.engagement.duration_share: Input should be"),
     ({"windows": {"window_days": 0}}, "windows.window_days: Input should be greater than or equal to 1"),
     ({"sources": {"retail": {"path": "x/*.csv", "colums": {}}}}, "sources.retail.colums: unknown key"),
-    ({"sources": {"sales": {"path": "x/*.csv"}}}, "sources.sales: not a canonical table"),
+    ({"sources": {"sales": {"path": "x/*.csv"}}}, "sources.sales: 'sales' is not a canonical table"),
     (
         {"sources": {"retail": {"path": "x", "columns": {"units": {"from": "Qty", "type": "integer"}}}}},
         "sources.retail.columns.units.type: 'integer' is not one of",

@@ -20,7 +20,7 @@ from alert_helpers import RecordingHandler
 from hostile_corpus import write_corpus
 
 from conftest import scv_environment
-from testkit import free_port, write_gold, write_night
+from testkit import HOSTILE_INPUT, free_port, write_gold, write_night
 from testkit.hashes import lake_hashes
 from testkit.rows import AS_OF, district_rows, hotspot_row
 
@@ -43,6 +43,7 @@ def _start(folder: Path, args: list[str], **env: str) -> subprocess.Popen[str]:
 
 def _lake_with_corpus(folder: Path) -> Path:
     write_corpus(folder / "landing")
+    scv_environment(folder, {"pipeline.yaml": HOSTILE_INPUT})  # the corpus is hostile on purpose
     return folder
 
 

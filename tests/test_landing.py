@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -139,7 +140,7 @@ def test_a_repeated_header_is_recognised_not_loaded(tmp_path: Path, sources) -> 
         (b"\x1f\x8b\x08\x00\x00\x00\x00\x00", "dms_retail/r.csv: not text (binary)"),
         (
             RETAIL_HEADER.replace(",", ";").encode(),
-            "the delimiter looks like ';', the mapping says ',' (set delimiter)",
+            "the delimiter looks like ';', the mapping says ',' (set delimiter, or delimiter: auto)",
         ),
         (
             RETAIL_HEADER.replace(",", "\t").encode(),
@@ -149,5 +150,18 @@ def test_a_repeated_header_is_recognised_not_loaded(tmp_path: Path, sources) -> 
     ],
 )
 def test_a_file_that_cannot_be_taken_says_why_in_words(tmp_path: Path, sources, data: bytes, says: str) -> None:  # type: ignore[no-untyped-def]
+    comma = replace(sources["retail"], delimiter=",")  # a mapping that names its delimiter
     with pytest.raises(SourceFileError, match=re.escape(says)):
-        parse_file(_write(tmp_path, "dms_retail/r.csv", data), tmp_path, sources["retail"])
+        parse_file(_write(tmp_path, "dms_retail/r.csv", data), tmp_path, comma)
+
+
+@pytest.mark.parametrize("delimiter", [";", "\t", "|", ","])
+def test_the_delimiter_is_detected_and_headers_match_whatever_their_case_and_spaces(
+    tmp_path: Path, sources, delimiter: str
+) -> None:  # type: ignore[no-untyped-def]
+    header = " invoice no ,DEALER,Invoice Date, Product Line ,QTY,Opty Ref".replace(",", delimiter)
+    data = (header + "\n" + "R1,D1,2024-01-05,Van,1,".replace(",", delimiter) + "\n").encode()
+    parsed = parse_file(_write(tmp_path, "dms_retail/R.CSV", data), tmp_path, sources["retail"])
+    assert parsed.delimiter == delimiter
+    assert parsed.rows == [(2, ["R1", "D1", "2024-01-05", "Van", "1", None])]
+    assert parsed.columns == ["invoice_no", "dealer", "invoice_date", "product_line", "qty", "opty_ref"]

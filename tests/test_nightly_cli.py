@@ -87,10 +87,12 @@ def test_each_step_line_arrives_as_the_step_ends(tmp_path: Path) -> None:
     """Under cron the output goes to a file: the first step's line must be there while the night runs on."""
     from hostile_corpus import write_corpus
 
+    from testkit import HOSTILE_INPUT
+
     write_corpus(tmp_path / "landing")
     night = subprocess.Popen(
         [sys.executable, "-m", "scv.cli", "nightly", "--date", "2024-01-05"],
-        env=scv_environment(tmp_path),
+        env=scv_environment(tmp_path, {"pipeline.yaml": HOSTILE_INPUT}),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

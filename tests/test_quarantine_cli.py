@@ -23,7 +23,8 @@ FORMULAS = [
 
 
 @pytest.fixture
-def lake(spark, config, monkeypatch):  # type: ignore[no-untyped-def]
+def lake(spark, hostile_config, monkeypatch):  # type: ignore[no-untyped-def]
+    config = hostile_config
     landing = Path(config.paths.landing_dir)
     write_corpus(landing)
     # a retail file whose bad values look like spreadsheet formulas

@@ -29,9 +29,16 @@ from pyspark.sql import functions as F
 from ground.catalogue import OPS_TABLES, QUARANTINE_TABLES, bronze_location
 from ground.failpoints import failpoint
 from ground.run import RunContext, StepResult
-from ground.sources import SourceSpec
+from ground.sources import SourceSpec, bronze_column
 from ground.spark_io import append, merge_insert_new, read_table, table_exists
-from jobs.bronze.landing import ParsedFile, SourceFileError, discover, file_sha256, parse_file
+from jobs.bronze.landing import (
+    ParsedFile,
+    SourceFileError,
+    describe_delimiter,
+    discover,
+    file_sha256,
+    parse_file,
+)
 
 
 @dataclass(frozen=True)
@@ -118,13 +125,22 @@ def collect_new_files(ctx: RunContext, spec: SourceSpec) -> BronzeBatch:
 
 
 def absent_columns(parsed: ParsedFile, spec: SourceSpec) -> list[str]:
-    """A warning per mapped column the file does not have: its canonical column is empty for every row."""
-    return [
-        f"{parsed.relative_name}: mapped column {c.source!r} ({c.name}) is not in the file, "
-        f"so {c.name} is empty in its {parsed.row_count:,} rows"
-        for c in spec.columns
-        if c.source and c.bronze_name not in parsed.present_columns
-    ]
+    """A warning per mapped column the file does not have (none of a fallback chain, or one of a template):
+    its canonical column is empty (or partial) for every row."""
+    warnings = []
+    for c in spec.columns:
+        absent = [e for e in c.export_columns if bronze_column(e) not in parsed.present_columns]
+        if c.template and absent:
+            what = f"template column(s) {absent} are"
+        elif c.sources and len(absent) == len(c.sources):
+            what = f"mapped column {' or '.join(repr(a) for a in absent)} is"
+        else:
+            continue
+        warnings.append(
+            f"{parsed.relative_name}: {what} not in the file ({c.name}), so {c.name} is empty or partial "
+            f"in its {parsed.row_count:,} rows"
+        )
+    return warnings
 
 
 def _arrow_rows(ctx: RunContext, parsed: ParsedFile, columns: list[str]) -> pa.Table:
@@ -256,6 +272,9 @@ def ingest_source(ctx: RunContext, spec: SourceSpec) -> StepResult:
     if batch.recovered:
         counts.append(f"{len(batch.recovered)} recovered from an interrupted run")
     notes = [", ".join(counts)]
+    for parsed in batch.files:
+        if parsed.delimiter != ",":
+            notes.append(f"{parsed.relative_name}: read with delimiter {describe_delimiter(parsed.delimiter)}")
     if batch.warnings:
         result.status = "warn"
         notes.extend(batch.warnings[:5] + ([f"... {len(batch.warnings) - 5} more"] if len(batch.warnings) > 5 else []))

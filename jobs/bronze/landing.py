@@ -14,9 +14,11 @@ header, a required column missing (with the delimiter the header seems to use, w
 from __future__ import annotations
 
 import csv
+import fnmatch
 import hashlib
 import io
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,6 +50,7 @@ class ParsedFile:
     table: pa.Table | None = None
     bad_lines: list[BadLine] = field(default_factory=list)
     present_columns: set[str] = field(default_factory=set)  # bronze names of the columns the file really has
+    delimiter: str = ","  # the one used (detected when the mapping says auto)
 
     @property
     def row_count(self) -> int:
@@ -78,8 +81,13 @@ def file_sha256(path: Path) -> str:
 
 
 def discover(landing_dir: Path, spec: SourceSpec) -> list[Path]:
-    """Export files of one source, in name order (daily files sort by date)."""
-    return sorted(p for p in landing_dir.glob(spec.path) if p.is_file())
+    """Export files of one source, in name order (daily files sort by date). The pattern matches whatever the
+    case of the names (``*.csv`` takes ``DAILY.CSV`` too)."""
+    pattern = re.compile(fnmatch.translate(spec.path), re.IGNORECASE)
+    if not landing_dir.is_dir():
+        return []
+    found = (p for p in landing_dir.rglob("*") if p.is_file())
+    return sorted(p for p in found if pattern.match(p.relative_to(landing_dir).as_posix()))
 
 
 def _decode(raw: bytes, encoding: str) -> str | None:
@@ -97,6 +105,31 @@ MAX_RECORD_LINES = 200  # a quoted field spanning more lines than this is taken 
 DELIMITERS = (",", ";", "\t", "|")
 
 
+def _found(fields: list[str], spec: SourceSpec) -> int:
+    """How many of the mapping's export columns a header holds (names compared normalised)."""
+    present = {bronze_column(f) for f in fields}
+    return sum(bronze_column(c) in present for column in spec.columns for c in column.export_columns)
+
+
+def detect_delimiter(header: str, spec: SourceSpec) -> str:
+    """The delimiter of ``, ; tab |`` that splits the header into the most mapped columns (then the most
+    fields); a comma when none splits it at all."""
+    best, best_score = ",", (-1, 0)
+    for candidate in DELIMITERS:
+        try:
+            fields = _split_csv_line(header, candidate)
+        except csv.Error:
+            continue
+        score = (_found(fields, spec), len(fields))
+        if score > best_score:
+            best, best_score = candidate, score
+    return best
+
+
+def describe_delimiter(delimiter: str) -> str:
+    return "tab" if delimiter == "\t" else repr(delimiter)
+
+
 def _split_csv_line(text: str, delimiter: str) -> list[str]:
     """Fields of one record (it may hold line breaks inside quotes); csv.Error on broken quoting or when the
     text is not exactly one record. Lines without quotes take the fast path."""
@@ -112,17 +145,29 @@ def _looks_binary(data: bytes) -> bool:
     return b"\x00" in data[:8192]
 
 
-def _delimiter_hint(header: str, spec: SourceSpec) -> str:
-    """' (the delimiter looks like ';' ...)' when another delimiter splits the header into the mapped columns."""
-    wanted = set(spec.required_export_columns)
-    for candidate in DELIMITERS:
-        if candidate == spec.delimiter or candidate not in header:
-            continue
-        fields = {f.strip() for f in header.split(candidate)}
-        if wanted <= fields or len(fields) > len(header.split(spec.delimiter)):
-            shown = "tab" if candidate == "\t" else repr(candidate)
-            return f"; the delimiter looks like {shown}, the mapping says {spec.delimiter!r} (set delimiter)"
+def _delimiter_hint(header: str, spec: SourceSpec, used: str) -> str:
+    """'; the delimiter looks like ';' ...' when another delimiter would split the header into more mapped
+    columns than the one used."""
+    if spec.delimiter == "auto":
+        return ""
+    better = detect_delimiter(header, spec)
+    if better != used and _found(header.split(better), spec) > _found(header.split(used), spec):
+        return (
+            f"; the delimiter looks like {describe_delimiter(better)}, the mapping says {describe_delimiter(used)}"
+            " (set delimiter, or delimiter: auto)"
+        )
     return ""
+
+
+def missing_columns(columns: list[str], spec: SourceSpec) -> list[str]:
+    """The required export columns a header lacks (for a fallback chain: all of its columns), names
+    compared whatever their case and surrounding spaces."""
+    present = {bronze_column(c) for c in columns}
+    return [
+        " or ".join(group)
+        for group in spec.required_export_columns
+        if not any(bronze_column(c) in present for c in group)
+    ]
 
 
 def check_file(relative: str, data: bytes, spec: SourceSpec) -> None:
@@ -176,17 +221,18 @@ def _parse_csv(parsed: ParsedFile, data: bytes, spec: SourceSpec) -> None:
         raise SourceFileError(f"{parsed.relative_name}: the header line is not valid {spec.encoding}")
     if not header_text.strip():
         raise SourceFileError(f"{parsed.relative_name}: no header line (the first line is blank)")
-    export_columns = [h.strip() for h in _split_csv_line(header_text, spec.delimiter)]
-    missing = [c for c in spec.required_export_columns if c not in export_columns]
+    delimiter = detect_delimiter(header_text, spec) if spec.delimiter == "auto" else spec.delimiter
+    parsed.delimiter = delimiter
+    export_columns = [h.strip() for h in _split_csv_line(header_text, delimiter)]
+    missing = missing_columns(export_columns, spec)
     if missing:
         raise SourceFileError(
             f"{parsed.relative_name}: required column(s) {missing} missing; the file has {export_columns}"
-            + _delimiter_hint(header_text, spec)
+            + _delimiter_hint(header_text, spec, delimiter)
         )
     parsed.columns = [bronze_column(c) for c in export_columns]
     parsed.present_columns = set(parsed.columns)
     width = len(export_columns)
-    delimiter = spec.delimiter
     header_fields = export_columns
     plain_text: list[str] = []
     plain_lines: list[int] = []
@@ -284,7 +330,7 @@ def _parse_jsonl(parsed: ParsedFile, data: bytes, spec: SourceSpec) -> None:
 
 def _records_table(parsed: ParsedFile, records: list[tuple[int, dict[str, object]]], spec: SourceSpec) -> None:
     """JSON records to string columns: keys normalised, nested values kept as JSON text."""
-    seen: dict[str, None] = {bronze_column(c.source): None for c in spec.columns if c.source}
+    seen: dict[str, None] = {name: None for c in spec.columns for name in c.bronze_names}
     normalised = [(number, {bronze_column(k): v for k, v in record.items()}) for number, record in records]
     for _, record in normalised:
         seen.update(dict.fromkeys(record))

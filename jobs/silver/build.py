@@ -19,12 +19,13 @@ from pyspark.sql import functions as F
 from ground.catalogue import OPS_TABLES, QUARANTINE_TABLES, SILVER_TABLES, bronze_location
 from ground.failpoints import failpoint
 from ground.run import RunContext, StepResult
-from ground.sources import SourceSpec
+from ground.sources import SourceSpec, sources_of
 from ground.spark_io import merge_insert_new, merge_upsert, read_table, stage, table_exists
 from jobs.silver.conform import conform, split_failures, with_orphan_failures
 from jobs.silver.versions import (
     duplicates_to_quarantine,
     every_version,
+    kept_rows,
     latest_per_key,
     newer_wins,
     replayed_as_bronze,
@@ -33,15 +34,17 @@ from jobs.silver.versions import (
 
 
 def build_order(sources: dict[str, SourceSpec]) -> list[str]:
-    """Sources in an order where every table a source references (``references: table.column``) comes first."""
+    """Sources in an order where the sources of every table a source references (``references:
+    table.column``) come first."""
     order: list[str] = []
 
     def visit(name: str) -> None:
-        if name in order or name not in sources:
+        if name in order:
             return
         for column in sources[name].columns:
-            if column.references and column.references[0] != name:
-                visit(column.references[0])
+            if column.references and column.references[0] != sources[name].table:
+                for parent in sources_of(sources, column.references[0]):
+                    visit(parent.name)
         order.append(name)
 
     for name in sources:
@@ -134,13 +137,31 @@ def build_source(ctx: RunContext, spec: SourceSpec, since: datetime | None) -> S
     batch_df = bronze_df
     if orphans_df is not None and retried:
         batch_df = bronze_df.unionByName(replayed_as_bronze(orphans_df, bronze_df.columns))
+    left_out = 0
+    if spec.where:
+        kept_df = kept_rows(batch_df, spec)
+        left_out = batch_df.count() - kept_df.count()
+        batch_df = kept_df
 
     conformed_df = _conformed_batch(ctx, spec, batch_df)
+    counts = with_batch_counts(conformed_df).collect()[0]
+    failed, rows_in = int(counts.failed or 0), int(counts.rows_in)
+    limit = ctx.settings.pipeline.max_quarantine_rate
+    if rows_in and failed - retried > limit * (rows_in - retried):
+        # most likely the mapping, not the data: apply nothing, keep the batch for the next run
+        result.status = "failed"
+        result.rows_in, result.rows_quarantined = rows_in, failed
+        result.message = (
+            f"{failed:,} of {rows_in:,} rows ({failed / rows_in:.0%}) fail a rule, more than "
+            f"pipeline.max_quarantine_rate ({limit:.0%}): nothing was applied; run `scv mapping check "
+            f"--source {spec.name}` to see which columns and values, fix the mapping, and run the night again"
+        )
+        return result
     clean_df, quarantine_df = split_failures(conformed_df, spec.name, ctx.run_id)
     latest_df, copies_df = latest_per_key(clean_df, spec)
     quarantine_df = quarantine_df.unionByName(duplicates_to_quarantine(copies_df, spec, ctx.run_id))
 
-    table = SILVER_TABLES[spec.name]
+    table = SILVER_TABLES[spec.table]
     merge_upsert(ctx.spark, latest_df, table, ctx.lake_root, update_when=newer_wins(spec))
     failpoint("silver_merge")
     if table.history:
@@ -149,15 +170,17 @@ def build_source(ctx: RunContext, spec: SourceSpec, since: datetime | None) -> S
         merge_upsert(ctx.spark, versions_df, history, ctx.lake_root, update_when="s.ingested_at >= t.ingested_at")
     merge_insert_new(ctx.spark, quarantine_df, QUARANTINE_TABLES["silver"], ctx.lake_root)
 
-    counts = with_batch_counts(conformed_df).collect()[0]
-    failed = int(counts.failed or 0)
     resolved = mark_resolved(ctx, spec, clean_df, orphans_df) if orphans_df is not None and retried else 0
-    result.rows_in = int(counts.rows_in)  # new bronze rows plus retried orphans
+    result.rows_in = rows_in  # new bronze rows plus retried orphans
     result.rows_out = result.rows_in - failed
     # newly quarantined: failures other than the retried orphans that are still orphans, plus extra copies
     result.rows_quarantined = failed - (retried - resolved) + copies_df.count()
+    notes = []
     if retried:
-        result.message = f"{retried} quarantined orphan(s) retried, {resolved} resolved"
+        notes.append(f"{retried} quarantined orphan(s) retried, {resolved} resolved")
+    if left_out:
+        notes.append(f"{left_out:,} row(s) left out by the mapping's where (they stay in bronze)")
+    result.message = "; ".join(notes)
     if through is not None:
         _save_progress(ctx, spec.name, through)
         failpoint("progress_mark")

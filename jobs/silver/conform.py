@@ -7,32 +7,64 @@ check the row failed. ``split_failures`` turns that into clean rows and quaranti
 
 from __future__ import annotations
 
+import string
 from datetime import date, timedelta
 
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from ground.catalogue import SILVER_TABLES
-from ground.sources import ColumnSpec, SourceSpec
+from ground.sources import ColumnSpec, SourceSpec, bronze_column
 
 LINEAGE = ["source_file", "source_line", "ingested_at"]
 FAILURE_TYPE = "struct<rule:string,column_name:string,value:string>"
 
 
+def _cell(bronze_df: DataFrame, export_column: str) -> Column:
+    """One export column's value, trimmed; empty (or absent from the export) is null."""
+    name = bronze_column(export_column)
+    if name not in bronze_df.columns:
+        return F.lit(None).cast("string")
+    trimmed = F.trim(F.col(f"`{name}`"))
+    return F.when(trimmed == "", None).otherwise(trimmed)
+
+
+def _templated(bronze_df: DataFrame, template: str) -> Column:
+    """``"{Make} {Model}"``: the literal text and the columns' values; null when every column is empty."""
+    parts: list[Column] = []
+    cells: list[Column] = []
+    for text, field, _, _ in string.Formatter().parse(template):
+        if text:
+            parts.append(F.lit(text))
+        if field:
+            cell = _cell(bronze_df, field)
+            cells.append(cell)
+            parts.append(F.coalesce(cell, F.lit("")))
+    combined = F.trim(F.concat(*parts))
+    return F.when(F.coalesce(*cells).isNull() | (combined == ""), None).otherwise(combined)
+
+
 def _raw(bronze_df: DataFrame, spec: ColumnSpec) -> Column:
+    """The export's value for one canonical column: a constant, a template, or the first non-empty column
+    of its ``from`` chain."""
     if spec.constant is not None:
         return F.lit(spec.constant)
-    if spec.bronze_name not in bronze_df.columns:
-        return F.lit(None).cast("string")
-    trimmed = F.trim(F.col(f"`{spec.bronze_name}`"))
-    return F.when(trimmed == "", None).otherwise(trimmed)
+    if spec.template is not None:
+        return _templated(bronze_df, spec.template)
+    cells = [_cell(bronze_df, c) for c in spec.sources]
+    return cells[0] if len(cells) == 1 else F.coalesce(*cells)
 
 
 def typed_value(raw: Column, spec: ColumnSpec) -> Column:
     """The canonical value of one column; null when the raw value cannot be typed or mapped."""
     if spec.codes is not None:
         pairs = [F.lit(x) for item in spec.codes.items() for x in item]
-        return F.element_at(F.create_map(*pairs), F.upper(raw))
+        mapped = F.element_at(F.create_map(*pairs), F.upper(raw))
+        if spec.unmapped == "keep":
+            return F.coalesce(mapped, raw)
+        if spec.unmapped == "default":
+            return F.when(raw.isNull(), None).otherwise(F.coalesce(mapped, F.lit(spec.code_default)))
+        return mapped
     if spec.type == "string":
         return raw
     if spec.type in ("int", "double"):
@@ -80,7 +112,7 @@ def conform(
     """Typed canonical columns + lineage (with the delivery's ``content_sha256``) + ``failures`` +
     ``record_key`` + ``raw_record``. ``max_chars``: a longer value fails as ``too_long``."""
     latest_allowed = run_date + timedelta(days=tolerance_days)
-    table = SILVER_TABLES[spec.name]
+    table = SILVER_TABLES[spec.table]
     mapped = {c.name: c for c in spec.columns}
     selected: list[Column] = []
     checks: list[Column] = []

@@ -10,7 +10,7 @@ from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
 from ground.catalogue import SILVER_TABLES
-from ground.sources import SourceSpec
+from ground.sources import SourceSpec, bronze_column
 from jobs.silver.conform import LINEAGE
 
 # to_json renders timestamps in the engine's own default unless told (Sail microseconds, Spark milliseconds)
@@ -49,7 +49,7 @@ def every_version(clean_df: DataFrame, spec: SourceSpec, history_table: str) -> 
 def duplicates_to_quarantine(copies_df: DataFrame, spec: SourceSpec, run_id: str) -> DataFrame:
     key = F.concat_ws("|", *[F.col(k).cast("string") for k in spec.key])
     # the record itself: where it came from is in source_file and source_line, and when is not part of it
-    record = F.struct(*[F.col(c) for c in SILVER_TABLES[spec.name].column_names if c not in LINEAGE])
+    record = F.struct(*[F.col(c) for c in SILVER_TABLES[spec.table].column_names if c not in LINEAGE])
     return copies_df.select(
         F.lit(spec.name).alias("source"),
         "source_file",
@@ -100,3 +100,14 @@ def with_batch_counts(conformed_df: DataFrame) -> DataFrame:
         F.count("*").alias("rows_in"),
         F.sum(F.when(F.size("failures") > 0, 1).otherwise(0)).alias("failed"),
     )
+
+
+def kept_rows(bronze_df: DataFrame, spec: SourceSpec) -> DataFrame:
+    """The rows the mapping's ``where`` keeps (export column values compared trimmed, whatever their case)."""
+    kept = bronze_df
+    for export_column, values in spec.where.items():
+        name = bronze_column(export_column)
+        if name not in bronze_df.columns:
+            return bronze_df.limit(0)
+        kept = kept.where(F.upper(F.trim(F.col(f"`{name}`"))).isin(*values))
+    return kept
