@@ -121,6 +121,7 @@ def run_pipeline(
     from ground.run import StepResult, record_night, record_steps
     from ground.spark_io import clear_staging
     from jobs.bronze.ingest import run_bronze
+    from jobs.check import check_mapping
     from jobs.freshness import check_freshness
     from jobs.quality import run_quality
     from jobs.silver.build import run_silver
@@ -133,6 +134,7 @@ def run_pipeline(
         yield from results
 
     phases: list[tuple[str, Callable[[], Iterator[StepResult]]]] = [
+        ("check", lambda: check_mapping(ctx)),
         ("bronze", lambda: run_bronze(ctx)),
         ("silver", lambda: run_silver(ctx)),
         ("freshness", freshness),

@@ -20,6 +20,7 @@ SUBCOMMANDS = {
     "status": ("operations.status", "last runs, table versions, row counts, data quality and quarantine"),
     "evaluate": ("operations.evaluate", "score hotspot flags and opportunity scores against the planted truth"),
     "maintain": ("operations.maintain", "compact small files and vacuum old ones in every lake table"),
+    "mapping": ("operations.mapping_check", "check the source mapping against the exports (scv mapping check)"),
     "files": ("operations.files", "landing files taken and rejected; skip a rejected file"),
     "quarantine": ("operations.quarantine", "list or export the quarantined lines and rows"),
 }

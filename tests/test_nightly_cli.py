@@ -101,7 +101,7 @@ def test_each_step_line_arrives_as_the_step_ends(tmp_path: Path) -> None:
     lines = [night.stdout.readline() for _ in range(3)]  # the title, the header, the first step
     still_running = night.poll() is None
     out, _ = night.communicate(timeout=300)
-    assert lines[1].startswith("step ") and lines[2].startswith("bronze:customer_pipeline ")
+    assert lines[1].startswith("step ") and lines[2].startswith("check:customer_pipeline ")
     assert still_running
     assert "quality:customer_pipeline" in out and "checks met" in out
     assert "INFO" not in "".join(lines) + out  # no library log line inside the step table

@@ -50,6 +50,17 @@ OPS = [
         "skipped (acknowledged with scv files skip) or superseded (a corrected delivery was ingested).",
     ),
     Table(
+        "mapping_checks",
+        "ops",
+        cols(
+            "run_id string, source string, status string, files bigint, blockers string, warnings string, "
+            "checked_at timestamp"
+        ),
+        key=("run_id", "source"),
+        description="The night's first step: per source, the files its pattern matched and whether the newest "
+        "file's header holds the mapped columns (scv mapping check does the full check).",
+    ),
+    Table(
         "leases",
         "ops",
         cols("name string, token string, host string, pid bigint, acquired_at timestamp, expires_at timestamp"),
