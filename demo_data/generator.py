@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from demo_data.activity import plan
+from demo_data.dealers import dealer_master
 from demo_data.layout import SOURCES
 from demo_data.leads import Leads, new_leads
 from demo_data.messy import Mess
@@ -69,6 +70,7 @@ def generate(
     chunks: dict[int, Leads] = {}
     chunk_last: dict[int, int] = {}
     next_opty = 1
+    landing.write("dealers", dealer_master(world))  # the master: one full snapshot, no mess planted in it
     try:
         for day in range(days):
             rng = _rng(seed, 10, day)
@@ -117,7 +119,9 @@ def generate(
         "end_date": end_date.isoformat(),
         "messy_rate": messy_rate,
     }
-    counts = {source.name: landing.counts.get(source.name, {"files": 0, "rows": 0}) for source in SOURCES}
+    counts = {
+        name: landing.counts.get(name, {"files": 0, "rows": 0}) for name in ("dealers", *(s.name for s in SOURCES))
+    }
     manifest: dict[str, Any] = {
         "generator": "scv demo-data",
         "version": GENERATOR_VERSION,

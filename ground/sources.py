@@ -22,7 +22,7 @@ from ground.errors import Origins
 # every silver table is fed by a source, except the history tables silver keeps itself
 SOURCE_TABLES = sorted(set(SILVER_TABLES) - {t.history for t in SILVER_TABLES.values() if t.history})
 
-TYPES = {"string", "int", "double", "date", "timestamp"}
+TYPES = {"string", "int", "double", "date", "timestamp", "boolean"}
 FORMATS = {"csv", "jsonl", "json"}
 DELIMITERS = {",": ",", ";": ";", "tab": "\t", "\t": "\t", "|": "|", "auto": "auto"}
 UNMAPPED = {"quarantine", "keep", "default"}

@@ -37,6 +37,12 @@ def test_dealer_leads_5d_counts_windows_with_classification_as_known(spark) -> N
     assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
 
 
+GEO_DDL = (
+    "as_of_date date, dealer_code string, taluka string, district string, state string, last_activity_at timestamp, "
+    "region string, location_origin string"
+)
+
+
 @pytest.mark.usefixtures("dates")
 def test_dealer_geo_takes_latest_c0_to_c3_activity(spark) -> None:  # type: ignore[no-untyped-def]
     pipeline_history(
@@ -48,12 +54,42 @@ def test_dealer_geo_takes_latest_c0_to_c3_activity(spark) -> None:  # type: igno
             lead_row("O4", "D2", date(2024, 1, 11), "Hot", datetime(2024, 1, 11, 9), "C0", "A"),  # after the as-of date
         ],
     )
+    frame(spark, "dealers", []).createOrReplaceTempView("dealers")  # no dealer master
     expected = ddl_frame(
         spark,
-        "as_of_date date, dealer_code string, taluka string, district string, state string, last_activity_at timestamp",
-        [(AS_OF, "D1", "B", "Pune", "MH", datetime(2024, 1, 9, 9))],
+        GEO_DDL,
+        [(AS_OF, "D1", "B", "Pune", "MH", datetime(2024, 1, 9, 9), None, "pipeline")],
     )
     assert_df_equality(run_sql(spark, "dealer_geo", PARAMS), expected, ignore_nullable=True)
+
+
+@pytest.mark.usefixtures("dates")
+def test_dealer_geo_takes_the_master_first_and_keeps_a_dealer_that_only_sells(spark) -> None:  # type: ignore[no-untyped-def]
+    pipeline_history(
+        spark,
+        [
+            lead_row("O1", "D1", date(2024, 1, 9), "Hot", datetime(2024, 1, 9, 9), "C1", "Typo Taluka"),
+            lead_row("O2", "D3", date(2024, 1, 9), "Hot", datetime(2024, 1, 9, 9), "C1", "B"),
+        ],
+    )
+    master = [
+        {"dealer_code": "D1", "taluka": "Haveli", "district": "Pune", "state": "MH", "region": "West", "active": True},
+        {"dealer_code": "D2", "taluka": "Mulshi", "district": "Pune", "state": "MH", "region": "West"},  # sells only
+        {"dealer_code": "D3", "taluka": None, "district": "Pune", "state": "MH", "active": True},  # no taluka
+        {"dealer_code": "D4", "taluka": "Velhe", "district": "Pune", "state": "MH", "active": False},  # closed
+    ]
+    frame(spark, "dealers", master).createOrReplaceTempView("dealers")
+    expected = ddl_frame(
+        spark,
+        GEO_DDL,
+        [
+            (AS_OF, "D1", "Haveli", "Pune", "MH", datetime(2024, 1, 9, 9), "West", "dealer_master"),
+            (AS_OF, "D2", "Mulshi", "Pune", "MH", None, "West", "dealer_master"),
+            (AS_OF, "D3", "B", "Pune", "MH", datetime(2024, 1, 9, 9), None, "pipeline"),
+        ],
+    )
+    actual = run_sql(spark, "dealer_geo", PARAMS)
+    assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
 
 
 @pytest.mark.usefixtures("dates")

@@ -76,6 +76,7 @@ def test_two_exports_feed_one_table_with_chains_templates_codes_and_a_filter(spa
         "call_log",
         "customer_journey",
         "customer_pipeline",
+        "dealers",
         "retail_dms_a",
         "retail_dms_b",
     ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import shutil
 from collections import Counter
 from datetime import date
@@ -58,3 +59,39 @@ def test_b2b_crm_export_lands_in_silver_by_configuration(spark, config) -> None:
     silver = spark.read.format("delta").load(SILVER_TABLES["customer_pipeline"].location(b2b.paths.lake_root))
     assert silver.where("opty_id = 'UP409DSB'").select("stage").collect()[0].stage == "C0"
     assert silver.count() == 8800
+
+
+@pytest.mark.skipif(not EXPORT.exists(), reason="shared CRM dataset not present")
+def test_b2b_crm_export_reaches_gold_and_scores_at_its_documented_date(spark, config) -> None:  # type: ignore[no-untyped-def]
+    from ground.catalogue import GOLD_TABLES
+    from ground.lake import read_table
+    from jobs.nightly import run_pipeline
+
+    b2b = config.with_overrides(**yaml.safe_load(EXAMPLE.read_text()))
+    landing = Path(b2b.paths.landing_dir) / "crm_b2b"
+    landing.mkdir(parents=True)
+    shutil.copy(EXPORT, landing / "sales_pipeline.csv")
+    day = date(2017, 6, 30)  # docs/source-mapping.md: SCV_ENV=b2b scv nightly --date 2017-06-30
+    outcome = run_pipeline(RunContext.create(spark, b2b, run_date=date(2026, 11, 22)), [day], echo=lambda _: None)
+    assert outcome.failed == [] and not outcome.is_incomplete
+    lake = b2b.paths.lake_root
+    geo = read_table(GOLD_TABLES["dealer_geo"].location(lake)).to_pylist()
+    # the agents with an open (Engaging) deal engaged by the date: the export's own rows say which
+    with EXPORT.open() as handle:
+        open_agents = {
+            r["sales_agent"]
+            for r in csv.DictReader(handle)
+            if r["deal_stage"] == "Engaging" and r["engage_date"] <= str(day)
+        }
+    assert {g["dealer_code"] for g in geo} == open_agents and len(open_agents) == 17
+    assert {(g["taluka"], g["district"]) for g in geo} == {("All", "All")}
+    hotspot = read_table(GOLD_TABLES["macro_market_hotspot_taluka_5d"].location(lake)).to_pylist()
+    assert [(h["taluka"], h["dealer_count"] == len(geo)) for h in hotspot] == [("All", True)]
+    scores = {r["opty_id"]: r for r in read_table(GOLD_TABLES["scv_customer_score"].location(lake)).to_pylist()}
+    # every deal still Engaging that was engaged in the 90 days to the date is open and scored
+    assert len(scores) == 366
+    # AW4PSTWR, engaged 2017-06-25, 5 days before: lead age 100 x 55/57, no closure date 30, no enquiry type 50,
+    # Warm 55, Institutional 75, last contact its engagement 5 days ago 100 x 16/18, no calls 0, no stock 0
+    expected = 0.15 * 100 * 55 / 57 + 0.10 * 30 + 0.05 * 50 + 0.25 * 55 + 0.05 * 75 + 0.10 * 100 * 16 / 18
+    assert scores["AW4PSTWR"]["total_score"] == round(expected, 2) == 46.36
+    assert scores["AW4PSTWR"]["dealer_code"] == "Rosie Papadopoulos"

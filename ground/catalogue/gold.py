@@ -35,12 +35,14 @@ TABLES = [
         "gold",
         cols(
             "as_of_date date, dealer_code string, taluka string, district string, state string, "
-            "last_activity_at timestamp"
+            "last_activity_at timestamp, region string, location_origin string"
         ),
         key=("as_of_date", "dealer_code"),
         partition_by=("as_of_date",),
-        description="Latest taluka and district per dealer from its most recent C0-C3 pipeline activity.",
-        inputs=("customer_pipeline_history",),
+        description="Each dealer's place: from the dealer master where it has one, else from the dealer's most "
+        "recent C0-C3 pipeline activity (location_origin says which).",
+        checks=(in_set("location_origin", ("dealer_master", "pipeline")),),
+        inputs=("customer_pipeline_history", "dealers"),
     ),
     Table(
         "dealer_leads_5d",

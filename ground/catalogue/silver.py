@@ -66,6 +66,17 @@ TABLES = [
         checks=(between("total_stock", 0), between("saleable_stock", 0)),
     ),
     Table(
+        "dealers",
+        "silver",
+        cols(
+            "dealer_code string, dealer_name string, taluka string, district string, state string, region string, "
+            "latitude double, longitude double, active boolean, " + LINEAGE
+        ),
+        key=("dealer_code",),
+        description="The dealer master: the authoritative place of each dealer (pipeline rows are the fallback).",
+        checks=(not_null("district", "warn"), not_null("taluka", "warn")),
+    ),
+    Table(
         "retail",
         "silver",
         cols(

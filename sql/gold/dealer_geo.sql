@@ -1,6 +1,8 @@
--- dealer_geo: latest taluka, district and state per dealer, from its most recent C0-C3 pipeline activity
--- on or before each as-of date.
--- inputs: as_of_dates(as_of_date), customer_pipeline_history
+-- dealer_geo: each dealer's place on each as-of date. The dealer master is the authoritative geography: where
+-- it names an active dealer's taluka and district, that is the place; otherwise the place of the dealer's most
+-- recent C0-C3 pipeline activity on or before the date. The dealers: those with pipeline activity by then and
+-- the active dealers of the master (a dealer that only sells still has a market). location_origin says which.
+-- inputs: as_of_dates(as_of_date), customer_pipeline_history, dealers
 
 with
 
@@ -55,16 +57,51 @@ latest as (
         on daily_last.activity_date <= dates.as_of_date
 ),
 
-final as (
+pipeline_geo as (
+    select * from latest where recency_rank = 1
+),
+
+master as (
     select
-        as_of_date,
         dealer_code,
         taluka,
         district,
         state,
-        updated_at as last_activity_at
-    from latest
-    where recency_rank = 1
+        region
+    from dealers
+    where coalesce(active, true)
+      and taluka is not null
+      and district is not null
+),
+
+dealer_dates as (
+    select as_of_date, dealer_code from pipeline_geo
+    union
+    select dates.as_of_date, master.dealer_code from dates cross join master
+),
+
+final as (
+    select
+        -- ids
+        dealer_dates.as_of_date,
+        dealer_dates.dealer_code,
+        -- geography: the master's where it has the dealer, else the pipeline's
+        case when master.dealer_code is not null then master.taluka else pipeline_geo.taluka end as taluka,
+        case when master.dealer_code is not null then master.district else pipeline_geo.district end as district,
+        case
+            when master.dealer_code is not null then coalesce(master.state, pipeline_geo.state)
+            else pipeline_geo.state
+        end as state,
+        -- dates
+        pipeline_geo.updated_at as last_activity_at,
+        -- where the place came from
+        master.region,
+        case when master.dealer_code is not null then 'dealer_master' else 'pipeline' end as location_origin
+    from dealer_dates
+    left join master
+        on dealer_dates.dealer_code = master.dealer_code
+    left join pipeline_geo
+        on dealer_dates.as_of_date = pipeline_geo.as_of_date and dealer_dates.dealer_code = pipeline_geo.dealer_code
 )
 
 select * from final
