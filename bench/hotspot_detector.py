@@ -79,7 +79,7 @@ def load_lake(lake: str, lookback_days: int) -> LakeSeries:
         lake,
         "gold",
         "macro_market_hotspot_taluka_5d",
-        ["as_of_date", *KEY, "dealer_count", "leads_cur", "status"],
+        ["as_of_date", *KEY, "dealer_count", "leads_cur", "lead_growth", "lead_z", "status"],
     )
     dates = sorted(macro["as_of_date"].unique())
     geo = _read(lake, "gold", "dealer_geo", ["as_of_date", "dealer_code", *KEY])
@@ -214,6 +214,16 @@ def statuses(series: LakeSeries, is_surge: np.ndarray, min_dealers: int, min_lea
     noise = (macro["dealer_count"] < min_dealers) | (macro["leads_cur"] < min_leads)
     status = np.where(noise, "NOISE", np.where(rise, "EMERGING", "STABLE"))
     return macro[["as_of_date", *KEY]].assign(status=status)
+
+
+def growth_rule(series: LakeSeries, lead_growth: float = 0.5, min_lead_z: float = 4.0) -> np.ndarray:
+    """For comparison only: the rule the detector replaced (5-day lead growth above ``lead_growth`` and the
+    5-day market-adjusted Poisson z above ``min_lead_z``), from the stored 5-day columns."""
+    macro = series.macro
+    flags = np.zeros((len(series.dates), len(series.keys)), dtype=bool)
+    rise = (macro["lead_growth"] > lead_growth) & (macro["lead_z"] > min_lead_z)
+    flags[macro["d_idx"], macro["k_idx"]] = rise.to_numpy()
+    return flags
 
 
 def compare_with_lake(lake: str, series: LakeSeries, s: Setting) -> dict[str, float]:

@@ -9,8 +9,9 @@ Each lake is one seed: `scv demo-data --scale medium --seed S --end-date 2026-10
 detector is recomputed here (bench/hotspot_detector.py, the same arithmetic as
 sql/gold/taluka_lead_surveillance.sql) from the lake's silver and gold tables, so one night per seed serves
 the whole grid. ``--check`` first shows that it reproduces the stored detector for the configured defaults.
-``--grid full`` is the search, ``--grid docs`` the rows shown in docs/pipeline.md, ``--cusum`` a CUSUM rule
-for comparison. This is how the defaults in conf/base/pipeline.yaml were chosen.
+``--grid full`` is the search, ``--grid docs`` the rows shown in docs/pipeline.md (with the 5-day growth rule
+the detector replaced), ``--cusum`` a CUSUM rule for comparison. This is how the defaults in
+conf/base/pipeline.yaml were chosen.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from hotspot_detector import (  # noqa: E402
     Setting,
     compare_with_lake,
     cusum,
+    growth_rule,
     load_lake,
     statuses,
     surveillance,
@@ -138,6 +140,11 @@ def main() -> None:
                     "lake": lake,
                     **score(series, truth, surveillance(series, s)["is_surge"], hotspot, window_days),
                 }
+            )
+        if args.grid == "docs":
+            label = "before: 5-day growth > 0.5 and lead_z > 4"
+            rows.append(
+                {"setting": label, "lake": lake, **score(series, truth, growth_rule(series), hotspot, window_days)}
             )
         if args.cusum:
             for reference, limit in itertools.product([1.0, 1.5], [3.0, 4.0, 5.0]):
