@@ -104,8 +104,11 @@ class GoldRun:
 
 def sql_params(ctx: RunContext) -> dict[str, Any]:
     params = ctx.settings.sql_params()
-    # opportunity_versions reaches back as far as its longest reader: two windows, or an open opportunity's age
-    params["version_lookback_days"] = max(2 * params["window_days"] - 1, params["max_open_age_days"])
+    # opportunity_versions reaches back as far as its longest reader: two windows, an open opportunity's age, or
+    # the hotspot detector's daily lead counts
+    params["version_lookback_days"] = max(
+        2 * params["window_days"] - 1, params["max_open_age_days"], params["hotspot_lookback_days"] - 1
+    )
     return params
 
 

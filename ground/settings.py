@@ -39,12 +39,30 @@ class Windows(_Section):
 class Hotspot(_Section):
     min_dealers: int = Field(ge=1)
     min_leads: int = Field(ge=0)
-    lead_growth: float
-    min_lead_z: float
+    baseline_days: int = Field(ge=2)
+    guard_days: int = Field(ge=0)
+    surge_window_days: int = Field(ge=1)
+    upper_z: float = Field(gt=0)
+    persist_days: int = Field(ge=1)
+    persist_window_days: int = Field(ge=1)
     intent_growth: float
     retail_growth: float
     high_intent_classes: list[str] = Field(min_length=1)
     top_n_per_district: int = Field(ge=1)
+
+    @model_validator(mode="after")
+    def _persistence_fits_its_window(self) -> Hotspot:
+        if self.persist_days > self.persist_window_days:
+            raise ValueError(
+                f"persist_days ({self.persist_days}) cannot exceed persist_window_days ({self.persist_window_days})"
+            )
+        return self
+
+    @property
+    def lookback_days(self) -> int:
+        """Days of daily lead counts the surge detector reads per as-of date: the baseline, the guard, the
+        surge window, and the earlier days the persistence rule looks at."""
+        return self.baseline_days + self.guard_days + self.surge_window_days + self.persist_window_days - 1
 
 
 class Supply(_Section):
@@ -148,8 +166,13 @@ class PipelineSettings(_Section):
             "window_days": self.windows.window_days,
             "min_dealers": self.hotspot.min_dealers,
             "min_leads": self.hotspot.min_leads,
-            "lead_growth": self.hotspot.lead_growth,
-            "min_lead_z": self.hotspot.min_lead_z,
+            "baseline_days": self.hotspot.baseline_days,
+            "guard_days": self.hotspot.guard_days,
+            "surge_window_days": self.hotspot.surge_window_days,
+            "upper_z": self.hotspot.upper_z,
+            "persist_days": self.hotspot.persist_days,
+            "persist_window_days": self.hotspot.persist_window_days,
+            "hotspot_lookback_days": self.hotspot.lookback_days,
             "intent_growth": self.hotspot.intent_growth,
             "retail_growth": self.hotspot.retail_growth,
             "top_n": self.hotspot.top_n_per_district,

@@ -14,13 +14,19 @@ PARAMS = {
     "stock_lookback_days": 7,
     "min_dealers": 2,
     "min_leads": 8,
-    "lead_growth": 0.3,
-    "min_lead_z": -1000.0,  # the plain growth rule; the market adjustment has its own test
     "intent_growth": 0.3,
     "retail_growth": 0.0,
     "top_n": 3,
     "max_open_age_days": 90,
     "version_lookback_days": 90,
+    # the surge detector, small enough to count by hand: a 4-day baseline, a 1-day guard, a 2-day window
+    "baseline_days": 4,
+    "guard_days": 1,
+    "surge_window_days": 2,
+    "upper_z": 2.0,
+    "persist_days": 1,
+    "persist_window_days": 1,
+    "hotspot_lookback_days": 7,
 }
 
 

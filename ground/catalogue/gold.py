@@ -85,12 +85,46 @@ TABLES = [
         inputs=("dealer_geo", "dealer_leads_5d", "dealer_retail_5d", "dealer_stock"),
     ),
     Table(
+        "taluka_daily_leads",
+        "gold",
+        cols("as_of_date date, state string, district string, taluka string, lead_date date, leads bigint"),
+        key=("as_of_date", "state", "district", "taluka", "lead_date"),
+        partition_by=("as_of_date",),
+        description="Leads created per taluka and day over the hotspot detector's look-back, as known on the "
+        "as-of date (days without a lead have no row).",
+        checks=(between("leads", 1),),
+        inputs=("opportunity_versions", "dealer_geo"),
+    ),
+    Table(
+        "taluka_lead_surveillance",
+        "gold",
+        cols(
+            "as_of_date date, state string, district string, taluka string, recent_leads bigint, "
+            "baseline_leads bigint, baseline_share double, expected_leads double, lead_dispersion double, "
+            "upper_leads double, surge_score double, surge_days int, is_surge boolean"
+        ),
+        key=("as_of_date", "state", "district", "taluka"),
+        partition_by=("as_of_date",),
+        description="The surge detector: recent leads against the upper prediction bound of what the taluka's "
+        "own history and the market explain.",
+        checks=(
+            between("recent_leads", 0),
+            between("expected_leads", 0),
+            between("lead_dispersion", 1),
+            between("surge_days", 0),
+            not_null("is_surge"),
+        ),
+        inputs=("taluka_daily_leads",),
+    ),
+    Table(
         "macro_market_hotspot_taluka_5d",
         "gold",
         cols(
             "as_of_date date, state string, district string, taluka string, dealer_count bigint, "
             + _WINDOW_MEASURES
-            + ", market_lead_growth double, lead_z double, has_supply_gap boolean, status string"
+            + ", market_lead_growth double, lead_z double, recent_leads bigint, expected_leads double, "
+            "upper_leads double, lead_dispersion double, surge_score double, is_surge boolean, "
+            "has_supply_gap boolean, status string"
         ),
         key=("as_of_date", "state", "district", "taluka"),
         partition_by=("as_of_date",),
@@ -100,8 +134,9 @@ TABLES = [
             between("dealer_count", 1),
             between("lead_growth", -1),
             between("hi_leads_cur", 0),
+            not_null("is_surge"),
         ),
-        inputs=("dealer_market_features_5d",),
+        inputs=("dealer_market_features_5d", "taluka_lead_surveillance"),
     ),
     Table(
         "district_top3_talukas",

@@ -1,19 +1,24 @@
 -- macro_market_hotspot_taluka_5d: taluka signals and status per as-of date.
 --   NOISE     fewer than :min_dealers dealers, or fewer than :min_leads leads in the current window
 --   HOTSPOT   a rise (below), and high-intent and retail growth above their thresholds
---   EMERGING  a rise: lead growth above :lead_growth, and more leads than the market's own movement
---             explains (lead_z above :min_lead_z)
+--   EMERGING  a rise: the surge detector's flag (taluka_lead_surveillance.is_surge): the taluka's recent leads
+--             are above the upper prediction bound of what its own history and the market explain
 --   STABLE    otherwise
--- lead_z: the taluka's current leads against what it would have had if it had moved like the whole market
--- (all talukas) since the previous window, in Poisson standard deviations. It keeps a festive season that
--- lifts every taluka from flagging them all. :min_lead_z = -1000 gives the plain growth rule.
--- inputs: dealer_market_features_5d (this run's rows); parameters :min_dealers :min_leads :lead_growth
---         :min_lead_z :intent_growth :retail_growth
+-- The detector's statistic is kept on every row (recent, expected and upper leads, dispersion, score). The
+-- 5-day columns (growth, market_lead_growth, lead_z) stay as the words leaders know; they no longer decide a
+-- rise. lead_z: the taluka's current leads against what it would have had if it had moved like the whole
+-- market (all talukas) since the previous window, in Poisson standard deviations.
+-- inputs: dealer_market_features_5d, taluka_lead_surveillance (this run's rows); parameters :min_dealers
+--         :min_leads :intent_growth :retail_growth
 
 with
 
 features as (
     select * from dealer_market_features_5d
+),
+
+surveillance as (
+    select * from taluka_lead_surveillance
 ),
 
 talukas as (
@@ -57,6 +62,24 @@ growth as (
         on talukas.as_of_date = market.as_of_date
 ),
 
+-- a taluka without a lead in the detector's look-back has no surveillance row: no surge
+signals as (
+    select
+        growth.*,
+        coalesce(surveillance.recent_leads, 0) as recent_leads,
+        coalesce(surveillance.expected_leads, 0.0D) as expected_leads,
+        surveillance.upper_leads,
+        surveillance.lead_dispersion,
+        surveillance.surge_score,
+        coalesce(surveillance.is_surge, false) as is_surge
+    from growth
+    left join surveillance
+        on growth.as_of_date = surveillance.as_of_date
+       and growth.state = surveillance.state
+       and growth.district = surveillance.district
+       and growth.taluka = surveillance.taluka
+),
+
 final as (
     select
         -- ids
@@ -79,17 +102,22 @@ final as (
         retail_growth,
         cast(total_stock as bigint) as total_stock,
         cast(saleable_stock as bigint) as saleable_stock,
+        -- the surge detector's statistic
+        cast(recent_leads as bigint) as recent_leads,
+        expected_leads,
+        upper_leads,
+        lead_dispersion,
+        surge_score,
+        is_surge,
         -- flags
         hi_leads_cur > 0 and (retail_cur = 0 or saleable_stock = 0) as has_supply_gap,
         case
             when dealer_count < :min_dealers or leads_cur < :min_leads then 'NOISE'
-            when lead_growth > :lead_growth and lead_z > :min_lead_z
-                and hi_lead_growth > :intent_growth
-                and retail_growth > :retail_growth then 'HOTSPOT'
-            when lead_growth > :lead_growth and lead_z > :min_lead_z then 'EMERGING'
+            when is_surge and hi_lead_growth > :intent_growth and retail_growth > :retail_growth then 'HOTSPOT'
+            when is_surge then 'EMERGING'
             else 'STABLE'
         end as status
-    from growth
+    from signals
 )
 
 select * from final
