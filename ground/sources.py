@@ -11,6 +11,7 @@ explains every key.
 
 from __future__ import annotations
 
+import fnmatch
 import re
 import string
 from dataclasses import dataclass, field
@@ -235,6 +236,8 @@ def load_sources(section: dict[str, Any], config: Origins) -> dict[str, SourceSp
     for name, raw in (section.get("sources") or {}).items():
         if raw is None or (isinstance(raw, dict) and raw.get("enabled", True) is False):
             continue
+        if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", str(name)):
+            raise config.error(f"sources.{name}", "a source name is letters, digits and _ (it names a bronze table)")
         if not isinstance(raw, dict) or "path" not in raw:
             raise config.error(f"sources.{name}", "expected a mapping with at least 'path' and 'columns'")
         _unknown_keys(config, f"sources.{name}", raw, SOURCE_KEYS)
@@ -274,6 +277,12 @@ def load_sources(section: dict[str, Any], config: Origins) -> dict[str, SourceSp
             where=_where(config, name, raw.get("where")),
         )
     return specs
+
+
+def path_regex(spec: SourceSpec) -> str:
+    """The source's file pattern as a regular expression that Spark (Java) and Sail (Rust) both read, matching
+    ``source_file`` whatever its case."""
+    return "(?i)" + fnmatch.translate(spec.path).replace("\\Z", "$")
 
 
 def sources_of(specs: dict[str, SourceSpec], table: str) -> list[SourceSpec]:

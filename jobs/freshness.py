@@ -8,7 +8,6 @@ missing source is a ``warn`` (the night is incomplete and the alert held) or a `
 
 from __future__ import annotations
 
-import fnmatch
 import time
 from datetime import date, timedelta
 
@@ -16,7 +15,7 @@ from pyspark.sql import functions as F
 
 from ground.catalogue import SILVER_TABLES
 from ground.run import RunContext, StepResult
-from ground.sources import sources_of
+from ground.sources import path_regex, sources_of
 from ground.spark_io import read_table
 
 
@@ -29,8 +28,7 @@ def latest_dates(ctx: RunContext) -> dict[str, date | None]:
             continue
         silver_df = read_table(ctx.spark, SILVER_TABLES[spec.table], ctx.lake_root)
         if len(sources_of(ctx.sources, spec.table)) > 1:
-            pattern = fnmatch.translate(spec.path).replace("\\Z", "$")
-            silver_df = silver_df.where(F.col("source_file").rlike("(?i)" + pattern))
+            silver_df = silver_df.where(F.col("source_file").rlike(path_regex(spec)))
         latest[name] = silver_df.agg(F.max(F.to_date(spec.freshness.date_column)).alias("d")).collect()[0].d
     return latest
 

@@ -21,6 +21,7 @@ SUBCOMMANDS = {
     "evaluate": ("operations.evaluate", "score hotspot flags and opportunity scores against the planted truth"),
     "maintain": ("operations.maintain", "compact small files and vacuum old ones in every lake table"),
     "mapping": ("operations.mapping_check", "check the source mapping against the exports (scv mapping check)"),
+    "reprocess": ("operations.reprocess", "rebuild a source's silver from bronze after a mapping change, then gold"),
     "files": ("operations.files", "landing files taken and rejected; skip a rejected file"),
     "quarantine": ("operations.quarantine", "list or export the quarantined lines and rows"),
 }
