@@ -95,3 +95,45 @@ def test_b2b_crm_export_reaches_gold_and_scores_at_its_documented_date(spark, co
     expected = 0.15 * 100 * 55 / 57 + 0.10 * 30 + 0.05 * 50 + 0.25 * 55 + 0.05 * 75 + 0.10 * 100 * 16 / 18
     assert scores["AW4PSTWR"]["total_score"] == round(expected, 2) == 46.36
     assert scores["AW4PSTWR"]["dealer_code"] == "Rosie Papadopoulos"
+
+
+MASTER_EXAMPLE = REPO_ROOT / "conf" / "examples" / "retail_master" / "sources.yaml"
+TEAMS = SHARED_DATA / "crm-sales-opportunities" / "sales_teams.csv"
+
+
+@pytest.mark.skipif(not EXPORT.exists(), reason="shared CRM dataset not present")
+def test_a_dealer_master_and_a_retail_export_place_every_dealer_and_count_the_sales(spark, config) -> None:  # type: ignore[no-untyped-def]
+    from ground.catalogue import GOLD_TABLES
+    from ground.lake import read_table
+    from jobs.nightly import run_pipeline
+
+    example = config.with_overrides(**yaml.safe_load(MASTER_EXAMPLE.read_text()))
+    landing = Path(example.paths.landing_dir) / "crm_b2b"
+    landing.mkdir(parents=True)
+    shutil.copy(EXPORT, landing / "sales_pipeline.csv")
+    shutil.copy(TEAMS, landing / "sales_teams.csv")
+    day = date(2017, 6, 30)
+    ctx = RunContext.create(spark, example, run_date=date(2026, 11, 22))
+    outcome = run_pipeline(ctx, [day], echo=lambda _: None)
+    assert outcome.failed == [] and not outcome.is_incomplete
+    steps = {r.step: r for r in outcome.results}
+    with EXPORT.open() as handle:
+        deals = list(csv.DictReader(handle))
+    with TEAMS.open() as handle:
+        teams = {r["sales_agent"]: r["regional_office"] for r in csv.DictReader(handle)}
+    won = [d for d in deals if d["deal_stage"] == "Won"]
+    assert steps["silver:retail"].rows_out == len(won) == 4238
+    assert f"{len(deals) - len(won):,} row(s) left out by the mapping's where" in steps["silver:retail"].message
+    lake = example.paths.lake_root
+    geo = read_table(GOLD_TABLES["dealer_geo"].location(lake)).to_pylist()
+    # every agent of the master is placed, in its regional office, the agents without an open deal too
+    assert {(g["dealer_code"], g["taluka"], g["location_origin"]) for g in geo} == {
+        (agent, office, "dealer_master") for agent, office in teams.items()
+    }
+    sales = read_table(GOLD_TABLES["dealer_retail_5d"].location(lake)).to_pylist()
+    window = [d for d in won if "2017-06-26" <= d["close_date"] <= "2017-06-30"]  # the 5-day window
+    assert sum(r["retail_cur"] for r in sales) == len(window)
+    markets = read_table(GOLD_TABLES["macro_market_hotspot_taluka_5d"].location(lake)).to_pylist()
+    assert sorted(m["taluka"] for m in markets) == sorted(set(teams.values()))
+    values = read_table(SILVER_TABLES["retail"].location(lake), columns=["value"]).column("value").to_pylist()
+    assert sum(values) == sum(float(d["close_value"]) for d in won)

@@ -26,7 +26,7 @@ TABLES = [
             in_set("stage", STAGES),
             in_set("status", ("Open", "Won", "Lost")),
             not_null("dealer_code"),
-            not_null("taluka"),
+            not_null("taluka", "warn"),  # the dealer master may place the dealer instead
             not_null("customer_phone", "warn"),
         ),
         history="customer_pipeline_history",
@@ -81,7 +81,7 @@ TABLES = [
         "silver",
         cols(
             "retail_id string, dealer_code string, retail_date date, product_line string, units int, "
-            "opty_id string, " + LINEAGE
+            "opty_id string, value double, " + LINEAGE
         ),
         key=("retail_id",),
         checks=(between("units", 1), not_null("dealer_code")),
