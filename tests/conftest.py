@@ -112,3 +112,25 @@ def config(tmp_path: Path):  # type: ignore[no-untyped-def]
     for folder in paths.values():
         Path(folder).mkdir(parents=True, exist_ok=True)
     return base_config().with_overrides(paths=paths)
+
+
+@pytest.fixture
+def smtp_sink() -> Iterator[tuple[object, dict[str, str]]]:
+    """A real SMTP server (aiosmtpd) on a free loopback port that keeps every message it accepts, and the
+    SCV_SMTP_* variables that point a subprocess of scv at it."""
+    from aiosmtpd.controller import Controller
+    from alert_helpers import RecordingHandler
+
+    from testkit import free_port
+
+    handler, port = RecordingHandler(), free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    env = {
+        "SCV_SMTP_HOST": "127.0.0.1",
+        "SCV_SMTP_PORT": str(port),
+        "SCV_SMTP_SECURITY": "none",
+        "SCV_SMTP_FROM": "alerts@example.com",
+    }
+    yield handler, env
+    controller.stop()

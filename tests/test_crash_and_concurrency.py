@@ -11,16 +11,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
-from alert_helpers import RecordingHandler
 from hostile_corpus import write_corpus
 
 from conftest import scv_environment
-from testkit import HOSTILE_INPUT, free_port, write_gold, write_night
+from testkit import HOSTILE_INPUT, write_gold, write_night
 from testkit.hashes import lake_hashes
 from testkit.rows import AS_OF, district_rows, hotspot_row
 
@@ -92,18 +89,8 @@ def test_two_nights_at_once_one_runs_one_is_turned_away(reference, tmp_path: Pat
 
 
 @pytest.fixture
-def smtp() -> Iterator[tuple[RecordingHandler, dict[str, str]]]:
-    handler, port = RecordingHandler(), free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    env = {
-        "SCV_SMTP_HOST": "127.0.0.1",
-        "SCV_SMTP_PORT": str(port),
-        "SCV_SMTP_SECURITY": "none",
-        "SCV_SMTP_FROM": "alerts@example.com",
-    }
-    yield handler, env
-    controller.stop()
+def smtp(smtp_sink):  # type: ignore[no-untyped-def]
+    return smtp_sink
 
 
 def _alert_lake(folder: Path) -> None:

@@ -9,17 +9,14 @@ import shlex
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from email import message_from_bytes, policy
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 from alert_helpers import RecordingHandler
 
 from conftest import REPO_ROOT, scv_environment
-from testkit import free_port
 
 pytestmark = pytest.mark.e2e
 
@@ -27,18 +24,8 @@ YESTERDAY = datetime.now(UTC).date() - timedelta(days=1)
 
 
 @pytest.fixture
-def smtp() -> Iterator[tuple[RecordingHandler, dict[str, str]]]:
-    handler, port = RecordingHandler(), free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    env = {
-        "SCV_SMTP_HOST": "127.0.0.1",
-        "SCV_SMTP_PORT": str(port),
-        "SCV_SMTP_SECURITY": "none",
-        "SCV_SMTP_FROM": "alerts@example.com",
-    }
-    yield handler, env
-    controller.stop()
+def smtp(smtp_sink):  # type: ignore[no-untyped-def]
+    return smtp_sink
 
 
 def _demo(folder: Path, end: date = YESTERDAY) -> dict[str, str]:

@@ -21,6 +21,16 @@ EXPORT = SHARED_DATA / "crm-sales-opportunities" / "sales_pipeline.csv"
 EXAMPLE = REPO_ROOT / "conf" / "examples" / "crm_b2b" / "sources.yaml"
 
 
+def _example(config, mapping: Path, *exports: Path):  # type: ignore[no-untyped-def]
+    """The configuration with a worked example's mapping, and the shared exports in its landing folder."""
+    example = config.with_overrides(**yaml.safe_load(mapping.read_text()))
+    landing = Path(example.paths.landing_dir) / "crm_b2b"
+    landing.mkdir(parents=True)
+    for export in exports:
+        shutil.copy(export, landing / export.name)
+    return example
+
+
 @pytest.mark.skipif(not EXPORT.exists(), reason="shared CRM dataset not present")
 def test_b2b_crm_export_lands_in_silver_by_configuration(spark, config) -> None:  # type: ignore[no-untyped-def]
     example = yaml.safe_load(EXAMPLE.read_text())
@@ -67,10 +77,7 @@ def test_b2b_crm_export_reaches_gold_and_scores_at_its_documented_date(spark, co
     from ground.lake import read_table
     from jobs.nightly import run_pipeline
 
-    b2b = config.with_overrides(**yaml.safe_load(EXAMPLE.read_text()))
-    landing = Path(b2b.paths.landing_dir) / "crm_b2b"
-    landing.mkdir(parents=True)
-    shutil.copy(EXPORT, landing / "sales_pipeline.csv")
+    b2b = _example(config, EXAMPLE, EXPORT)
     day = date(2017, 6, 30)  # docs/source-mapping.md: SCV_ENV=b2b scv nightly --date 2017-06-30
     outcome = run_pipeline(RunContext.create(spark, b2b, run_date=date(2026, 11, 22)), [day], echo=lambda _: None)
     assert outcome.failed == [] and not outcome.is_incomplete
@@ -107,11 +114,7 @@ def test_a_dealer_master_and_a_retail_export_place_every_dealer_and_count_the_sa
     from ground.lake import read_table
     from jobs.nightly import run_pipeline
 
-    example = config.with_overrides(**yaml.safe_load(MASTER_EXAMPLE.read_text()))
-    landing = Path(example.paths.landing_dir) / "crm_b2b"
-    landing.mkdir(parents=True)
-    shutil.copy(EXPORT, landing / "sales_pipeline.csv")
-    shutil.copy(TEAMS, landing / "sales_teams.csv")
+    example = _example(config, MASTER_EXAMPLE, EXPORT, TEAMS)
     day = date(2017, 6, 30)
     ctx = RunContext.create(spark, example, run_date=date(2026, 11, 22))
     outcome = run_pipeline(ctx, [day], echo=lambda _: None)
