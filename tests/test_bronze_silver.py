@@ -123,6 +123,23 @@ def test_redelivered_file_and_rerun_add_nothing(spark, config, landing) -> None:
     assert after == before
 
 
+def test_a_file_taken_before_and_untouched_is_not_read_again(spark, config, landing, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import jobs.bronze.ingest as ingest
+
+    _run(spark, config)
+    hashed: list[str] = []
+    real_hash = ingest.file_sha256
+    monkeypatch.setattr(ingest, "file_sha256", lambda path: hashed.append(path.name) or real_hash(path))
+    assert _run(spark, config)["bronze:call_log"].message == "0 new file(s), 1 already ingested"
+    assert hashed == []  # name, size and modification time matched: no file was read
+    calls = landing / "dialer_calls" / "calls_20240105.csv"
+    calls.touch()  # the same bytes delivered again: a new modification time
+    _run(spark, config)
+    assert hashed == ["calls_20240105.csv"]  # read once to see it is the same content ...
+    _run(spark, config)
+    assert hashed == ["calls_20240105.csv"]  # ... and known by its new time from then on
+
+
 def test_missing_required_column_fails_the_source_naming_file_and_column(spark, config, landing) -> None:  # type: ignore[no-untyped-def]
     _write(
         landing,

@@ -33,10 +33,11 @@ OPS = [
         "ops",
         cols(
             "source string, file_name string, content_sha256 string, run_id string, rows bigint, "
-            "rows_quarantined bigint, ingested_at timestamp"
+            "rows_quarantined bigint, ingested_at timestamp, size_bytes bigint, modified_at timestamp"
         ),
         key=("source", "content_sha256"),
-        description="Every landing file taken into bronze; a file with a known hash is skipped.",
+        description="Every landing file taken into bronze. A file with the name, size and modification time of "
+        "one taken is skipped without being read; otherwise one with a known hash is skipped after hashing.",
     ),
     Table(
         "rejected_files",

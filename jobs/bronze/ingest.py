@@ -20,7 +20,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pyarrow as pa
@@ -40,6 +40,8 @@ from jobs.bronze.landing import (
     parse_file,
 )
 
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
 
 @dataclass(frozen=True)
 class Rejection:
@@ -58,6 +60,8 @@ class BronzeBatch:
     outstanding: list[str] = field(default_factory=list)  # rejected on an earlier night, not yet dealt with
     warnings: list[str] = field(default_factory=list)  # e.g. a mapped optional column absent from a file
     recovered: set[str] = field(default_factory=set)  # hashes whose rows a crashed run already appended
+    stats: dict[str, tuple[int, datetime]] = field(default_factory=dict)  # sha256 -> size, modification time
+    restated: list[tuple[str, str, int, datetime]] = field(default_factory=list)  # known content, new stat
 
     @property
     def rows(self) -> int:
@@ -68,11 +72,33 @@ class BronzeBatch:
         return sum(len(f.bad_lines) for f in self.files)
 
 
-def _registered(ctx: RunContext, source: str) -> tuple[set[str], datetime | None]:
-    """Hashes of the source's ingested files, and when the last one was registered."""
+@dataclass
+class Registered:
+    """What ops/ingested_files knows of a source: the hashes taken, the (name, size, modification time) of
+    each taken file, and when the last one was registered."""
+
+    hashes: set[str]
+    stats: set[tuple[str, int, int]]  # (file name, size, modification time in microseconds since 1970)
+    last_at: datetime | None
+
+
+def _registered(ctx: RunContext, source: str) -> Registered:
     files_df = read_table(ctx.spark, OPS_TABLES["ingested_files"], ctx.lake_root).where(F.col("source") == source)
-    rows = files_df.select("content_sha256", "ingested_at").collect()
-    return {r.content_sha256 for r in rows}, max((r.ingested_at for r in rows), default=None)
+    micros = F.unix_micros("modified_at").alias("modified_us")  # a number: no time zone between engine and client
+    rows = files_df.select("file_name", "content_sha256", "ingested_at", "size_bytes", micros).collect()
+    stats = {(r.file_name, r.size_bytes, r.modified_us) for r in rows if r.size_bytes is not None}
+    last_at = max((r.ingested_at for r in rows), default=None)
+    return Registered({r.content_sha256 for r in rows}, stats, last_at)
+
+
+def _micros(moment: datetime) -> int:
+    return (moment - EPOCH) // timedelta(microseconds=1)
+
+
+def _stat(path: Path) -> tuple[int, datetime]:
+    """Size and modification time (to the microsecond, as a Delta timestamp keeps it)."""
+    info = path.stat()
+    return info.st_size, EPOCH + timedelta(microseconds=info.st_mtime_ns // 1000)
 
 
 def _rejections(ctx: RunContext, source: str) -> dict[str, tuple[str, str]]:
@@ -98,14 +124,20 @@ def already_in_bronze(ctx: RunContext, source: str, hashes: set[str], since: dat
 def collect_new_files(ctx: RunContext, spec: SourceSpec) -> BronzeBatch:
     """Parse the source's landing files whose content has not been ingested (or rejected) yet."""
     landing = Path(ctx.config.paths.landing_dir)
-    seen, last_registered = _registered(ctx, spec.name)
+    registered = _registered(ctx, spec.name)
+    seen = registered.hashes
     rejections = _rejections(ctx, spec.name)
     batch = BronzeBatch(spec.name)
     for path in discover(landing, spec):
         relative = path.relative_to(landing).as_posix()
+        size, modified = _stat(path)
+        if (relative, size, _micros(modified)) in registered.stats:  # taken before, untouched: not even read
+            batch.skipped_files.append(relative)
+            continue
         sha = file_sha256(path)  # hash before parsing: an old file costs a read, not a parse
         if sha in seen:
             batch.skipped_files.append(relative)
+            batch.restated.append((relative, sha, size, modified))  # same content, new name or time: remember it
             continue
         if sha in rejections:
             if rejections[sha][1] == "outstanding":
@@ -119,8 +151,9 @@ def collect_new_files(ctx: RunContext, spec: SourceSpec) -> BronzeBatch:
             continue
         seen.add(parsed.sha256)
         batch.files.append(parsed)
+        batch.stats[parsed.sha256] = (size, modified)
         batch.warnings.extend(absent_columns(parsed, spec))
-    batch.recovered = already_in_bronze(ctx, spec.name, {f.sha256 for f in batch.files}, last_registered)
+    batch.recovered = already_in_bronze(ctx, spec.name, {f.sha256 for f in batch.files}, registered.last_at)
     return batch
 
 
@@ -207,13 +240,28 @@ def _quarantine_bad_lines(ctx: RunContext, batch: BronzeBatch) -> None:
 
 
 def _register_files(ctx: RunContext, batch: BronzeBatch) -> None:
+    """Register the batch's files; a known content seen under a new name or time updates the stat kept for
+    it, so that from the next night on it is recognised without being read."""
+    table = OPS_TABLES["ingested_files"]
     rows = [
         (batch.source, f.relative_name, f.sha256, ctx.run_id, f.row_count, len(f.bad_lines), ctx.started_at)
+        + batch.stats.get(f.sha256, (None, None))
         for f in batch.files
     ]
     if rows:
-        table = OPS_TABLES["ingested_files"]
         append(ctx.spark.createDataFrame(rows, table.ddl), table, ctx.lake_root)
+    if batch.restated:
+        restated_df = ctx.spark.createDataFrame(
+            [(batch.source, name, sha, size, modified) for name, sha, size, modified in batch.restated],
+            "source string, file_name string, content_sha256 string, size_bytes bigint, modified_at timestamp",
+        ).dropDuplicates(["source", "content_sha256"])
+        restated_df.createOrReplaceTempView("_restated_files")
+        ctx.spark.sql(
+            f"merge into delta.`{table.location(ctx.lake_root)}` as t using _restated_files as s "
+            "on t.source = s.source and t.content_sha256 = s.content_sha256 when matched then update set "
+            "file_name = s.file_name, size_bytes = s.size_bytes, modified_at = s.modified_at"
+        ).collect()
+        ctx.spark.catalog.dropTempView("_restated_files")
 
 
 def _record_rejections(ctx: RunContext, batch: BronzeBatch) -> None:
