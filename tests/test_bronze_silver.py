@@ -15,9 +15,13 @@ from jobs.silver.build import run_silver
 
 LEADS_HEADER = (
     "Opty ID,Dealer Code,Created Date,Sales Stage,Lead Type,Enquiry Type,Customer Segment,PPL,Expected Closure,"
-    "Taluka,District,State,Opty Status,Customer Name,Mobile,Last Updated\n"
+    "Taluka,District,State,Opty Status,Customer Name,Mobile,Last Updated,"
+    "Sales Consultant,Lead Source,Closed Date,Lost Reason,Competitor,Deal Value\n"
 )
-GOOD = "D1,05-01-2024,{stage},HOT,WALK-IN,Individual,Pickup,20-01-2024,Haveli,Pune,MH,OPEN,Asha,9000000001,{at}"
+GOOD = (
+    "D1,05-01-2024,{stage},HOT,WALK-IN,Individual,Pickup,20-01-2024,Haveli,Pune,MH,OPEN,Asha,9000000001,{at},"
+    "SC1,WEBSITE,,,,850000"
+)
 CALLS_HEADER = "CallRef,OptyId,CallStartTime,DurationSecs,Disposition,NextFollowUpDate\n"
 
 
