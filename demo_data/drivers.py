@@ -10,8 +10,9 @@ calls and journey events keep their draws too; only retail, stock and what follo
 The planted causes (``drivers.csv`` in the truth folder):
 - ``district_drop``: from a start date, most wins closing in one busy district are lost (finance rejected);
 - ``poor_source``: one lead source converts poorly all along (its wins often fall through);
-- ``competitor``: from a start date, one product line in another busy district loses to one competitor;
-- ``erratic_rep``: one busy sales consultant has bad weeks (wins lost) and good weeks (lost deals won);
+- ``competitor``: from a start date, one product line in another busy district loses to one competitor (some
+  of its wins, and most of the deals it loses anyway);
+- ``erratic_rep``: one busy sales consultant alternates bad weeks (wins lost) and good weeks (lost deals won);
 - ``mix_shift``: from a start date, more new leads come from the poor source (each source converts as
   before, so every source's win rate holds while the overall rate falls).
 """
@@ -49,11 +50,12 @@ MAX_DISCOUNT = 0.08
 # Strength of the planted causes: the probability that a deal they touch changes outcome.
 POOR_SOURCE_Q = 0.75  # a win from the poor source falls through
 DROP_Q = 0.85  # a win closing in the drop district from its start date is lost (finance rejected)
-COMPETITOR_Q = 0.85  # a win of the product line in that district is lost to the competitor
-ERRATIC_BAD_Q = 0.9  # a bad week: the consultant's wins fall through
-ERRATIC_GOOD_Q = 0.45  # a good week: a lost deal that got past the enquiry is won after all
-MIX_SHARE = 0.24  # share of new leads from the poor source once the mix shift starts (0.10 before)
-ERRATIC_SHARE = 0.7  # the erratic consultant handles this share of their dealer's leads
+COMPETITOR_Q = 0.3  # a win of the product line in that district is lost to the competitor ...
+COMPETITOR_TAKES = 0.6  # ... and of its deals lost anyway (past the enquiry), this share goes to the competitor
+ERRATIC_BAD_Q = 0.95  # a bad week: the consultant's wins fall through
+ERRATIC_GOOD_Q = 0.6  # a good week: a lost deal that got past the enquiry is won after all
+MIX_GAIN = 0.20  # the poor source's share of new leads grows by this once the mix shift starts
+ERRATIC_SHARE = 0.85  # the erratic consultant handles this share of their dealer's leads
 LEADS_PER_REP_DAY = 1.4  # a dealer has about one consultant per this many leads a day
 MAX_REPS = 6
 
@@ -93,9 +95,10 @@ class DriverPlan:
     def source_p(self, day: int) -> np.ndarray:
         p = SOURCE_P.copy()
         if day >= self.mix_start:
+            share = p[self.poor_source] + MIX_GAIN
             rest = np.arange(len(p)) != self.poor_source
-            p[rest] *= (1.0 - MIX_SHARE) / (1.0 - p[self.poor_source])
-            p[self.poor_source] = MIX_SHARE
+            p[rest] *= (1.0 - share) / (1.0 - p[self.poor_source])
+            p[self.poor_source] = share
         return p
 
 
@@ -127,9 +130,13 @@ def plan_drivers(seed: int, world: World, calendar: Calendar) -> DriverPlan:
         dealer_rep_p.append(weights / weights.sum())
     rep_codes = np.array([f"SC{i + 1:05d}" for i in range(len(rep_dealer))], dtype=object)
 
-    # the erratic consultant: one of the busiest dealers' consultants, taking most of that dealer's leads
-    busiest = np.argsort(-world.dealer_rate, kind="stable")[: max(1, n_dealers // 10)]
-    multi = [int(d) for d in busiest if len(dealer_reps[int(d)]) >= 2] or [int(d) for d in busiest]
+    # the erratic consultant: one of the busiest dealers' consultants, taking most of that dealer's leads; the
+    # drivers stay away from the planted hotspots' talukas and districts, so that each truth shows on its own
+    hot_talukas = {spot.taluka_index for spot in world.hotspots}
+    hot_districts = {spot.taluka.district_code for spot in world.hotspots}
+    calm = [int(d) for d in np.argsort(-world.dealer_rate, kind="stable") if world.dealer_taluka[d] not in hot_talukas]
+    busiest = calm[: max(1, n_dealers // 30)]
+    multi = [d for d in busiest if len(dealer_reps[d]) >= 2] or busiest
     erratic_dealer = int(rng.choice(multi))
     reps = dealer_reps[erratic_dealer]
     erratic_rep = int(reps[0])
@@ -140,7 +147,9 @@ def plan_drivers(seed: int, world: World, calendar: Calendar) -> DriverPlan:
     # two busy districts (most dealers; ties by code): one drops, in the other a product loses to a competitor
     districts = _district_dealers(world)
     by_size = sorted(districts, key=lambda c: (-len(districts[c]), c))
-    busy = by_size[: max(2, len(by_size) // 3)]
+    busy = [c for c in by_size[: max(2, len(by_size) // 3)] if c not in hot_districts]
+    if len(busy) < 2:  # a small world: every busy district has a hotspot
+        busy = by_size[: max(2, len(by_size) // 3)]
     drop_code, comp_code = (int(c) for c in rng.choice(busy, size=2, replace=False))
     drop_dealers = np.zeros(n_dealers, bool)
     drop_dealers[districts[drop_code]] = True
@@ -153,10 +162,10 @@ def plan_drivers(seed: int, world: World, calendar: Calendar) -> DriverPlan:
     drop_start = _window(days, rng, 14)
     comp_start = _window(days, rng, 14)
     mix_start = _window(days, rng, 21)
-    last_day = days + 200
-    weeks = sorted({calendar.start_date.isocalendar()[:2]} | {_iso_week(calendar, d) for d in range(last_day)})
-    bad = rng.random(len(weeks)) < 0.5
-    bad_week = {week: bool(b) for week, b in zip(weeks, bad, strict=True)}
+    # erratic: good and bad weeks (Monday to Sunday) alternate, from a random phase
+    weeks = sorted({_iso_week(calendar, d) for d in range(days + 200)})
+    phase = int(rng.integers(2))
+    bad_week = {week: (i + phase) % 2 == 1 for i, week in enumerate(weeks)}
 
     cumulative = np.ones((n_dealers, MAX_REPS))
     slots = np.zeros((n_dealers, MAX_REPS), dtype=np.int32)
@@ -186,7 +195,7 @@ def plan_drivers(seed: int, world: World, calendar: Calendar) -> DriverPlan:
             f"{product} in {place(comp_code)}",
             comp_start,
             competitor=rival,
-            detail=f"{COMPETITOR_Q:.0%} of its wins lost to {rival}",
+            detail=f"{COMPETITOR_Q:.0%} of its wins and {COMPETITOR_TAKES:.0%} of its other losses go to {rival}",
         ),
         Planted(
             "erratic_rep",
@@ -201,7 +210,7 @@ def plan_drivers(seed: int, world: World, calendar: Calendar) -> DriverPlan:
             "lead_source",
             source,
             mix_start,
-            detail=f"share of new leads {SOURCE_P[poor_source]:.0%} -> {MIX_SHARE:.0%}",
+            detail=f"share of new leads {SOURCE_P[poor_source]:.0%} -> {SOURCE_P[poor_source] + MIX_GAIN:.0%}",
         ),
     ]
     return DriverPlan(
@@ -274,7 +283,7 @@ def adjust(
     the erratic consultant wins a lost deal that got past the enquiry (lost -> won on the same day)."""
     rng = np.random.default_rng(np.random.SeedSequence([seed, 32, leads.day]))
     n = len(leads)
-    u, u_reason, u_rival = rng.random(n), rng.random(n), rng.random(n)
+    u, u_reason, u_rival, u_takes = rng.random(n), rng.random(n), rng.random(n), rng.random(n)
     close_day = leads.day + close_off
     week_bad = np.array([plan.bad_week.get(_iso_week(calendar, d), False) for d in close_day.tolist()], dtype=bool)
     is_erratic = leads.rep == plan.erratic_rep
@@ -306,9 +315,12 @@ def adjust(
     cause = np.select([causes["competitor"] > 0, causes["drop"] > 0], [COMPETITION, FINANCE_REJECTED], default=-1)
     reason = np.where(reached == 0, NO_RESPONSE, engaged)
     reason = np.where(lost_now & (cause >= 0), cause, reason)
+    # the competitor also takes most of the product's deals in that district that are lost anyway
+    taken = ~final & ~lost_now & (reached > 0) & (causes["competitor"] > 0) & (u_takes < COMPETITOR_TAKES)
+    reason = np.where(taken, COMPETITION, reason)
     reason = np.where(final, -1, reason).astype(np.int8)
     rival = np.minimum((u_rival * len(COMPETITORS)).astype(np.int8), len(COMPETITORS) - 1)
-    rival = np.where(lost_now & (causes["competitor"] > 0), plan.competitor, rival)
+    rival = np.where((lost_now | taken) & (causes["competitor"] > 0), plan.competitor, rival)
     rival = np.where(reason == COMPETITION, rival, -1).astype(np.int8)
     effective = propensity * keep + (1.0 - propensity) * q_in
     return Adjusted(final, new_reached, effective, reason, rival)
