@@ -254,6 +254,7 @@ class WinRate(_Section):
             "rep_min_closed_deals": self.rep.min_closed_deals,
             "rep_prior_weeks": self.rep.prior_weeks,
             "erratic_dispersion": self.rep.erratic_dispersion,
+            "alert_lookback_days": a.lookback_days,
             "episode_gap_days": a.gap_days,
             "drop_window_days": a.drop.window_days,
             "drop_min_points": a.drop.min_points,

@@ -29,6 +29,7 @@ PARAMS: dict[str, Any] = {
     "rep_min_closed_deals": 10,
     "rep_prior_weeks": 1.0,
     "erratic_dispersion": 3.0,
+    "alert_lookback_days": 28,
     "episode_gap_days": 1,
     "drop_window_days": 2,
     "drop_min_points": 10.0,

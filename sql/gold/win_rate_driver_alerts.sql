@@ -15,7 +15,8 @@
 --   erratic       a consultant's weekly win rate varies far more than chance explains (rep_consistency)
 --   mix           the win rate fell, and mix in one dimension pulled it down by :mix_min_points points or more,
 --                 :mix_min_z standard errors beyond what chance moves in the shares (whatever the rest did)
--- An episode: the dates on which an alert holds, quiet spells of up to :episode_gap_days days included.
+-- An episode: the dates on which an alert holds, quiet spells of up to :episode_gap_days days included, traced
+-- back :alert_lookback_days days at most (an older start reads as that day).
 -- inputs: win_rate_by_segment, win_rate_change_decomposition, rep_consistency, closed_deals, as_of_dates
 -- parameters: see conf/base/pipeline.yaml, win_rate.alerts
 
@@ -322,24 +323,45 @@ keyed as (
     from active
 ),
 
+horizon as (
+    -- each date sees its own trailing :alert_lookback_days days only, whatever other dates a run holds, so an
+    -- episode's start does not depend on which dates ran together
+    select
+        as_of_dates.as_of_date as output_date,
+        keyed.*
+    from as_of_dates
+    inner join keyed
+        on keyed.as_of_date between date_sub(as_of_dates.as_of_date, :alert_lookback_days) and as_of_dates.as_of_date
+),
+
 runs as (
     select
-        keyed.*,
+        horizon.*,
         case
-            when datediff(keyed.as_of_date, lag(keyed.as_of_date) over (partition by keyed.alert_id order by keyed.as_of_date))
-                <= :episode_gap_days + 1 then 0
+            when datediff(horizon.as_of_date, lag(horizon.as_of_date) over (
+                partition by horizon.output_date, horizon.alert_id order by horizon.as_of_date
+            )) <= :episode_gap_days + 1 then 0
             else 1
         end as is_start
-    from keyed
+    from horizon
 ),
 
 episodes as (
     select
         runs.*,
         sum(runs.is_start) over (
-            partition by runs.alert_id order by runs.as_of_date rows between unbounded preceding and current row
+            partition by runs.output_date, runs.alert_id order by runs.as_of_date
+            rows between unbounded preceding and current row
         ) as episode_n
     from runs
+),
+
+started as (
+    select
+        episodes.*,
+        min(episodes.as_of_date) over (partition by episodes.output_date, episodes.alert_id, episodes.episode_n)
+            as episode_start
+    from episodes
 ),
 
 final as (
@@ -363,10 +385,11 @@ final as (
         round(impact_value, 2) as impact_value,
         cast(row_number() over (partition by as_of_date order by impact_deals desc, alert_id) as int) as rank,
         -- the episode
-        min(as_of_date) over (partition by alert_id, episode_n) as episode_start,
-        as_of_date = min(as_of_date) over (partition by alert_id, episode_n) as is_new,
-        cast(datediff(as_of_date, min(as_of_date) over (partition by alert_id, episode_n)) + 1 as int) as days_active
-    from episodes
+        episode_start,
+        as_of_date = episode_start as is_new,
+        cast(datediff(as_of_date, episode_start) + 1 as int) as days_active
+    from started
+    where as_of_date = output_date
 )
 
 select * from final
