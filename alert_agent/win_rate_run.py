@@ -111,6 +111,7 @@ def run_win_rate_alert(
     email = build_email(
         as_of, inputs.alerts, inputs.overall, inputs.decomposition, inputs.coverage, inputs.freshness,
         settings.app_url, weekly.top_n, weekly.max_ongoing, night.warning(),
+        config.pipeline.win_rate.alerts.lookback_days,
     )  # fmt: skip
     llm = llm_settings(settings, env)
     story = narrative.ask(facts(email, inputs.alerts), llm, SYSTEM_PROMPT, http_client) if not email.is_all_clear else (

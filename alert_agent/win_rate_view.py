@@ -81,13 +81,16 @@ def _impact(row: dict[str, Any]) -> str:
     return text
 
 
-def _line(row: dict[str, Any], is_active: bool) -> DriverLine:
+def _line(row: dict[str, Any], is_active: bool, lookback_days: int) -> DriverLine:
+    since = row["episode_start"].isoformat()
+    if (row["as_of_date"] - row["episode_start"]).days >= lookback_days:  # traced back as far as the table looks
+        since += " or earlier"
     return DriverLine(
         alert_id=str(row["alert_id"]),
         kind=str(row["kind"]),
         label=KIND_LABELS.get(str(row["kind"]), str(row["kind"])),
         sentence=clean(str(row["sentence"])),
-        since=row["episode_start"].isoformat(),
+        since=since,
         impact=_impact(row),
         impact_deals=float(row.get("impact_deals") or 0.0),
         is_active=is_active,
@@ -95,7 +98,7 @@ def _line(row: dict[str, Any], is_active: bool) -> DriverLine:
 
 
 def select_drivers(
-    rows: Sequence[dict[str, Any]], as_of: date, top_n: int, max_ongoing: int
+    rows: Sequence[dict[str, Any]], as_of: date, top_n: int, max_ongoing: int, lookback_days: int = 28
 ) -> tuple[tuple[DriverLine, ...], tuple[DriverLine, ...]]:
     """(raised this week, raised earlier and still active), each largest impact first.
 
@@ -112,8 +115,8 @@ def select_drivers(
     def order(r: dict[str, Any]) -> tuple[float, str]:
         return (-float(r.get("impact_deals") or 0.0), str(r["alert_id"]))
 
-    new = tuple(_line(r, r["as_of_date"] == as_of) for r in sorted(raised, key=order)[:top_n])
-    ongoing = tuple(_line(r, True) for r in sorted(earlier, key=order)[:max_ongoing])
+    new = tuple(_line(r, r["as_of_date"] == as_of, lookback_days) for r in sorted(raised, key=order)[:top_n])
+    ongoing = tuple(_line(r, True, lookback_days) for r in sorted(earlier, key=order)[:max_ongoing])
     return new, ongoing
 
 
@@ -210,8 +213,9 @@ def build_email(
     top_n: int,
     max_ongoing: int,
     data_warning: str = "",
+    lookback_days: int = 28,
 ) -> WinRateEmail:
-    new, ongoing = select_drivers(alert_rows, as_of, top_n, max_ongoing)
+    new, ongoing = select_drivers(alert_rows, as_of, top_n, max_ongoing, lookback_days)
     subject = subject_for(as_of)
     if new:
         heading = f"{len(new)} new driver{'s' if len(new) != 1 else ''} of the win rate this week"

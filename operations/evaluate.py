@@ -197,11 +197,21 @@ def _matches(alerts: pd.DataFrame, driver: Any) -> pd.Series:
     return hit & (alerts["as_of_date"] >= driver.start_date)
 
 
-def driver_metrics(alerts: pd.DataFrame, drivers: pd.DataFrame, dates: list[Any]) -> dict[str, Any]:
-    """alerts: the rows of win_rate_driver_alerts (as_of_date, alert_id, kind, dimension, segment, competitor,
-    episode_start) on the evaluated ``dates``. An episode (alert_id, episode_start) is true when one of its rows
-    names a planted driver of its kind on or after the driver's start; a driver is detected when such a row
-    exists; lead days run from its start (or the first evaluated date, if later) to that row's date."""
+def episodes_of(alerts: pd.DataFrame, gap_days: int) -> pd.Series:
+    """Per row, its episode: a run of an alert's dates in which no quiet spell is longer than ``gap_days``
+    (as the alerts table defines it, but over all the evaluated dates, so that an episode longer than the
+    table's look back still counts once)."""
+    ordered = alerts.sort_values(["alert_id", "as_of_date"])
+    gap = ordered.groupby("alert_id")["as_of_date"].diff().map(lambda d: d.days if pd.notna(d) else None)
+    starts = gap.isna() | (gap > gap_days + 1)
+    return starts.astype(int).groupby(ordered["alert_id"]).cumsum().reindex(alerts.index)
+
+
+def driver_metrics(alerts: pd.DataFrame, drivers: pd.DataFrame, dates: list[Any], gap_days: int = 7) -> dict[str, Any]:
+    """alerts: the rows of win_rate_driver_alerts (as_of_date, alert_id, kind, dimension, segment, competitor)
+    on the evaluated ``dates``. An episode (``episodes_of``) is true when one of its rows names a planted driver
+    of its kind on or after the driver's start; a driver is detected when such a row exists; lead days run from
+    its start (or the first evaluated date, if later) to that row's date."""
     if not dates:
         return {"driver_alert_precision": None, "driver_alert_recall": None, "driver_alert_lead_days": None}
     first, last = min(dates), max(dates)
@@ -217,8 +227,11 @@ def driver_metrics(alerts: pd.DataFrame, drivers: pd.DataFrame, dates: list[Any]
             {"kind": driver.kind, "segment": driver.segment, "start_date": str(driver.start_date),
              "first_alert": str(first_alert) if first_alert is not None else None, "lead_days": lead}
         )  # fmt: skip
-    episodes = alerts.groupby(["alert_id", "episode_start"])["is_true"].any()
-    false_episodes = sorted(f"{a} from {s}" for (a, s), ok in episodes.items() if not ok)
+    alerts["episode"] = episodes_of(alerts, gap_days) if len(alerts) else []
+    by_episode = alerts.groupby(["alert_id", "episode"])
+    episodes = by_episode["is_true"].any()
+    first_day = by_episode["as_of_date"].min()
+    false_episodes = sorted(f"{a} from {first_day[(a, n)]}" for (a, n), ok in episodes.items() if not ok)
     detected = [d for d in details if d["lead_days"] is not None]
     leads = [d["lead_days"] for d in detected]
     return {
@@ -274,8 +287,11 @@ def win_rate_report(config: Config, truth_dir: Path) -> dict[str, Any]:
         "win_rate_change_decomposition",
         ["as_of_date", "window_days", "dimension", "total_change", "total_mix", "total_rate"],
     )
-    window = config.pipeline.win_rate.alerts.mix.window_days
-    return {**driver_metrics(alerts, drivers, dates), **mix_attribution(decomposition, drivers, window)}
+    settings = config.pipeline.win_rate.alerts
+    return {
+        **driver_metrics(alerts, drivers, dates, settings.gap_days),
+        **mix_attribution(decomposition, drivers, settings.mix.window_days),
+    }
 
 
 def evaluate(config: Config, truth_dir: Path, horizon: int = 30, top: int = 20) -> dict[str, Any]:

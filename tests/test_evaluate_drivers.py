@@ -33,11 +33,18 @@ def alerts(*rows: tuple[int, str, str, int]) -> pd.DataFrame:
     return pd.DataFrame(records)
 
 
+def test_an_episode_longer_than_the_look_back_counts_once() -> None:
+    # the table traces 28 days back, so a long episode's start moves with the date: counted by its dates
+    rows = alerts(*[(d, "below_parent|lead_source|Website|", d - 28) for d in range(40)])
+    report = driver_metrics(rows, DRIVERS, [D0 + timedelta(days=i) for i in range(40)])
+    assert (report["driver_alert_episodes"], report["driver_alert_precision"]) == (1, 1.0)
+
+
 def test_precision_recall_and_lead_days() -> None:
     rows = alerts(
         (0, "below_parent|lead_source|Website|", -20),  # present before the first date: 0 lead days
         (1, "below_parent|lead_source|Website|", -20),
-        (5, "drop|district|Pune, MH|", 5),  # before the drop started: false
+        (2, "drop|district|Pune, MH|", 2),  # before the drop started: false (and 11 days before the next)
         (13, "drop|district|Pune, MH|", 13),  # 3 days after its start
         (8, "competitor|product_line_in_district|Pickup in Satara, MH|Apex", 8),  # the wrong competitor
         (9, "competitor|product_line_in_district|Pickup in Satara, MH|Vega", 9),  # 6 days after its start
@@ -52,7 +59,7 @@ def test_precision_recall_and_lead_days() -> None:
     assert report["driver_alert_max_lead_days"] == 6
     assert sorted(report["driver_alert_false_episodes"]) == [
         "competitor|product_line_in_district|Pickup in Satara, MH|Apex from 2026-10-09",
-        "drop|district|Pune, MH| from 2026-10-06",
+        "drop|district|Pune, MH| from 2026-10-03",
         "drop|lead_source|Website| from 2026-10-21",
     ]
 
