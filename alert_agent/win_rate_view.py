@@ -77,7 +77,8 @@ def _impact(row: dict[str, Any]) -> str:
     value = row.get("impact_value")
     text = f"about {deals:,.0f} deal{'s' if round(deals) != 1 else ''} lost"
     if value:
-        text += f" (INR {float(value) / 1e5:,.1f} lakh)"
+        rupees = float(value)
+        text += f" (INR {rupees / 1e7:,.1f} crore)" if rupees >= 1e7 else f" (INR {rupees / 1e5:,.1f} lakh)"
     return text
 
 

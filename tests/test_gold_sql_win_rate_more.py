@@ -292,6 +292,6 @@ def test_driver_alerts_sentences_ranks_and_episodes(spark) -> None:  # type: ign
         "losses in the other districts.",
         "erratic": "Consultant R1 (dealer D1) is erratic: weekly win rate swung between 0% and 100% over 3 weeks "
         "on 12 closed deals (6 won), consistency index 33 of 100.",
-        "mix": "Win rate fell 15.0 points (50% to 35% on 40 closed deals in the last 2 days): 10.0 points of it is "
-        "mix, not conversion: lead source A is 25% of closed deals (50% before) and converts 80%.",
+        "mix": "Win rate fell 15.0 points (50% to 35% on 40 closed deals in the last 2 days), and mix, not "
+        "conversion, pulled it down 10.0 points: lead source A is 25% of closed deals (50% before) and converts 80%.",
     }

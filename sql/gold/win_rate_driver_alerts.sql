@@ -294,8 +294,8 @@ mix as (
         concat(
             'Win rate fell ', format_number(-100 * total_change, 1), ' points (',
             cast(round(100 * total_prior_win_rate) as int), '% to ', cast(round(100 * total_win_rate) as int), '% on ',
-            format_number(total_closed, 0), ' closed deals in the last ', window_days, ' days): ',
-            format_number(-100 * total_mix, 1), ' points of it is mix, not conversion: ',
+            format_number(total_closed, 0), ' closed deals in the last ', window_days, ' days), and mix, not ',
+            'conversion, pulled it down ', format_number(-100 * total_mix, 1), ' points: ',
             replace(dimension, '_', ' '), ' ', segment, ' is ', cast(round(100 * share) as int),
             '% of closed deals (', cast(round(100 * prior_share) as int), '% before) and converts ',
             cast(round(100 * win_rate) as int), '%.'
