@@ -336,3 +336,18 @@ TABLES += [
         logic="python",
     ),
 ]
+
+# the win-rate nodes of the graph (their steps' seconds are what they add to a night: bench/nightly_bench.py)
+WIN_RATE_NODES = (
+    "closed_deals",
+    "win_rate_daily",
+    "win_rate_counts",
+    "win_rate_by_segment",
+    "funnel_stage_conversion",
+    "sales_velocity",
+    "rep_consistency",
+    "win_rate_change_decomposition",
+    "lost_reasons",
+    "win_rate_coverage",
+    "win_rate_driver_alerts",
+)
