@@ -199,6 +199,7 @@ class WinRate(_Section):
     velocity_window_days: int = Field(ge=1)
     velocity_trend_share: float = Field(gt=0)
     lost_reasons_window_days: int = Field(ge=1)
+    coverage_ok_share: float = Field(ge=0, le=1)
     rep: RepConsistency
     alerts: DriverAlerts
 
@@ -250,6 +251,7 @@ class WinRate(_Section):
             "velocity_window_days": self.velocity_window_days,
             "velocity_trend_share": self.velocity_trend_share,
             "lost_window_days": self.lost_reasons_window_days,
+            "coverage_ok_share": self.coverage_ok_share,
             "rep_weeks": self.rep.weeks,
             "rep_min_closed_deals": self.rep.min_closed_deals,
             "rep_prior_weeks": self.rep.prior_weeks,

@@ -25,6 +25,7 @@ PARAMS: dict[str, Any] = {
     "velocity_window_days": 5,
     "velocity_trend_share": 0.1,
     "lost_window_days": 5,
+    "coverage_ok_share": 0.9,
     "rep_weeks": 3,
     "rep_min_closed_deals": 10,
     "rep_prior_weeks": 1.0,

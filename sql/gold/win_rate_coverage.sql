@@ -2,7 +2,9 @@
 -- column the win-rate tables use, and what is empty for want of it. An export without a column still lands
 -- (the column is optional in the mapping); the tables that need it are empty or partial, and this says why.
 -- lost_reason and competitor are counted over the lost deals (a won deal has neither).
--- inputs: closed_deals, as_of_dates; parameter :funnel_window_days
+-- A column is ok when at least :coverage_ok_share of the deals carry it (any competitor at all is ok: few
+-- losses name one), partial below that, missing when none does.
+-- inputs: closed_deals, as_of_dates; parameters :funnel_window_days, :coverage_ok_share
 
 with
 
@@ -73,7 +75,7 @@ final as (
         round(cast(with_value as double) / nullif(closed_deals, 0), 6) as share,
         case
             when with_value = 0 then 'missing'
-            when column_name = 'competitor' or with_value >= 0.9D * closed_deals then 'ok'
+            when column_name = 'competitor' or with_value >= :coverage_ok_share * closed_deals then 'ok'
             else 'partial'
         end as status,
         case
@@ -81,7 +83,7 @@ final as (
                 'No deal closed in the last ', :funnel_window_days, ' days has ', column_name, ': empty for want of it: ',
                 needed_by, '. Map it in conf/<env>/sources.yaml if the export has it.'
             )
-            when column_name <> 'competitor' and with_value < 0.9D * closed_deals then concat(
+            when column_name <> 'competitor' and with_value < :coverage_ok_share * closed_deals then concat(
                 with_value, ' of ', closed_deals, ' deals have ', column_name, ': ', needed_by, ' cover those only.'
             )
             else concat(with_value, ' of ', closed_deals, ' deals have ', column_name, '.')
