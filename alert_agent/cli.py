@@ -1,4 +1,6 @@
 """``scv alert``: rank hotspots, render and send the leadership email (``--dry-run``: outbox only).
+``--kind win-rate`` sends the weekly "Win Rate Drivers | Week of <date>" email instead (alert_agent/win_rate_run.py),
+through the same gating, outbox, ledger and delivery.
 
 Exit codes: 0 every recipient sent, skipped (already in the ledger) or written (dry run); 1 a delivery failed
 (its message stays in the outbox), or the night behind the date failed or is incomplete (nothing is sent
@@ -27,6 +29,13 @@ def _iso_date(value: str) -> date:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--kind",
+        choices=("hotspot", "win-rate"),
+        default="hotspot",
+        help="hotspot: the daily taluka hotspot alert (default); win-rate: the weekly win-rate drivers email for "
+        "the 7 days ending on --date (default: the latest as_of_date in win_rate_by_segment)",
+    )
     parser.add_argument(
         "--date",
         type=_iso_date,
@@ -57,6 +66,8 @@ def run(args: argparse.Namespace, config: Config) -> int:
     from ground.config import ConfigError
     from ground.lease import LakeBusy
 
+    if getattr(args, "kind", "hotspot") == "win-rate":
+        return _run_win_rate(args, config)
     try:
         override_to = [check_address(a) for a in args.to]
         result = run_alert(
@@ -77,6 +88,41 @@ def run(args: argparse.Namespace, config: Config) -> int:
         print(f"scv alert: {exc}", file=sys.stderr)
         return 3
     print_report(result)
+    return result.exit_code
+
+
+def _run_win_rate(args: argparse.Namespace, config: Config) -> int:
+    from alert_agent.gold import GoldInputError
+    from alert_agent.night import NightNotComplete
+    from alert_agent.outbox import RunLocked
+    from alert_agent.settings import check_address
+    from alert_agent.win_rate_run import print_report as print_win_rate
+    from alert_agent.win_rate_run import run_win_rate_alert
+    from ground.config import ConfigError
+    from ground.lease import LakeBusy
+
+    try:
+        result = run_win_rate_alert(
+            config,
+            as_of=args.date,
+            is_dry_run=args.dry_run,
+            is_forced=args.force,
+            override_to=[check_address(a) for a in args.to],
+            allow_partial=args.allow_partial,
+        )
+    except (ConfigError, GoldInputError) as exc:
+        print(f"scv alert: {exc}", file=sys.stderr)
+        return 2
+    except NightNotComplete as exc:
+        print(f"scv alert: {exc}", file=sys.stderr)
+        return 1
+    except (RunLocked, LakeBusy) as exc:
+        print(f"scv alert: {exc}", file=sys.stderr)
+        return 3
+    print_win_rate(result, sys.stdout)
+    for o in result.outcomes:
+        if o.status in ("failed", "unrecorded"):
+            print(f"scv alert: {o.status} for {o.recipient}: {o.detail}", file=sys.stderr)
     return result.exit_code
 
 

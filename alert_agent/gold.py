@@ -84,3 +84,8 @@ def read_inputs(lake_root: str, as_of: date) -> GoldInputs:
         freshness=_freshness(hotspot, as_of),
         hotspot_location=hotspot_location,
     )
+
+
+# for the other emails' readers (alert_agent/win_rate_gold.py)
+open_gold_table = _open
+table_freshness = _freshness

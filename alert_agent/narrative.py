@@ -117,7 +117,27 @@ def generate(
         return NarrativeResult("rejected", detail=str(exc)[:300])
 
 
-def _complete(settings: LlmSettings, input_facts: dict[str, Any], http_client: Any) -> str:
+def ask(
+    input_facts: dict[str, Any], settings: LlmSettings | None, system_prompt: str, http_client: Any = None
+) -> NarrativeResult:
+    """Another email's narrative from its own facts: the same endpoint, rules and validation (never raises)."""
+    if settings is None:
+        return NarrativeResult(
+            "disabled", detail="SCV_LLM_BASE_URL and SCV_LLM_MODEL not set, or alert.llm.enabled false"
+        )
+    try:
+        answer = _complete(settings, input_facts, http_client, system_prompt)
+    except Exception as exc:  # any transport, protocol or parsing error: fall back, with the cause
+        return NarrativeResult("error", detail=f"{type(exc).__name__}: {exc}"[:300])
+    try:
+        return NarrativeResult("ok", text=validate(answer, input_facts, settings.max_chars))
+    except ValueError as exc:
+        return NarrativeResult("rejected", detail=str(exc)[:300])
+
+
+def _complete(
+    settings: LlmSettings, input_facts: dict[str, Any], http_client: Any, system_prompt: str = SYSTEM_PROMPT
+) -> str:
     from openai import OpenAI
 
     client = OpenAI(
@@ -130,7 +150,7 @@ def _complete(settings: LlmSettings, input_facts: dict[str, Any], http_client: A
     response = client.chat.completions.create(
         model=settings.model,
         messages=[
-            {"role": "system", "content": SYSTEM_PROMPT},
+            {"role": "system", "content": system_prompt},
             {"role": "user", "content": json.dumps(input_facts, ensure_ascii=False, indent=1)},
         ],
         max_tokens=settings.max_tokens,

@@ -7,7 +7,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from alert_agent.view import EmailView
 
@@ -31,6 +31,16 @@ def _environment(is_html: bool) -> jinja2.Environment:
     )
 
 
+class HasSubject(Protocol):
+    @property
+    def subject(self) -> str: ...
+
+
+def render_template(name: str, view: object, is_html: bool) -> str:
+    """Another email's template under templates/ (HTML autoescaped), with its view model as ``v``."""
+    return _environment(is_html).get_template(name).render(v=view)
+
+
 def render_html(view: EmailView) -> str:
     """The HTML body: inline styles, table layout, every value escaped."""
     return _environment(True).get_template("alert.html").render(v=view)
@@ -42,7 +52,7 @@ def render_text(view: EmailView) -> str:
 
 
 def build_message(
-    view: EmailView,
+    view: HasSubject,
     html: str,
     text: str,
     sender: str,

@@ -24,6 +24,17 @@ LEADS = "scv_customer_score"
 HOTSPOTS = "macro_market_hotspot_taluka_5d"
 TOP3 = "district_top3_talukas"
 SCORE_BANDS = 10  # 0-9, 10-19, ..., 90-100
+# the Performance view (win-rate intelligence): each table's latest as-of date
+PERFORMANCE = (
+    "win_rate_by_segment",
+    "win_rate_driver_alerts",
+    "funnel_stage_conversion",
+    "rep_consistency",
+    "lost_reasons",
+    "sales_velocity",
+    "win_rate_change_decomposition",
+)
+NETWORK_ONLY = ("win_rate_change_decomposition",)  # no district: leaders only
 
 
 @dataclass(frozen=True)
@@ -82,6 +93,7 @@ class DataAccess:
     @classmethod
     def for_lake(cls, lake_root: str, refresh_seconds: float = 5.0) -> DataAccess:
         loaders = {LEADS: load_leads, HOTSPOTS: area_loader(HOTSPOTS), TOP3: area_loader(TOP3)}
+        loaders.update({name: area_loader(name) for name in PERFORMANCE})
         watches = {
             name: TableWatch(name, GOLD_TABLES[name].location(lake_root), loader, refresh_seconds)
             for name, loader in loaders.items()
@@ -220,3 +232,23 @@ class DataAccess:
         if found is None:
             return []
         return sorted(v for v in pc.unique(found[0].column("district")).to_pylist() if v)
+
+    # ------------------------------------------------------------------------------------- performance
+    def performance_rows(self, name: str, scope: Scope) -> AreaRows:
+        """The latest as-of date's rows of a win-rate table in scope: a manager's district only; tables without
+        a district (network-wide splits) for leaders only."""
+        if name not in PERFORMANCE:
+            raise KeyError(name)
+        if name in NETWORK_ONLY:
+            if scope.role != "leader":
+                raise ScopeError("network-wide figures are for leadership")
+            snap = self.cache.get(name)
+            if snap is None:
+                return AreaRows(is_loaded=False)
+            data: AreaData = snap.data
+            return AreaRows(data.table.to_pylist(), data.as_of_date, snap.version)
+        found = self._area(name, scope, None)
+        if found is None:
+            return AreaRows(is_loaded=False)
+        table, area, version = found
+        return AreaRows(table.to_pylist(), area.as_of_date, version)

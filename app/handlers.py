@@ -15,6 +15,7 @@ from app.auth import UserStore
 from app.cards import fmt_date, lead_list, notice
 from app.data import DataAccess
 from app.markets import hotspot_cards, product_line_chart, score_chart, top3_html
+from app.performance import performance_html
 from app.scope import Scope, ScopeError
 from app.settings import AppSettings, app_settings
 from ground.config import Config
@@ -25,6 +26,7 @@ ALL = "All"
 STATUSES = [ALL, "HOTSPOT", "EMERGING", "STABLE", "NOISE"]
 _NOT_SIGNED_IN = notice("Not signed in", "Sign in again to see your leads.", tone="error")
 _MARKETS_DENIED = notice("Not available", "Market views are for managers and leadership.", tone="error")
+_PERFORMANCE_DENIED = notice("Not available", "Performance is for managers and leadership.", tone="error")
 
 
 @dataclass
@@ -145,3 +147,16 @@ def pipeline_view(ctx: AppContext, username: str | None) -> tuple[str, str]:
         product_line_chart(ctx.data.leads_by_product_line(scope)),
         score_chart(ctx.data.score_distribution(scope)),
     )
+
+
+def performance_view(ctx: AppContext, username: str | None) -> str:
+    """Win-rate drivers, rates, consultants, funnel and losses: a manager's district, or everything for a leader."""
+    scope = user_scope(ctx, username)
+    if scope is None:
+        return _NOT_SIGNED_IN
+    if not scope.can_see_markets:
+        return _PERFORMANCE_DENIED
+    try:
+        return performance_html(ctx.data, scope)
+    except ScopeError:
+        return _PERFORMANCE_DENIED

@@ -2,7 +2,8 @@
 
 The signed-in user comes from ``gr.Request.username`` (set from the session of the app's own sign-in, see
 ``app.web`` and ``app.signin``); no input on the page says who the user is or what they may see. Explicit API endpoints
-(``/leads``, ``/markets``, ``/pipeline``, ``/whoami``) serve ``gradio_client`` with the same handlers.
+(``/leads``, ``/markets``, ``/pipeline``, ``/performance``, ``/whoami``) serve ``gradio_client`` with the same
+handlers.
 """
 
 from __future__ import annotations
@@ -37,12 +38,16 @@ def _api(ctx: AppContext) -> None:
         """Leads by product line and score distribution (HTML) for the signed-in user."""
         return h.pipeline_view(ctx, _user(request))
 
+    def performance(request: gr.Request = None) -> str:  # type: ignore[assignment]
+        """Win-rate drivers and figures (HTML) for the signed-in manager or leader."""
+        return h.performance_view(ctx, _user(request))
+
     def whoami(request: gr.Request = None) -> str:  # type: ignore[assignment]
         """The signed-in user's role and scope."""
         scope = h.user_scope(ctx, _user(request))
         return "not signed in" if scope is None else f"{scope.role}: {scope.describe()}"
 
-    for fn in (leads, markets, pipeline, whoami):
+    for fn in (leads, markets, pipeline, performance, whoami):
         gr.api(fn, api_name=fn.__name__)
 
 
@@ -70,6 +75,8 @@ def build_blocks(ctx: AppContext) -> gr.Blocks:
             with gr.Tab("Pipeline", id="pipeline"), gr.Row():  # side by side on a desktop, stacked on a phone
                 product_lines = gr.HTML(min_width=320)
                 scores = gr.HTML(min_width=320)
+            with gr.Tab("Performance", id="performance", visible=False) as performance_tab:  # as Markets
+                performance = gr.HTML()
         refresh = gr.Button("Refresh", variant="secondary")
         limit = gr.State(page_size)
 
@@ -93,10 +100,12 @@ def build_blocks(ctx: AppContext) -> gr.Blocks:
                 hot,
                 top,
                 *h.pipeline_view(ctx, user),
+                gr.update(visible=True) if markets_ok else gr.update(),
+                h.performance_view(ctx, user) if markets_ok else "",
             )
 
         load_outputs = [header, enquiry, cls, leads, limit, more, markets_tab, tabs, district, hotspots, top3]
-        load_outputs += [product_lines, scores]
+        load_outputs += [product_lines, scores, performance_tab, performance]
         private: dict[str, Any] = {"api_visibility": "private"}
         demo.load(on_load, None, load_outputs, **private)
 

@@ -5,7 +5,9 @@
 Generates the demo landing zone (or reuses --workdir), holds back the files of the last day, times
 `scv nightly` for the day before (the first load of all history), then returns the last day's files and
 times the incremental night, then a gold backfill over --backfill-days dates. Each run is a separate
-process (engine start included); wall seconds and the child's peak RSS are printed.
+process (engine start included); wall seconds and the child's peak RSS are printed, and for each run the
+seconds its win-rate steps took (gold and quality steps of ground.catalogue.gold.WIN_RATE_NODES, from the
+step lines the run prints): what the win-rate tables add to a night.
 """
 
 from __future__ import annotations
@@ -29,6 +31,20 @@ def scv(args: list[str], env: dict[str, str]) -> tuple[float, str]:
     if done.returncode != 0:
         raise SystemExit(f"scv {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
     return seconds, done.stdout
+
+
+def win_rate_seconds(out: str) -> float:
+    """The summed seconds of the win-rate steps in a run's step lines (``gold:<node>``, ``quality:<table>``)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from ground.catalogue.gold import WIN_RATE_NODES
+
+    total = 0.0
+    for line in out.splitlines():
+        parts = line.split()
+        if parts and parts[0].split(":", 1)[-1] in WIN_RATE_NODES and parts[0].split(":", 1)[0] in ("gold", "quality"):
+            seconds = [p for p in parts if p.endswith("s") and p[:-1].replace(".", "", 1).isdigit()]
+            total += float(seconds[0][:-1]) if seconds else 0.0
+    return total
 
 
 def peak_rss_mb() -> float:
@@ -70,20 +86,19 @@ def main() -> None:
 
     results = []
     seconds, out = scv(["nightly", "--date", str(args.end_date - timedelta(days=1))], env)
-    results.append(("first night (all history but the last day)", seconds, out.strip().splitlines()[-1]))
+    results.append(("first night (all history but the last day)", seconds, out))
     for source, target in moved:
         shutil.move(source, target)
     seconds, out = scv(["nightly", "--date", str(args.end_date)], env)
-    results.append(("incremental night (one day of files)", seconds, out.strip().splitlines()[-1]))
+    results.append(("incremental night (one day of files)", seconds, out))
     start = args.end_date - timedelta(days=args.backfill_days - 1)
     seconds, out = scv(["nightly", "--from", str(start), "--to", str(args.end_date), "--skip-quality"], env)
-    results.append(
-        (f"gold backfill of {args.backfill_days} dates (no new files)", seconds, out.strip().splitlines()[-1])
-    )
+    results.append((f"gold backfill of {args.backfill_days} dates (no new files)", seconds, out))
 
     print(f"\nscale {args.scale}, seed {args.seed}, end {args.end_date}, {os.cpu_count()} cores")
-    for label, seconds, summary in results:
-        print(f"{label:<48} {seconds:7.1f} s   {summary}")
+    for label, seconds, out in results:
+        print(f"{label:<48} {seconds:7.1f} s   {out.strip().splitlines()[-1]}")
+        print(f"{'  of which the win-rate steps':<48} {win_rate_seconds(out):7.1f} s")
     print(f"peak RSS of any run: {peak_rss_mb():.0f} MB")
     if args.workdir is None:
         shutil.rmtree(work)

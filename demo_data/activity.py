@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from demo_data.conversion import ENGAGE_DAYS, Calls, Outcome, decide, draw_calls, first_week_calls
+from demo_data.conversion import ENGAGE_DAYS, Adjust, Calls, Outcome, decide, draw_calls, first_week_calls
 from demo_data.leads import Leads
 from demo_data.rhythm import Calendar
 from demo_data.vocab import (
@@ -69,8 +69,8 @@ def _later_calls(rng: np.random.Generator, leads: Leads, out: Outcome) -> Calls:
     extra_off = ENGAGE_DAYS + (rng.random(len(extra_lead)) * span).astype(np.int32)
     follow = draw_calls(rng, leads, extra_lead, extra_off)
     lead_parts, off_parts, sec_parts = [], [], []
-    for k in range(3):
-        hit = out.reached > k
+    for k in range(3):  # one call per stage change of the natural outcome (the draws are sized by it)
+        hit = out.natural_reached > k
         lead_parts.append(idx[hit])
         off_parts.append(out.stage_off[hit, k])
         sec_parts.append(out.stage_sec[hit, k])
@@ -140,20 +140,32 @@ def _journey(rng: np.random.Generator, leads: Leads, out: Outcome) -> dict[str, 
     }
 
 
-def plan(rng: np.random.Generator, leads: Leads, world: World, calendar: Calendar) -> tuple[Outcome, Events]:
-    """The outcome of each new lead and all its dated events (days may lie past the end of the range)."""
+def plan(
+    rng: np.random.Generator, leads: Leads, world: World, calendar: Calendar, adjust: Adjust | None = None
+) -> tuple[Outcome, Events]:
+    """The outcome of each new lead and all its dated events (days may lie past the end of the range).
+    ``adjust`` applies the planted win-rate drivers to the natural outcome (demo_data.drivers)."""
     early = first_week_calls(rng, leads, calendar)
-    out = decide(rng, leads, world, early)
+    out = decide(rng, leads, world, early, adjust)
     later = _later_calls(rng, leads, out)
     calls = Calls(*(np.concatenate([a, b]) for a, b in zip(_fields(early), _fields(later), strict=True)))
+    natural = np.flatnonzero(out.natural_converts).astype(np.int32)
+    fleet = leads.segment[natural] == FLEET
+    natural_qty = np.ones(len(leads), dtype=np.int64)  # a deal won only through a driver sells one vehicle
+    natural_qty[natural] = np.where(fleet, 1 + rng.binomial(2, 0.3, size=len(natural)), 1)
     won = np.flatnonzero(out.converts).astype(np.int32)
-    fleet = leads.segment[won] == FLEET
-    qty = np.where(fleet, 1 + rng.binomial(2, 0.3, size=len(won)), 1)
+    qty = natural_qty[won]
     events: Events = {
         "lead": _stage_versions(leads, out),
         "call": _call_events(rng, leads, out, calls),
         "journey": _journey(rng, leads, out),
         "won": {"lead": won, "day": leads.day + out.close_off[won], "qty": qty.astype(np.int32)},
+        # the sales without the planted drivers: they drive the stock new enquiries find (generator.py)
+        "natural_won": {
+            "lead": natural,
+            "day": leads.day + out.close_off[natural],
+            "qty": natural_qty[natural].astype(np.int32),
+        },
     }
     return out, events
 

@@ -118,7 +118,7 @@ def run(args: argparse.Namespace, config: Any) -> int:
     truth = summary["truth"]
     print(
         f"  truth: {truth['hotspots']} hotspots, {truth['opportunities']:,} opportunities, "
-        f"{truth['bad_records']:,} bad records -> {truth_dir}"
+        f"{truth['bad_records']:,} bad records, {truth['drivers']} win-rate drivers -> {truth_dir}"
     )
     print(f"done in {seconds:.1f} s")
     return 0

@@ -8,7 +8,8 @@ stages, the stock snapshot) is consistent with it, but no single column copies i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -59,6 +60,14 @@ class Outcome:
     stage_sec: np.ndarray  # (n, 3)
     close_off: np.ndarray  # Closed Won (after any supply-gap delay) or Closed Lost, days after creation
     close_sec: np.ndarray
+    # the outcome before the planted win-rate drivers (demo_data.drivers) changed some of it: the original
+    # random streams are sized by these, so the drivers never shift them
+    natural_converts: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    natural_reached: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int8))
+
+
+# (leads, natural propensity, converts, reached, close_off) -> (converts, reached, propensity) with the drivers
+Adjust = Callable[[Leads, np.ndarray, np.ndarray, np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray, np.ndarray]]
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
@@ -118,7 +127,7 @@ def _ordered_offsets(rng: np.random.Generator, close_off: np.ndarray) -> np.ndar
     return base + np.arange(1, 4, dtype=np.int32)
 
 
-def decide(rng: np.random.Generator, leads: Leads, world: World, calls: Calls) -> Outcome:
+def decide(rng: np.random.Generator, leads: Leads, world: World, calls: Calls, adjust: Adjust | None = None) -> Outcome:
     n = len(leads)
     n_conn, mean_talk, first = _engagement(n, calls)
     untouched = first >= ENGAGE_DAYS
@@ -148,14 +157,21 @@ def decide(rng: np.random.Generator, leads: Leads, world: World, calls: Calls) -
     close_off = np.where(converts, won_off, lost_off).astype(np.int32)
     stage_off = _ordered_offsets(rng, close_off)
     close_off = np.where(converts, _after_supply_gaps(rng, world, leads, close_off), close_off)
+    stage_sec = rng.integers(34_200, 68_400, size=(n, 3)).astype(np.int32)
+    close_sec = rng.integers(34_200, 68_400, size=n).astype(np.int32)
+    final, final_reached, final_propensity = converts, reached, propensity
+    if adjust is not None:  # the planted drivers: same closing day and stages, another outcome for some
+        final, final_reached, final_propensity = adjust(leads, propensity, converts, reached, close_off)
     return Outcome(
-        propensity=propensity,
-        converts=converts,
-        reached=reached,
+        propensity=final_propensity,
+        converts=final,
+        reached=final_reached,
         stage_off=stage_off,
-        stage_sec=rng.integers(34_200, 68_400, size=(n, 3)).astype(np.int32),
+        stage_sec=stage_sec,
         close_off=close_off.astype(np.int32),
-        close_sec=rng.integers(34_200, 68_400, size=n).astype(np.int32),
+        close_sec=close_sec,
+        natural_converts=converts,
+        natural_reached=reached,
     )
 
 

@@ -12,7 +12,9 @@ from typing import Any
 
 import numpy as np
 
+from demo_data import drivers
 from demo_data.activity import plan
+from demo_data.conversion import Adjust
 from demo_data.dealers import dealer_master
 from demo_data.layout import SOURCES
 from demo_data.leads import Leads, new_leads
@@ -23,7 +25,7 @@ from demo_data.rhythm import Calendar
 from demo_data.supply import Supply
 from demo_data.truth import TruthWriter
 from demo_data.vocab import customer_names
-from demo_data.world import SCALES, build_world
+from demo_data.world import SCALES, World, build_world
 from demo_data.writers import LandingWriter
 
 GENERATOR_VERSION = "1.0.0"
@@ -31,6 +33,19 @@ GENERATOR_VERSION = "1.0.0"
 
 def _rng(seed: int, purpose: int, day: int) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence([seed, purpose, day]))
+
+
+def _adjuster(seed: int, driver_plan: drivers.DriverPlan, calendar: Calendar, world: World) -> Adjust:
+    """The planted win-rate drivers as the conversion step's ``adjust`` hook; records lost reasons on the leads."""
+
+    def adjust(
+        leads: Leads, propensity: np.ndarray, converts: np.ndarray, reached: np.ndarray, close_off: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        done = drivers.adjust(seed, driver_plan, calendar, world, leads, propensity, converts, reached, close_off)
+        leads.reason, leads.rival = done.reason, done.competitor
+        return done.converts, done.reached, done.propensity
+
+    return adjust
 
 
 def default_end_date() -> dt.date:
@@ -61,8 +76,12 @@ def generate(
     calendar = Calendar(end_date, days)
     world = build_world(seed, spec, days)
     names, name_ranges = customer_names()
-    renderer = Renderer(world, calendar, names)
+    driver_plan = drivers.plan_drivers(seed, world, calendar)
+    renderer = Renderer(world, calendar, names, driver_plan.rep_codes)
     supply = Supply(_rng(seed, 2, 0), world)
+    # the stock a new enquiry finds: the world without the planted win-rate drivers, whose sales it keeps
+    # (so the drivers never change a natural outcome, and the original random streams draw as before)
+    natural_supply = Supply(_rng(seed, 2, 0), world)
     mess = Mess(seed, messy_rate, calendar)
     pending = Pending(days)
     landing = LandingWriter(out)
@@ -74,9 +93,10 @@ def generate(
     try:
         for day in range(days):
             rng = _rng(seed, 10, day)
-            leads = new_leads(rng, world, calendar, day, next_opty, supply.saleable_now(day), name_ranges)
+            leads = new_leads(rng, world, calendar, day, next_opty, natural_supply.saleable_now(day), name_ranges)
             next_opty += len(leads)
-            outcome, events = plan(rng, leads, world, calendar)
+            drivers.assign(seed, driver_plan, leads)
+            outcome, events = plan(rng, leads, world, calendar, _adjuster(seed, driver_plan, calendar, world))
             truth.opportunities(leads, outcome)
             chunks[day] = leads
             chunk_last[day] = pending.push(day, events)
@@ -88,6 +108,16 @@ def generate(
             }
             won = renderer.gather(due["won"], chunks, ("opty", "dealer", "ppl"))
             empty = np.zeros(0, dtype=np.int64)
+            natural = renderer.gather(due["natural_won"], chunks, ("opty", "dealer", "ppl"))
+            natural_supply.step(
+                _rng(seed, 11, day),
+                calendar,
+                day,
+                natural.get("dealer", empty),
+                natural.get("ppl", empty),
+                natural.get("qty", empty),
+                natural.get("opty", empty),
+            )
             sold = supply.step(
                 _rng(seed, 11, day),
                 calendar,
@@ -109,6 +139,7 @@ def generate(
             for created in [c for c, last in chunk_last.items() if last <= day]:
                 del chunks[created], chunk_last[created]
         truth.hotspots(world)
+        truth.drivers(driver_plan)
     except BaseException:
         truth.abort()
         raise

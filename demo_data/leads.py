@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -42,6 +42,13 @@ class Leads:
     mobile: np.ndarray
     has_stock: np.ndarray  # saleable stock of the product line at the dealer when created
     interest: np.ndarray  # hidden
+    # set by demo_data.drivers from streams of their own: consultant index, lead source index, deal value (INR)
+    rep: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
+    source: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int8))
+    value: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    # set once the outcome is known: lost reason and competitor index (-1: none)
+    reason: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int8))
+    rival: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int8))
 
     def __len__(self) -> int:
         return len(self.opty)

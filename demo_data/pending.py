@@ -6,7 +6,7 @@ import numpy as np
 
 from demo_data.render import Batch
 
-KINDS = ("lead", "call", "journey", "won")
+KINDS = ("lead", "call", "journey", "won", "natural_won")
 
 
 class Pending:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from demo_data.drivers import COMPETITORS, LEAD_SOURCES, LOST_REASONS
 from demo_data.leads import Leads
 from demo_data.rhythm import Calendar, timestamps
 from demo_data.vocab import (
@@ -22,6 +23,7 @@ from demo_data.vocab import (
     STAGES,
     STATUS_OF_STAGE,
     STOCK_HEADER,
+    WON,
 )
 from demo_data.world import World
 
@@ -57,8 +59,9 @@ def ids(prefix: str, numbers: np.ndarray, width: int) -> list[str]:
 
 
 class Renderer:
-    def __init__(self, world: World, calendar: Calendar, names: np.ndarray) -> None:
+    def __init__(self, world: World, calendar: Calendar, names: np.ndarray, rep_codes: np.ndarray) -> None:
         self.calendar = calendar
+        self.rep_codes = rep_codes
         self.names = names
         self.codes = world.dealer_codes()
         self.taluka, self.district, self.state = world.dealer_places()
@@ -83,7 +86,10 @@ class Renderer:
         return {name: np.concatenate(parts) for name, parts in out.items()}
 
     def leads(self, day: int, batches: list[Batch], chunks: dict[int, Leads]) -> Table:
-        attrs = ("opty", "dealer", "cls", "segment", "enquiry", "ppl", "expected_closure", "name", "mobile")
+        attrs = (
+            *("opty", "dealer", "cls", "segment", "enquiry", "ppl", "expected_closure", "name", "mobile"),
+            *("rep", "source", "value", "reason", "rival"),
+        )
         ev = self.gather(batches, chunks, attrs)
         if not ev:
             return Table(LEAD_HEADER, [[] for _ in LEAD_HEADER], [])
@@ -108,8 +114,24 @@ class Renderer:
             self.names[ev["name"]].tolist(),
             ev["mobile"].astype(str).tolist(),
             timestamps(cal.iso[day], ev["sec"]),
+            *self._outcome_columns(day, ev),
         ]
         return Table(LEAD_HEADER, cols, opty)
+
+    def _outcome_columns(self, day: int, ev: dict[str, np.ndarray]) -> list[list[str]]:
+        """Sales consultant, lead source, closed date, lost reason, competitor and deal value of each version."""
+        closed = ev["stage"] >= WON
+        lost = closed & (ev["stage"] != WON)
+        reason = np.where(lost & (ev["reason"] >= 0), LOST_REASONS[np.maximum(ev["reason"], 0)], "")
+        rival = np.where(lost & (ev["rival"] >= 0), COMPETITORS[np.maximum(ev["rival"], 0)], "")
+        return [
+            self.rep_codes[ev["rep"]].tolist(),
+            LEAD_SOURCES[ev["source"]].tolist(),
+            np.where(closed, self.calendar.dmy[day], "").tolist(),
+            reason.tolist(),
+            rival.tolist(),
+            ev["value"].astype(str).tolist(),
+        ]
 
     def calls(self, day: int, batches: list[Batch], chunks: dict[int, Leads]) -> Table:
         ev = self.gather(batches, chunks, ("opty",))

@@ -3,6 +3,7 @@
 hotspots.csv        the surging talukas and their stretch
 opportunities.csv   every opportunity's latent conversion propensity and planned outcome
 bad_records.csv     every bad line or file placed on purpose, with its exact file and line
+drivers.csv         the planted causes of win-rate movement (demo_data/drivers.py)
 manifest.json       arguments, counts and the sha256 of every file written
 """
 
@@ -16,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from demo_data.conversion import Outcome
+from demo_data.drivers import DriverPlan
 from demo_data.leads import Leads
 from demo_data.messy import BadRecord
 from demo_data.rhythm import Calendar
@@ -30,11 +32,17 @@ OPPORTUNITY_COLUMNS = (
     "opty_id", "dealer_code", "created_date", "converts", "conversion_date", "propensity", "lost_date",
 )  # fmt: skip
 BAD_RECORD_COLUMNS = ("source", "file", "line", "kind", "key", "expected_handling")
-TRUTH_FILES = ("hotspots.csv", "opportunities.csv", "bad_records.csv")
+DRIVER_COLUMNS = ("kind", "dimension", "segment", "start_date", "competitor", "detail")
+TRUTH_FILES = ("hotspots.csv", "opportunities.csv", "bad_records.csv", "drivers.csv")
 
 
 def _bool(values: np.ndarray) -> list[str]:
     return np.where(values, "true", "false").tolist()
+
+
+def _probability(p: float) -> str:
+    """Four decimals; a probability too small for them (a planted driver cut it) in scientific notation."""
+    return f"{p:.4f}" if p >= 5e-5 else f"{p:.1e}"
 
 
 class TruthWriter:
@@ -43,7 +51,7 @@ class TruthWriter:
         self.dir = truth_dir
         self.calendar = calendar
         self.codes = dealer_codes
-        self.counts = {"opportunities": 0, "bad_records": 0, "hotspots": 0}
+        self.counts = {"opportunities": 0, "bad_records": 0, "hotspots": 0, "drivers": 0}
         self._opp_file = (truth_dir / "opportunities.csv").open("w", encoding="utf-8", newline="")
         self._opp = csv.writer(self._opp_file, lineterminator="\n")
         self._opp.writerow(OPPORTUNITY_COLUMNS)
@@ -63,7 +71,7 @@ class TruthWriter:
             [str(iso[leads.day])] * len(leads),
             _bool(outcome.converts),
             won.tolist(),
-            [f"{p:.4f}" for p in outcome.propensity.tolist()],
+            [_probability(p) for p in outcome.propensity.tolist()],
             lost.tolist(),
             strict=True,
         )
@@ -96,6 +104,17 @@ class TruthWriter:
                     )
                 )
         self.counts["hotspots"] = len(world.hotspots)
+
+    def drivers(self, plan: DriverPlan) -> None:
+        """The planted causes of win-rate movement, named as the pipeline names them (canonical values;
+        a district as "District, State"); ``start_date`` is when each starts to act (the first day of the
+        data for the ones present all along; the creation date of the shifted leads for the mix shift)."""
+        with (self.dir / "drivers.csv").open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle, lineterminator="\n")
+            writer.writerow(DRIVER_COLUMNS)
+            for p in plan.planted:
+                writer.writerow((p.kind, p.dimension, p.segment, self.calendar.iso[p.start], p.competitor, p.detail))
+        self.counts["drivers"] = len(plan.planted)
 
     def close(self, manifest: dict[str, Any]) -> None:
         """Finish the streamed files, then write manifest.json (with the truth files' sha256)."""

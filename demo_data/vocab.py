@@ -11,7 +11,7 @@ import numpy as np
 LEAD_HEADER = (
     "Opty ID", "Dealer Code", "Created Date", "Sales Stage", "Lead Type", "Enquiry Type", "Customer Segment",
     "PPL", "Expected Closure", "Taluka", "District", "State", "Opty Status", "Customer Name", "Mobile",
-    "Last Updated",
+    "Last Updated", "Sales Consultant", "Lead Source", "Closed Date", "Lost Reason", "Competitor", "Deal Value",
 )  # fmt: skip
 JOURNEY_FIELDS = ("event_uid", "opportunity", "event", "ts")
 CALL_HEADER = ("CallRef", "OptyId", "CallStartTime", "DurationSecs", "Disposition", "NextFollowUpDate")

@@ -25,7 +25,7 @@ from ground.catalogue import GOLD_TABLES, GOLD_VIEWS, SILVER_TABLES, Table, View
 from ground.config import PROJECT_ROOT
 from ground.failpoints import failpoint
 from ground.run import RunContext, StepResult
-from ground.spark_io import read_table, replace_dates
+from ground.spark_io import read_table, replace_dates, stage
 
 SQL_DIR = PROJECT_ROOT / "sql"
 RUN_VIEWS = ("as_of_dates", "high_intent_classes")  # what every node may read besides its declared inputs
@@ -62,6 +62,11 @@ def graph_order(tables: dict[str, Table] = GOLD_TABLES, views: dict[str, View] =
     for name in nodes:
         visit(name, ())
     return order
+
+
+def staged_view_name(name: str) -> str:
+    """The ``_staging`` table a staged view of this run is materialised in."""
+    return f"view_{name}"
 
 
 def read_sql(name: str, folder: str = "gold") -> str:
@@ -124,6 +129,16 @@ def register_run_inputs(run: GoldRun) -> None:
     )
 
 
+def stage_view(run: GoldRun, view: View) -> StepResult:
+    """A view read by several tables, computed once and materialised for this run (a step of its own, so its
+    time shows in the run's timings)."""
+    started = time.perf_counter()
+    view_df = stage(run.spark, run_sql(run.spark, view.name, run.params, folder="views"), run.lake_root,
+                    staged_view_name(view.name))  # fmt: skip
+    run.register(view.name, view_df)
+    return StepResult(f"gold:{view.name}", seconds=time.perf_counter() - started, message="staged view")
+
+
 def build_sql_table(run: GoldRun, table: Table) -> StepResult:
     started = time.perf_counter()
     replace_dates(run_sql(run.spark, table.name, run.params), table, run.lake_root, run.dates)
@@ -148,7 +163,9 @@ def run_gold(ctx: RunContext, dates: list[date]) -> Iterator[StepResult]:
     try:
         register_run_inputs(run)
         for name in graph_order():
-            if name in GOLD_VIEWS:
+            if name in GOLD_VIEWS and GOLD_VIEWS[name].staged:
+                yield stage_view(run, GOLD_VIEWS[name])
+            elif name in GOLD_VIEWS:
                 run.register(name, run_sql(run.spark, name, run.params, folder="views"))
             elif GOLD_TABLES[name].logic == "sql":
                 yield build_sql_table(run, GOLD_TABLES[name])

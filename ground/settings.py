@@ -1,4 +1,5 @@
-"""The pipeline's settings (conf sections ``pipeline``, ``windows``, ``hotspot``, ``supply``, ``scoring``), typed
+"""The pipeline's settings (conf sections ``pipeline``, ``windows``, ``hotspot``, ``supply``, ``scoring``,
+``win_rate``), typed
 and validated when the configuration is loaded: an unknown key, a wrong type, a missing value or weights that
 do not sum to 1 is a ``ConfigError`` naming the file and the key, before any engine starts.
 
@@ -15,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from ground.errors import Origins
 
-SECTIONS = ("pipeline", "windows", "hotspot", "supply", "scoring", "operations")
+SECTIONS = ("pipeline", "windows", "hotspot", "supply", "scoring", "operations", "win_rate")
 
 
 class _Section(BaseModel):
@@ -152,6 +153,159 @@ class Operations(_Section):
     maintenance: Maintenance
 
 
+WIN_RATE_STAGES = ("C0", "C1", "C2", "C3")
+WIN_RATE_DIMENSIONS = (
+    "overall", "region", "district", "dealer", "rep", "product_line", "lead_source", "customer_type", "enquiry_type",
+)  # fmt: skip
+
+
+class WinRateWindow(_Section):
+    days: int = Field(ge=1)  # closed deals of the days days ending on the as-of date ...
+    prior_days: int = Field(ge=1)  # ... against those of the prior_days days just before them
+
+
+def _plain_names(values: list[str] | dict[str, str], what: str) -> None:
+    """Names passed to SQL inside a delimited string must not hold its delimiters."""
+    names = [*values, *values.values()] if isinstance(values, dict) else list(values)
+    bad = [n for n in names if not n or any(c in n for c in ",;=:")]
+    if bad:
+        raise ValueError(f"{what} may not be empty or contain , ; = or : ({bad})")
+
+
+class DropAlert(_Section):
+    window_days: int = Field(ge=1)
+    min_points: float = Field(ge=0)
+    min_z: float = Field(ge=0)
+    dimensions: list[str]
+
+
+class BelowParentAlert(_Section):
+    window_days: int = Field(ge=1)
+    min_points: float = Field(ge=0)
+    dimensions: list[str]
+
+
+class CompetitorAlert(_Section):
+    window_days: int = Field(ge=1)
+    baseline_days: int = Field(ge=1)
+    min_losses: int = Field(ge=1)
+    z: float = Field(ge=0)
+    min_ratio: float = Field(ge=1)
+
+
+class MixAlert(_Section):
+    window_days: int = Field(ge=1)
+    min_points: float = Field(ge=0)
+    min_z: float = Field(ge=0)
+
+
+class DriverAlerts(_Section):
+    lookback_days: int = Field(ge=0)
+    gap_days: int = Field(ge=0)
+    drop: DropAlert
+    below_parent: BelowParentAlert
+    competitor: CompetitorAlert
+    mix: MixAlert
+
+
+class RepConsistency(_Section):
+    weeks: int = Field(ge=2)
+    min_closed_deals: int = Field(ge=1)
+    prior_weeks: float = Field(ge=0)
+    erratic_dispersion: float = Field(ge=1)
+
+
+class WinRate(_Section):
+    min_stage: str
+    windows: list[WinRateWindow] = Field(min_length=1)
+    interval_z: float = Field(gt=0)
+    min_closed_deals: int = Field(ge=1)
+    warmup_days: int = Field(ge=0)
+    prior_deals_min: float = Field(ge=0)
+    prior_deals_max: float = Field(gt=0)
+    regions: dict[str, str]
+    default_region: str = Field(min_length=1)
+    funnel_window_days: int = Field(ge=1)
+    velocity_window_days: int = Field(ge=1)
+    velocity_trend_share: float = Field(gt=0)
+    lost_reasons_window_days: int = Field(ge=1)
+    coverage_ok_share: float = Field(ge=0, le=1)
+    rep: RepConsistency
+    alerts: DriverAlerts
+
+    @model_validator(mode="after")
+    def _consistent(self) -> WinRate:
+        if self.min_stage not in WIN_RATE_STAGES:
+            raise ValueError(f"min_stage must be one of {list(WIN_RATE_STAGES)}, got {self.min_stage!r}")
+        if self.prior_deals_min > self.prior_deals_max:
+            raise ValueError("prior_deals_min is above prior_deals_max")
+        days = [w.days for w in self.windows]
+        if len(set(days)) != len(days):
+            raise ValueError(f"windows: each window length once, got {days}")
+        for name in ("velocity_window_days",):
+            if getattr(self, name) not in days:
+                raise ValueError(f"{name} must be one of the windows' days {days}")
+        for name in ("drop", "below_parent", "mix"):
+            if getattr(self.alerts, name).window_days not in days:
+                raise ValueError(f"alerts.{name}.window_days must be one of the windows' days {days}")
+        for name in ("drop", "below_parent"):
+            unknown = set(getattr(self.alerts, name).dimensions) - set(WIN_RATE_DIMENSIONS)
+            if unknown:
+                raise ValueError(f"alerts.{name}.dimensions: unknown {sorted(unknown)} ({list(WIN_RATE_DIMENSIONS)})")
+        _plain_names(self.regions, "regions")
+        _plain_names([self.default_region], "default_region")
+        return self
+
+    @property
+    def lookback_days(self) -> int:
+        """How far before the earliest as-of date closed deals are read: the longest window with its prior,
+        the consultant weeks, plus the trailing dates the driver alerts look back over."""
+        longest = max([w.days + w.prior_days for w in self.windows] + [self.funnel_window_days])
+        longest = max(longest, 2 * self.lost_reasons_window_days, 7 * self.rep.weeks + 7)
+        return longest + self.alerts.lookback_days
+
+    def sql_params(self) -> dict[str, Any]:
+        a = self.alerts
+        return {
+            "min_stage_rank": WIN_RATE_STAGES.index(self.min_stage),
+            "win_rate_windows": ",".join(f"{w.days}:{w.prior_days}" for w in self.windows),
+            "interval_z": self.interval_z,
+            "min_closed_deals": self.min_closed_deals,
+            "warmup_days": self.warmup_days,
+            "prior_deals_min": self.prior_deals_min,
+            "prior_deals_max": self.prior_deals_max,
+            "state_regions": ";".join(f"{state}={region}" for state, region in self.regions.items()),
+            "default_region": self.default_region,
+            "closed_lookback_days": self.lookback_days,
+            "funnel_window_days": self.funnel_window_days,
+            "velocity_window_days": self.velocity_window_days,
+            "velocity_trend_share": self.velocity_trend_share,
+            "lost_window_days": self.lost_reasons_window_days,
+            "coverage_ok_share": self.coverage_ok_share,
+            "rep_weeks": self.rep.weeks,
+            "rep_min_closed_deals": self.rep.min_closed_deals,
+            "rep_prior_weeks": self.rep.prior_weeks,
+            "erratic_dispersion": self.rep.erratic_dispersion,
+            "alert_lookback_days": a.lookback_days,
+            "episode_gap_days": a.gap_days,
+            "drop_window_days": a.drop.window_days,
+            "drop_min_points": a.drop.min_points,
+            "drop_min_z": a.drop.min_z,
+            "drop_dimensions": ",".join(a.drop.dimensions),
+            "level_window_days": a.below_parent.window_days,
+            "level_min_points": a.below_parent.min_points,
+            "level_dimensions": ",".join(a.below_parent.dimensions),
+            "competitor_window_days": a.competitor.window_days,
+            "competitor_baseline_days": a.competitor.baseline_days,
+            "competitor_min_losses": a.competitor.min_losses,
+            "competitor_z": a.competitor.z,
+            "competitor_min_ratio": a.competitor.min_ratio,
+            "mix_window_days": a.mix.window_days,
+            "mix_min_points": a.mix.min_points,
+            "mix_min_z": a.mix.min_z,
+        }
+
+
 class PipelineSettings(_Section):
     pipeline: PipelineOptions
     windows: Windows
@@ -159,6 +313,7 @@ class PipelineSettings(_Section):
     supply: Supply
     scoring: Scoring
     operations: Operations
+    win_rate: WinRate
 
     def sql_params(self) -> dict[str, Any]:
         """The named parameters the gold SQL files may use (each file gets the ones it names)."""
@@ -178,6 +333,7 @@ class PipelineSettings(_Section):
             "top_n": self.hotspot.top_n_per_district,
             "stock_lookback_days": self.supply.stock_lookback_days,
             "max_open_age_days": self.scoring.max_open_age_days,
+            **self.win_rate.sql_params(),
         }
 
 

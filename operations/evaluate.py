@@ -5,7 +5,9 @@ Reads the gold tables (delta-rs, no Spark) and the demo data's truth folder, the
   lead time in days from a hotspot's start to its first flag;
 - opportunity scoring: AUC of ``total_score`` for conversion within the next ``horizon`` days, and the
   conversion rate of each dealer's top 20 against the base rate (lift), over the score history snapshots;
-- quarantine: every planted bad record accounted for (quarantined, corrected or skipped), none lost.
+- quarantine: every planted bad record accounted for (quarantined, corrected or skipped), none lost;
+- win-rate drivers: precision and recall of the driver alert episodes against the planted drivers, the days
+  from a driver's start to its first alert, and whether the planted mix shift is attributed to mix.
 """
 
 from __future__ import annotations
@@ -177,6 +179,121 @@ def quarantine_metrics(config: Config, bad: pd.DataFrame) -> dict[str, Any]:
     }
 
 
+# which alert points at which planted driver: (alert kind, dimension); the segment (and competitor) must match
+DRIVER_ALERTS = {
+    "district_drop": ("drop", "district"),
+    "poor_source": ("below_parent", "lead_source"),
+    "competitor": ("competitor", "product_line_in_district"),
+    "erratic_rep": ("erratic", "rep"),
+    "mix_shift": ("mix", "lead_source"),
+}
+
+
+def _matches(alerts: pd.DataFrame, driver: Any) -> pd.Series:
+    kind, dimension = DRIVER_ALERTS[driver.kind]
+    hit = (alerts["kind"] == kind) & (alerts["dimension"] == dimension) & (alerts["segment"] == driver.segment)
+    if isinstance(driver.competitor, str) and driver.competitor:
+        hit &= alerts["competitor"] == driver.competitor
+    return hit & (alerts["as_of_date"] >= driver.start_date)
+
+
+def episodes_of(alerts: pd.DataFrame, gap_days: int) -> pd.Series:
+    """Per row, its episode: a run of an alert's dates in which no quiet spell is longer than ``gap_days``
+    (as the alerts table defines it, but over all the evaluated dates, so that an episode longer than the
+    table's look back still counts once)."""
+    ordered = alerts.sort_values(["alert_id", "as_of_date"])
+    gap = ordered.groupby("alert_id")["as_of_date"].diff().map(lambda d: d.days if pd.notna(d) else None)
+    starts = gap.isna() | (gap > gap_days + 1)
+    return starts.astype(int).groupby(ordered["alert_id"]).cumsum().reindex(alerts.index)
+
+
+def driver_metrics(alerts: pd.DataFrame, drivers: pd.DataFrame, dates: list[Any], gap_days: int = 7) -> dict[str, Any]:
+    """alerts: the rows of win_rate_driver_alerts (as_of_date, alert_id, kind, dimension, segment, competitor)
+    on the evaluated ``dates``. An episode (``episodes_of``) is true when one of its rows names a planted driver
+    of its kind on or after the driver's start; a driver is detected when such a row exists; lead days run from
+    its start (or the first evaluated date, if later) to that row's date."""
+    if not dates:
+        return {"driver_alert_precision": None, "driver_alert_recall": None, "driver_alert_lead_days": None}
+    first, last = min(dates), max(dates)
+    alerts = alerts[(alerts["as_of_date"] >= first) & (alerts["as_of_date"] <= last)].copy()
+    alerts["is_true"] = False
+    details = []
+    for driver in drivers[drivers["start_date"] <= last].itertuples(index=False):
+        hit = _matches(alerts, driver)
+        alerts.loc[hit, "is_true"] = True
+        first_alert = alerts.loc[hit, "as_of_date"].min() if hit.any() else None
+        lead = (first_alert - max(driver.start_date, first)).days if first_alert is not None else None
+        details.append(
+            {"kind": driver.kind, "segment": driver.segment, "start_date": str(driver.start_date),
+             "first_alert": str(first_alert) if first_alert is not None else None, "lead_days": lead}
+        )  # fmt: skip
+    alerts["episode"] = episodes_of(alerts, gap_days) if len(alerts) else []
+    by_episode = alerts.groupby(["alert_id", "episode"])
+    episodes = by_episode["is_true"].any()
+    first_day = by_episode["as_of_date"].min()
+    false_episodes = sorted(f"{a} from {first_day[(a, n)]}" for (a, n), ok in episodes.items() if not ok)
+    detected = [d for d in details if d["lead_days"] is not None]
+    leads = [d["lead_days"] for d in detected]
+    return {
+        "driver_alert_precision": round(float(episodes.mean()), 4) if len(episodes) else None,
+        "driver_alert_recall": round(len(detected) / len(details), 4) if details else None,
+        "driver_alert_lead_days": round(sum(leads) / len(leads), 2) if leads else None,
+        "driver_alert_max_lead_days": max(leads) if leads else None,
+        "driver_alert_episodes": int(len(episodes)),
+        "driver_alert_false_episodes": false_episodes[:10],
+        "drivers_planted_in_range": len(details),
+        "drivers": details,
+    }
+
+
+def mix_attribution(decomposition: pd.DataFrame, drivers: pd.DataFrame, window_days: int) -> dict[str, Any]:
+    """On the last evaluated date, the lead-source split of the change in win rate (window ``window_days``):
+    the planted mix shift is attributed to mix when the change is negative and mix outweighs rate."""
+    planted = drivers[drivers["kind"] == "mix_shift"]
+    rows = decomposition[(decomposition["window_days"] == window_days) & (decomposition["dimension"] == "lead_source")]
+    if planted.empty or rows.empty:
+        return {"mix_shift_attributed": None}
+    last = rows[rows["as_of_date"] == rows["as_of_date"].max()].iloc[0]
+    if last["as_of_date"] < planted.iloc[0]["start_date"]:
+        return {"mix_shift_attributed": None}
+    mix, rate = float(last["total_mix"]), float(last["total_rate"])
+    return {
+        "mix_shift_attributed": bool(mix < 0 and abs(mix) > abs(rate)),
+        "mix_shift_split": {
+            "as_of_date": str(last["as_of_date"]),
+            "window_days": window_days,
+            "change_points": round(100 * float(last["total_change"]), 2),
+            "mix_points": round(100 * mix, 2),
+            "rate_points": round(100 * rate, 2),
+        },
+    }
+
+
+def win_rate_report(config: Config, truth_dir: Path) -> dict[str, Any]:
+    """The driver metrics; empty when the truth folder predates the planted drivers."""
+    if not (truth_dir / "drivers.csv").exists():
+        return {"driver_alert_precision": None, "driver_alert_recall": None, "driver_alert_lead_days": None}
+    drivers = pd.read_csv(truth_dir / "drivers.csv", parse_dates=["start_date"], keep_default_na=False)
+    drivers["start_date"] = drivers["start_date"].dt.date
+    segments = _read_gold(config, "win_rate_by_segment", ["as_of_date", "dimension"])
+    dates = sorted(segments.loc[segments["dimension"] == "overall", "as_of_date"].unique())
+    alerts = _read_gold(
+        config,
+        "win_rate_driver_alerts",
+        ["as_of_date", "alert_id", "kind", "dimension", "segment", "competitor", "episode_start"],
+    )
+    decomposition = _read_gold(
+        config,
+        "win_rate_change_decomposition",
+        ["as_of_date", "window_days", "dimension", "total_change", "total_mix", "total_rate"],
+    )
+    settings = config.pipeline.win_rate.alerts
+    return {
+        **driver_metrics(alerts, drivers, dates, settings.gap_days),
+        **mix_attribution(decomposition, drivers, settings.mix.window_days),
+    }
+
+
 def evaluate(config: Config, truth_dir: Path, horizon: int = 30, top: int = 20) -> dict[str, Any]:
     dates = ["start_date", "end_date"]
     hotspots = pd.read_csv(truth_dir / "hotspots.csv", parse_dates=dates)
@@ -201,6 +318,7 @@ def evaluate(config: Config, truth_dir: Path, horizon: int = 30, top: int = 20) 
         **hotspot_metrics(flags, hotspots, window_days),
         **scoring_metrics(history, opportunities, horizon, top, data_end),
         **quarantine_metrics(config, bad),
+        **win_rate_report(config, truth_dir),
         "horizon_days": horizon,
         "top_per_dealer": top,
     }
@@ -236,6 +354,12 @@ def run(args: argparse.Namespace, config: Config) -> int:
     print(
         f"quality:  {report['bad_records_planted']} planted bad records, "
         f"{report['bad_records_unaccounted']} unaccounted"
+    )
+    print(
+        f"drivers:  precision {report['driver_alert_precision']}  recall {report['driver_alert_recall']}  "
+        f"lead time {report['driver_alert_lead_days']} days  ({report.get('driver_alert_episodes')} alert "
+        f"episodes, {report.get('drivers_planted_in_range')} planted drivers); mix shift attributed to mix: "
+        f"{report.get('mix_shift_attributed')}"
     )
     print(f"report:   {out}")
     return 0

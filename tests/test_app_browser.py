@@ -108,6 +108,7 @@ def test_rep_on_a_phone_sees_lead_cards(server, browser):
     assert all(calls.nth(i).get_attribute("href").startswith("tel:+9198") for i in range(5))
     assert min(calls.nth(i).bounding_box()["height"] for i in range(5)) >= 44
     assert page.get_by_role("tab", name="Markets").count() == 0
+    assert page.get_by_role("tab", name="Performance").count() == 0
     assert page.get_by_role("tab", name="Pipeline").count() == 1
     assert horizontal_overflow(page) <= 0
     assert clipped_texts(page) == []

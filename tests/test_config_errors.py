@@ -28,6 +28,13 @@ CASES = [
         {"sources": {"stock": {"path": "x", "version_by": "updated", "columns": {}}}},
         "sources.stock.key: ['snapshot_date', 'dealer_code', 'product_line'] are not mapped columns",
     ),
+    ({"win_rate": {"alerts": {"drop": {"min_z": "high"}}}}, "win_rate.alerts.drop.min_z: Input should be"),
+    ({"win_rate": {"rep": {"weeks": 1}}}, "win_rate.rep.weeks: Input should be greater than or equal to 2"),
+    ({"win_rate": {"min_stage": "C7"}}, "win_rate: min_stage must be one of ['C0', 'C1', 'C2', 'C3'], got 'C7'"),
+    (
+        {"win_rate": {"alerts": {"drop": {"window_days": 14}}}},
+        "win_rate: alerts.drop.window_days must be one of the windows' days [7, 30, 90]",
+    ),
 ]
 
 

@@ -83,7 +83,7 @@ def test_merge_upsert_newer_version_wins(spark, tmp_path) -> None:  # type: igno
 def test_merge_insert_new_is_idempotent(spark, tmp_path) -> None:  # type: ignore[no-untyped-def]
     lake = str(tmp_path)
     table = OPS_TABLES["ingested_files"]
-    row = [("calls", "f.csv", "abc", "r1", 3, 0, None)]
+    row = [("calls", "f.csv", "abc", "r1", 3, 0, None, None, None)]
     merge_insert_new(spark, ddl_frame(spark, table.ddl, row), table, lake)
     version = DeltaTable(table.location(lake)).version()
     merge_insert_new(spark, ddl_frame(spark, table.ddl, row), table, lake)

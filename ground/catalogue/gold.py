@@ -196,3 +196,195 @@ TABLES = [
         built_by="scv_customer_score",
     ),
 ]
+
+# --- win-rate intelligence (docs/win-rate.md) -------------------------------------------------------------
+
+WIN_RATE_DIMENSIONS = (
+    "overall", "region", "district", "dealer", "rep", "product_line", "lead_source", "customer_type", "enquiry_type",
+)  # fmt: skip
+DRIVER_ALERT_KINDS = ("drop", "below_parent", "competitor", "erratic", "mix")
+
+VIEWS += [
+    View(
+        "closed_deals",
+        inputs=("customer_pipeline_history", "dealers"),
+        description="Every opportunity that closed (Won or Lost) in the run's reach, as it was when it closed: "
+        "the stage it reached, the dates it entered each stage, its cycle, value, lost reason and competitor, "
+        "whether it counts in a win rate (win_rate.min_stage), and the date of the first enquiry in the data.",
+        staged=True,
+    ),
+    View(
+        "win_rate_daily",
+        inputs=("closed_deals",),
+        description="The deals that count in a win rate, per dimension, segment (with its parent) and closed "
+        "date: closed, won, won value, won cycle days. Every win-rate table sums these over its windows.",
+        staged=True,
+    ),
+    View(
+        "win_rate_counts",
+        inputs=("win_rate_daily",),
+        description="Closed and won deals per as-of date, window and segment, in the window and its prior "
+        "(differences of running totals); win_rate_by_segment and the driver alerts' trailing dates read it.",
+        staged=True,
+    ),
+]
+
+TABLES += [
+    Table(
+        "win_rate_by_segment",
+        "gold",
+        cols(
+            "as_of_date date, window_days int, dimension string, segment string, parent_dimension string, "
+            "parent_segment string, state string, district string, closed bigint, won bigint, win_rate double, "
+            "win_rate_low double, win_rate_high double, parent_win_rate double, prior_deals double, "
+            "win_rate_shrunk double, prior_days int, prior_closed bigint, prior_won bigint, prior_win_rate double, "
+            "prior_win_rate_shrunk double, change_points double, parent_change_points double, change_z double, "
+            "prob_decline double, "
+            "is_comparable boolean, is_reportable boolean, won_value double, avg_deal_value double, "
+            "avg_cycle_days double, prior_avg_deal_value double, prior_avg_cycle_days double"
+        ),
+        key=("as_of_date", "window_days", "dimension", "segment"),
+        partition_by=("as_of_date",),
+        description="Win rate per segment and trailing window of closed deals: Wilson interval, shrunk toward "
+        "the parent segment (empirical Bayes), the prior window's rate, the change and how sure it is.",
+        checks=(
+            in_set("dimension", WIN_RATE_DIMENSIONS),
+            between("win_rate", 0, 1),
+            between("win_rate_shrunk", 0, 1),
+            between("prob_decline", 0, 1),
+            between("closed", 0),
+        ),
+        inputs=("win_rate_counts",),
+    ),
+    Table(
+        "funnel_stage_conversion",
+        "gold",
+        cols(
+            "as_of_date date, dimension string, segment string, state string, district string, window_days int, "
+            "deals bigint, reached_c1 bigint, reached_c2 bigint, reached_c3 bigint, won bigint, "
+            "c0_to_c1 double, c1_to_c2 double, c2_to_c3 double, c3_to_won double, c0_to_won double, "
+            "median_days_c0_c1 double, p75_days_c0_c1 double, median_days_c1_c2 double, p75_days_c1_c2 double, "
+            "median_days_c2_c3 double, p75_days_c2_c3 double, median_days_c3_won double, p75_days_c3_won double, "
+            "median_days_to_win double, p75_days_to_win double"
+        ),
+        key=("as_of_date", "dimension", "segment"),
+        partition_by=("as_of_date",),
+        description="C0 -> C1 -> C2 -> C3 -> won per segment over the deals closed in the funnel window, with "
+        "median and 75th-percentile days per stage.",
+        checks=(in_set("dimension", WIN_RATE_DIMENSIONS), between("c0_to_won", 0, 1), between("deals", 1)),
+        inputs=("closed_deals",),
+    ),
+    Table(
+        "sales_velocity",
+        "gold",
+        cols(
+            "as_of_date date, dimension string, segment string, state string, district string, "
+            "open_deals bigint, open_value double, win_rate double, avg_deal_value double, avg_cycle_days double, "
+            "value_per_day double, deals_per_day double, prior_open_deals bigint, prior_value_per_day double, "
+            "prior_deals_per_day double, change double, trend string"
+        ),
+        key=("as_of_date", "dimension", "segment"),
+        partition_by=("as_of_date",),
+        description="Sales velocity per dealer, district, rep and overall: open deals x win rate x average deal "
+        "value / average cycle days, now and one window earlier, with its trend.",
+        checks=(in_set("dimension", ("overall", "district", "dealer", "rep")), in_set("trend", ("up", "down", "flat"))),
+        inputs=("win_rate_by_segment", "customer_pipeline_history"),
+    ),
+    Table(
+        "rep_consistency",
+        "gold",
+        cols(
+            "as_of_date date, rep_id string, dealer_code string, state string, district string, weeks bigint, "
+            "closed bigint, won bigint, win_rate double, win_rate_shrunk double, weekly_rate_min double, "
+            "weekly_rate_max double, weekly_rate_sd double, dispersion double, consistency_index double, "
+            "shortfall_deals double, is_erratic boolean"
+        ),
+        key=("as_of_date", "rep_id"),
+        partition_by=("as_of_date",),
+        description="Rep Win Consistency Index: how much more a consultant's weekly win rate varies than chance "
+        "explains (100 = no more than chance), shrunk toward consistent for short records.",
+        checks=(between("consistency_index", 0, 100), between("dispersion", 0)),
+        inputs=("closed_deals",),
+    ),
+    Table(
+        "win_rate_change_decomposition",
+        "gold",
+        cols(
+            "as_of_date date, window_days int, dimension string, segment string, prior_share double, share double, "
+            "prior_win_rate double, win_rate double, mix_effect double, rate_effect double, closed bigint, "
+            "prior_closed bigint, total_closed bigint, total_prior_closed bigint, total_prior_win_rate double, "
+            "total_win_rate double, total_change double, total_mix double, total_rate double, total_change_z double, "
+            "total_mix_z double, is_comparable boolean"
+        ),
+        key=("as_of_date", "window_days", "dimension", "segment"),
+        partition_by=("as_of_date",),
+        description="The change in win rate between a window and its prior split per dimension into mix (more "
+        "deals from weaker segments) and rate (segments converting differently), shift-share with midpoint "
+        "weights and the mix centred on the average rate: mix + rate = change exactly.",
+        checks=(in_set("dimension", WIN_RATE_DIMENSIONS), between("share", 0, 1)),
+        inputs=("win_rate_by_segment",),
+    ),
+    Table(
+        "lost_reasons",
+        "gold",
+        cols(
+            "as_of_date date, state string, district string, product_line string, lost_reason string, "
+            "competitor string, window_days int, losses bigint, prior_losses bigint, cell_losses bigint, "
+            "share double, prior_share double, share_change double, elsewhere_share double"
+        ),
+        key=("as_of_date", "state", "district", "product_line", "lost_reason", "competitor"),
+        partition_by=("as_of_date",),
+        description="Losses by reason and competitor per district and product line in the window against the "
+        "window before, with the share the same reason and competitor take of that product's losses elsewhere.",
+        checks=(between("share", 0, 1), between("losses", 0)),
+        inputs=("closed_deals",),
+    ),
+    Table(
+        "win_rate_coverage",
+        "gold",
+        cols(
+            "as_of_date date, column_name string, closed_deals bigint, with_value bigint, share double, "
+            "status string, note string"
+        ),
+        key=("as_of_date", "column_name"),
+        partition_by=("as_of_date",),
+        description="How many closed deals carry each optional column the win-rate tables use: a table that "
+        "needs a missing one is empty, and this says why.",
+        checks=(in_set("status", ("ok", "partial", "missing")),),
+        inputs=("closed_deals",),
+    ),
+    Table(
+        "win_rate_driver_alerts",
+        "gold",
+        cols(
+            "as_of_date date, alert_id string, kind string, dimension string, segment string, state string, "
+            "district string, competitor string, sentence string, rate double, baseline_rate double, "
+            "closed bigint, z double, impact_deals double, impact_value double, rank int, episode_start date, "
+            "is_new boolean, days_active int"
+        ),
+        key=("as_of_date", "alert_id"),
+        partition_by=("as_of_date",),
+        description="Win-rate driver alerts: one plain sentence with its numbers per active driver, ranked by "
+        "impact (deals lost), with the start of its episode (raised once per episode: is_new on its first day). "
+        "Conditions are evaluated over the trailing dates, so an episode is the same whatever order dates run in "
+        "(sql/gold/win_rate_driver_alerts.sql, gold/win_rate_driver_alerts.py).",
+        checks=(in_set("kind", DRIVER_ALERT_KINDS), between("rank", 1), not_null("sentence")),
+        inputs=("win_rate_by_segment", "win_rate_change_decomposition", "rep_consistency", "closed_deals"),
+        logic="python",
+    ),
+]
+
+# the win-rate nodes of the graph (their steps' seconds are what they add to a night: bench/nightly_bench.py)
+WIN_RATE_NODES = (
+    "closed_deals",
+    "win_rate_daily",
+    "win_rate_counts",
+    "win_rate_by_segment",
+    "funnel_stage_conversion",
+    "sales_velocity",
+    "rep_consistency",
+    "win_rate_change_decomposition",
+    "lost_reasons",
+    "win_rate_coverage",
+    "win_rate_driver_alerts",
+)

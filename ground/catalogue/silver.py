@@ -12,7 +12,11 @@ _OPPORTUNITY = (
     "opty_id string, dealer_code string, created_date date, stage string, "
     "lead_classification string, opty_category string, customer_type string, product_line string, "
     "expected_closure_date date, taluka string, district string, state string, status string, "
-    "customer_name string, customer_phone string, updated_at timestamp, " + LINEAGE
+    "customer_name string, customer_phone string, updated_at timestamp, "
+    + LINEAGE
+    # optional, for the win-rate tables (after the lineage: where a table written before them gains them)
+    + ", rep_id string, lead_source string, closed_date date, lost_reason string, competitor string, "
+    "deal_value double"
 )
 
 TABLES = [
@@ -28,6 +32,7 @@ TABLES = [
             not_null("dealer_code"),
             not_null("taluka", "warn"),  # the dealer master may place the dealer instead
             not_null("customer_phone", "warn"),
+            between("deal_value", 0, None, "warn"),
         ),
         history="customer_pipeline_history",
     ),

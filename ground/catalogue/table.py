@@ -121,3 +121,5 @@ class View:
     name: str
     inputs: tuple[str, ...]
     description: str = ""
+    # read by several tables: materialised once per run (ground.spark_io.stage) instead of recomputed by each
+    staged: bool = False
