@@ -17,8 +17,8 @@ from typing import Any
 from alert_agent.rank import ScoredTaluka
 from alert_agent.reasons import whole_percent
 from alert_agent.settings import LlmSettings
+from ground.llm import numbers_in
 
-_NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
 SYSTEM_PROMPT = (
     "You are a sales operations analyst. Write one short paragraph (at most 3 sentences, plain text, no "
     "lists, no markdown, no links) telling leadership what the taluka figures below mean and where to act "
@@ -61,18 +61,6 @@ def facts(talukas: Sequence[ScoredTaluka], as_of: str, window_days: int) -> dict
             for t in talukas
         ],
     }
-
-
-def _normalise(number: str) -> str:
-    value = number.replace(",", "")
-    if "." in value:
-        value = value.rstrip("0").rstrip(".")
-    return value
-
-
-def numbers_in(text: str) -> set[str]:
-    """Every number written in ``text``, normalised (``1,200`` -> ``1200``, ``2.50`` -> ``2.5``)."""
-    return {_normalise(n) for n in _NUMBER.findall(text)}
 
 
 def validate(answer: str, input_facts: dict[str, Any], max_chars: int) -> str:

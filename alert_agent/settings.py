@@ -10,6 +10,7 @@ from email.utils import formataddr, parseaddr
 from typing import Any
 
 from ground.config import Config, ConfigError
+from ground.llm import endpoint_from_env
 
 ALERT_STATUSES = ("HOTSPOT", "EMERGING", "STABLE", "NOISE")
 SECURITY_MODES = ("starttls", "ssl", "none")
@@ -240,14 +241,13 @@ class LlmSettings:
 
 def llm_settings(settings: AlertSettings, env: Mapping[str, str] | None = None) -> LlmSettings | None:
     """The narrative endpoint, or None when it is not configured or turned off."""
-    env = os.environ if env is None else env
-    base_url, model = env.get("SCV_LLM_BASE_URL", "").strip(), env.get("SCV_LLM_MODEL", "").strip()
-    if not settings.llm_enabled or not base_url or not model:
+    endpoint = endpoint_from_env(env)
+    if not settings.llm_enabled or endpoint is None:
         return None
     return LlmSettings(
-        base_url=base_url,
-        model=model,
-        api_key=env.get("SCV_LLM_API_KEY", "") or "not-needed",
+        base_url=endpoint.base_url,
+        model=endpoint.model,
+        api_key=endpoint.api_key,
         timeout_s=settings.llm_timeout_s,
         max_chars=settings.llm_max_chars,
         max_tokens=settings.llm_max_tokens,
