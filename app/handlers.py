@@ -11,6 +11,7 @@ import logging
 from dataclasses import dataclass
 from html import escape
 
+from app.ask_view import answer_html
 from app.auth import UserStore
 from app.cards import fmt_date, lead_list, notice
 from app.data import DataAccess
@@ -18,6 +19,7 @@ from app.markets import hotspot_cards, product_line_chart, score_chart, top3_htm
 from app.performance import performance_html
 from app.scope import Scope, ScopeError
 from app.settings import AppSettings, app_settings
+from ask.settings import AskSettings, ask_settings
 from ground.config import Config
 
 log = logging.getLogger(__name__)
@@ -27,6 +29,7 @@ STATUSES = [ALL, "HOTSPOT", "EMERGING", "STABLE", "NOISE"]
 _NOT_SIGNED_IN = notice("Not signed in", "Sign in again to see your leads.", tone="error")
 _MARKETS_DENIED = notice("Not available", "Market views are for managers and leadership.", tone="error")
 _PERFORMANCE_DENIED = notice("Not available", "Performance is for managers and leadership.", tone="error")
+_ASK_DENIED = notice("Not available", "Ask is for managers and leadership.", tone="error")
 
 
 @dataclass
@@ -35,6 +38,7 @@ class AppContext:
     users: UserStore
     data: DataAccess
     window_days: int = 5
+    ask: AskSettings | None = None  # None: the Ask tab answers guided questions only
 
     @classmethod
     def from_config(cls, config: Config) -> AppContext:
@@ -45,6 +49,7 @@ class AppContext:
             users=UserStore(settings.users_file, settings.inline_users, settings.bcrypt_rounds),
             data=DataAccess.for_lake(settings.lake_root, settings.refresh_seconds),
             window_days=int(windows.get("window_days", 5)),
+            ask=ask_settings(config),
         )
 
 
@@ -160,3 +165,55 @@ def performance_view(ctx: AppContext, username: str | None) -> str:
         return performance_html(ctx.data, scope)
     except ScopeError:
         return _PERFORMANCE_DENIED
+
+
+def can_ask_freely(ctx: AppContext) -> bool:
+    """Whether questions in plain words go to a model (configured and allowed); else guided questions only."""
+    from ground.llm import endpoint_from_env
+
+    return ctx.ask is not None and ctx.ask.use_model and endpoint_from_env() is not None
+
+
+def ask_view(
+    ctx: AppContext,
+    username: str | None,
+    question: str = "",
+    guided_tool: str = "",
+    arguments: dict[str, str] | None = None,
+) -> str:
+    """A question (plain words, when a model is configured) or a guided question with its filled-in arguments
+    (district, date, dimension; those the question does not take are left out), answered within the scope: a
+    manager's answers use their district only."""
+    from ask.answer import guided, with_model
+    from ask.tools import CATALOGUE, Reader
+    from ground.llm import endpoint_from_env
+
+    scope = user_scope(ctx, username)
+    if scope is None:
+        return _NOT_SIGNED_IN
+    if not scope.can_see_markets:
+        return _ASK_DENIED
+    reader = Reader(scope.role, scope.district if scope.role == "manager" else None)
+    lake = ctx.settings.lake_root
+    endpoint = endpoint_from_env() if can_ask_freely(ctx) else None
+    if question.strip() and endpoint is not None and ctx.ask is not None:
+        answer = with_model(
+            question.strip()[:500],
+            endpoint,
+            lake,
+            reader,
+            timeout_s=ctx.ask.timeout_s,
+            max_tokens=ctx.ask.max_tokens,
+            max_chars=ctx.ask.max_chars,
+            max_rounds=ctx.ask.max_rounds,
+        )
+    elif guided_tool in CATALOGUE:
+        takes = {p.name for p in CATALOGUE[guided_tool].parameters}
+        filled = {k: v for k, v in (arguments or {}).items() if k in takes and v and v != ALL}
+        answer = guided(guided_tool, filled, lake, reader)
+    elif question.strip():
+        return notice("No model configured", "Pick one of the guided questions: they need no model.", tone="info")
+    else:
+        return notice("Ask", "Pick a question, or type one when a model is configured.", tone="info")
+    log.info("ask by %s: %s -> %s", username, guided_tool or "free question", answer.status)
+    return answer_html(answer)

@@ -90,6 +90,14 @@ html, body { overflow-x: hidden; }
 .notice p { margin:6px 0 0; color:var(--muted); }
 .notice-error { background:#fdecec; }
 .section-title { font-size:18px; font-weight:700; margin:14px 2px 6px; }
+.ask-answer { border:1px solid var(--line); border-radius:14px; padding:12px 14px; background:#fff; }
+.ask-text { font-size:16px; line-height:1.45; margin:0 0 6px; }
+.ask-table-wrap { overflow-x:auto; -webkit-overflow-scrolling:touch; }
+.ask-table { border-collapse:collapse; font-size:14px; min-width:100%; }
+.ask-table th, .ask-table td { text-align:left; padding:6px 8px; border-top:1px solid var(--line);
+  white-space:nowrap; font-variant-numeric: tabular-nums; }
+.ask-table th { color:var(--muted); font-weight:600; }
+.ask-note, .ask-source { font-size:13px; color:var(--muted); margin:6px 0 0; }
 """
 
 

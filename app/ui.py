@@ -2,7 +2,7 @@
 
 The signed-in user comes from ``gr.Request.username`` (set from the session of the app's own sign-in, see
 ``app.web`` and ``app.signin``); no input on the page says who the user is or what they may see. Explicit API endpoints
-(``/leads``, ``/markets``, ``/pipeline``, ``/performance``, ``/whoami``) serve ``gradio_client`` with the same
+(``/leads``, ``/markets``, ``/pipeline``, ``/performance``, ``/ask``, ``/whoami``) serve ``gradio_client`` with the same
 handlers.
 """
 
@@ -13,7 +13,9 @@ from typing import TYPE_CHECKING, Any
 import gradio as gr
 
 from app import handlers as h
+from app.ask_view import guided_choices
 from app.handlers import ALL, STATUSES, AppContext
+from ask.tools import WIN_RATE_DIMENSIONS
 
 if TYPE_CHECKING:
     from app.web import RunningApp
@@ -47,7 +49,14 @@ def _api(ctx: AppContext) -> None:
         scope = h.user_scope(ctx, _user(request))
         return "not signed in" if scope is None else f"{scope.role}: {scope.describe()}"
 
-    for fn in (leads, markets, pipeline, performance, whoami):
+    def ask(question: str = "", guided: str = "", district: str = "", date: str = "", dimension: str = "",
+            request: gr.Request = None) -> str:  # type: ignore[assignment]  # fmt: skip
+        """An answer (HTML) to a question in plain words, or to a guided question (its name, with the district,
+        date and win-rate dimension it takes), within the signed-in user's scope."""
+        filled = {"district": district, "date": date, "dimension": dimension}
+        return h.ask_view(ctx, _user(request), question, guided, filled)
+
+    for fn in (leads, markets, pipeline, performance, ask, whoami):
         gr.api(fn, api_name=fn.__name__)
 
 
@@ -77,6 +86,28 @@ def build_blocks(ctx: AppContext) -> gr.Blocks:
                 scores = gr.HTML(min_width=320)
             with gr.Tab("Performance", id="performance", visible=False) as performance_tab:  # as Markets
                 performance = gr.HTML()
+            with gr.Tab("Ask", id="ask", visible=False) as ask_tab:  # as Markets
+                guided_pick = gr.Dropdown(
+                    guided_choices(), value=None, label="A guided question (no model needed)", filterable=False
+                )
+                with gr.Row(equal_height=True):
+                    ask_district = gr.Dropdown([ALL], value=ALL, label="District", visible=False, min_width=150)
+                    ask_date = gr.Textbox(label="As of (YYYY-MM-DD, empty: latest)", max_length=10, min_width=150)
+                    ask_dimension = gr.Dropdown(
+                        [(d.replace("_", " "), d) for d in WIN_RATE_DIMENSIONS],
+                        value="district",
+                        label="Win rates by",
+                        filterable=False,
+                        min_width=150,
+                    )
+                question = gr.Textbox(
+                    label="Or ask in your own words",
+                    placeholder="Which talukas are hot in my district?",
+                    max_length=500,
+                    visible=h.can_ask_freely(ctx),
+                )
+                ask_button = gr.Button("Ask", variant="primary")
+                answer = gr.HTML()
         refresh = gr.Button("Refresh", variant="secondary")
         limit = gr.State(page_size)
 
@@ -102,10 +133,12 @@ def build_blocks(ctx: AppContext) -> gr.Blocks:
                 *h.pipeline_view(ctx, user),
                 gr.update(visible=True) if markets_ok else gr.update(),
                 h.performance_view(ctx, user) if markets_ok else "",
+                gr.update(visible=True) if markets_ok else gr.update(),
+                gr.update(choices=districts, value=ALL, visible=len(districts) > 2),
             )
 
         load_outputs = [header, enquiry, cls, leads, limit, more, markets_tab, tabs, district, hotspots, top3]
-        load_outputs += [product_lines, scores, performance_tab, performance]
+        load_outputs += [product_lines, scores, performance_tab, performance, ask_tab, ask_district]
         private: dict[str, Any] = {"api_visibility": "private"}
         demo.load(on_load, None, load_outputs, **private)
 
@@ -134,6 +167,20 @@ def build_blocks(ctx: AppContext) -> gr.Blocks:
 
         for dropdown in (status, district):
             dropdown.input(on_markets, [status, district], [hotspots, top3], **private)
+
+        def on_ask(tool: str | None, text: str, district: str, day: str, dimension: str, request: gr.Request) -> str:
+            filled = {"district": district, "date": (day or "").strip(), "dimension": dimension}
+            return h.ask_view(ctx, _user(request), text or "", tool or "", filled)
+
+        def on_guided(tool: str | None, district: str, day: str, dimension: str, request: gr.Request) -> str:
+            return on_ask(tool, "", district, day, dimension, request)
+
+        guided_inputs = [guided_pick, ask_district, ask_date, ask_dimension]
+        for control in (guided_pick, ask_district, ask_dimension):
+            control.input(on_guided, guided_inputs, [answer], **private)
+        ask_inputs = [guided_pick, question, ask_district, ask_date, ask_dimension]
+        ask_button.click(on_ask, ask_inputs, [answer], **private)
+        question.submit(on_ask, ask_inputs, [answer], **private)
         _api(ctx)
     return demo
 

@@ -17,6 +17,7 @@ SUBCOMMANDS = {
     "run-night": ("operations.run_night", "the whole night for a scheduler: nightly, then alerts, then maintenance"),
     "alert": ("alert_agent.cli", "rank hotspots, render and send the leadership email"),
     "app": ("app.cli", "start the field app"),
+    "ask": ("ask.cli", "a question in plain words, answered from the gold tables with the numbers to check"),
     "status": ("operations.status", "last runs, table versions, row counts, data quality and quarantine"),
     "evaluate": ("operations.evaluate", "score hotspot flags and opportunity scores against the planted truth"),
     "maintain": ("operations.maintain", "compact small files and vacuum old ones in every lake table"),
