@@ -45,7 +45,7 @@ def summary(result: ToolResult) -> str:
     """A plain sentence from a tool's rows, the deterministic answer."""
     day = f" as of {result.as_of.isoformat()}" if result.as_of else ""
     if not result.rows:
-        return f"{result.title}{day}: nothing to show."
+        return f"{result.title}{day}: nothing to show" + (f" ({result.note})." if result.note else ".")
     first = result.rows[0]
     lead = ", ".join(f"{k.replace('_', ' ')} {first[k]}" for k in result.columns[:5] if first.get(k) is not None)
     more = f" ({len(result.rows)} rows below)" if len(result.rows) > 1 else ""

@@ -24,6 +24,14 @@ WIN_RATE_DIMENSIONS = ("region", "district", "dealer", "rep", "product_line", "l
 MAX_ROWS = 20
 
 
+class MissingTable(LookupError):
+    """A table a catalogue question reads is not in the lake (yet)."""
+
+    def __init__(self, table: str) -> None:
+        super().__init__(table)
+        self.table = table
+
+
 class ToolError(ValueError):
     """The arguments are not ones this tool takes, or reach outside the reader's scope."""
 
@@ -151,7 +159,7 @@ def _latest(table_name: str, lake_root: str, location: str | None = None) -> dat
 def _read(lake_root: str, table_name: str, sql: str, location: str | None = None) -> list[dict[str, Any]]:
     table = open_table(location or GOLD_TABLES[table_name].location(lake_root))
     if table is None:
-        return []
+        raise MissingTable(table_name)
     result: pa.Table = query({"t": table}, sql)
     return result.to_pylist()
 
@@ -278,7 +286,7 @@ def night_status(lake_root: str, reader: Reader, args: dict[str, Any]) -> ToolRe
     location = OPS_TABLES["nights"].location(lake_root)
     rows = _read(
         lake_root,
-        "nights",
+        "ops/nights",
         "select as_of_date, status, message from (select *, row_number() over (partition by as_of_date "
         "order by finished_at desc) as latest from t) as ranked where latest = 1 "
         f"order by as_of_date desc limit {int(args.get('limit', 7))}",
@@ -352,6 +360,10 @@ def run_tool(name: str, raw_arguments: dict[str, Any], lake_root: str, reader: R
     if tool is None:
         raise ToolError(f"{name!r} is not a question this lakehouse answers ({', '.join(CATALOGUE)})")
     arguments = tool.arguments(raw_arguments)
-    result = tool.run(lake_root, reader, arguments)
+    try:
+        result = tool.run(lake_root, reader, arguments)
+    except MissingTable as missing:
+        note = f"{missing.table} is not in the lake at {lake_root} yet: no nightly run has built it"
+        result = ToolResult(name, tool.question.rstrip("?"), [], [], [missing.table], note=note)
     result.arguments = {k: _plain(v) for k, v in arguments.items()}
     return result

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from ask.answer import with_model
+from ask.answer import guided, with_model
 from ask.evaluation import evaluate, questions
 from ask.settings import ask_settings
 from ask.tools import CATALOGUE, Reader, run_tool
@@ -247,3 +247,9 @@ def test_an_answer_is_shown_escaped() -> None:
     html = answer_html(Answer("q", hostile, [result], status="fallback", message=hostile))
     assert "<img" not in html and html.count("&lt;img src=x onerror=alert(1)&gt;") == 5
     assert "<td>1,200</td>" in html
+
+
+def test_a_lake_without_the_table_says_so(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    result = run_tool("night_status", {}, str(tmp_path / "empty-lake"), Reader("leader"))
+    assert result.rows == [] and "ops/nights is not in the lake" in result.note
+    assert "no nightly run has built it" in guided("hotspots", {}, str(tmp_path / "empty-lake"), Reader("leader")).text
