@@ -142,6 +142,13 @@ def test_a_file_taken_before_and_untouched_is_not_read_again(spark, config, land
     assert hashed == ["calls_20240105.csv"]  # read once to see it is the same content ...
     _run(spark, config)
     assert hashed == ["calls_20240105.csv"]  # ... and known by its new time from then on
+    resend = landing / "dialer_calls" / "calls_20240105_resend.csv"
+    resend.write_bytes(calls.read_bytes())  # the same content under another name
+    assert _run(spark, config)["bronze:call_log"].message == "0 new file(s), 2 already ingested"
+    _run(spark, config)
+    assert hashed == ["calls_20240105.csv", "calls_20240105_resend.csv"]  # hashed once, then known by its stat
+    ingested = {r.file_name for r in _read(spark, config, "ops", "ingested_files").collect()}
+    assert "dialer_calls/calls_20240105.csv" in ingested and not any("resend" in name for name in ingested)
 
 
 def test_missing_required_column_fails_the_source_naming_file_and_column(spark, config, landing) -> None:  # type: ignore[no-untyped-def]

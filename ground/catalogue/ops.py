@@ -37,7 +37,17 @@ OPS = [
         ),
         key=("source", "content_sha256"),
         description="Every landing file taken into bronze. A file with the name, size and modification time of "
-        "one taken is skipped without being read; otherwise one with a known hash is skipped after hashing.",
+        "one taken (or of one in seen_files) is skipped without being read; otherwise one with a known hash is "
+        "skipped after hashing.",
+    ),
+    Table(
+        "seen_files",
+        "ops",
+        cols("source string, file_name string, content_sha256 string, size_bytes bigint, modified_at timestamp"),
+        key=("source", "file_name"),
+        description="Landing files not taken because their content was taken before under another name or "
+        "modification time (a resend, a touched file): their name, size and time, so that later nights skip them "
+        "without hashing them again. Not ingested: ingested_files keeps the name the content was taken under.",
     ),
     Table(
         "rejected_files",

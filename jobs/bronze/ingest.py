@@ -30,7 +30,7 @@ from ground.catalogue import OPS_TABLES, QUARANTINE_TABLES, bronze_location
 from ground.failpoints import failpoint
 from ground.run import RunContext, StepResult
 from ground.sources import SourceSpec, bronze_column
-from ground.spark_io import append, merge_insert_new, read_table, table_exists
+from ground.spark_io import append, merge_insert_new, merge_upsert, read_table, table_exists
 from jobs.bronze.landing import (
     ParsedFile,
     SourceFileError,
@@ -86,7 +86,9 @@ def _registered(ctx: RunContext, source: str) -> Registered:
     files_df = read_table(ctx.spark, OPS_TABLES["ingested_files"], ctx.lake_root).where(F.col("source") == source)
     micros = F.unix_micros("modified_at").alias("modified_us")  # a number: no time zone between engine and client
     rows = files_df.select("file_name", "content_sha256", "ingested_at", "size_bytes", micros).collect()
-    stats = {(r.file_name, r.size_bytes, r.modified_us) for r in rows if r.size_bytes is not None}
+    seen_df = read_table(ctx.spark, OPS_TABLES["seen_files"], ctx.lake_root).where(F.col("source") == source)
+    seen = seen_df.select("file_name", "size_bytes", micros).collect()
+    stats = {(r.file_name, r.size_bytes, r.modified_us) for r in [*rows, *seen] if r.size_bytes is not None}
     last_at = max((r.ingested_at for r in rows), default=None)
     return Registered({r.content_sha256 for r in rows}, stats, last_at)
 
@@ -240,8 +242,8 @@ def _quarantine_bad_lines(ctx: RunContext, batch: BronzeBatch) -> None:
 
 
 def _register_files(ctx: RunContext, batch: BronzeBatch) -> None:
-    """Register the batch's files; a known content seen under a new name or time updates the stat kept for
-    it, so that from the next night on it is recognised without being read."""
+    """Register the batch's files in ingested_files; a known content seen under a new name or time goes to
+    seen_files (not ingested), so that from the next night on it is recognised without being read."""
     table = OPS_TABLES["ingested_files"]
     rows = [
         (batch.source, f.relative_name, f.sha256, ctx.run_id, f.row_count, len(f.bad_lines), ctx.started_at)
@@ -253,15 +255,9 @@ def _register_files(ctx: RunContext, batch: BronzeBatch) -> None:
     if batch.restated:
         restated_df = ctx.spark.createDataFrame(
             [(batch.source, name, sha, size, modified) for name, sha, size, modified in batch.restated],
-            "source string, file_name string, content_sha256 string, size_bytes bigint, modified_at timestamp",
-        ).dropDuplicates(["source", "content_sha256"])
-        restated_df.createOrReplaceTempView("_restated_files")
-        ctx.spark.sql(
-            f"merge into delta.`{table.location(ctx.lake_root)}` as t using _restated_files as s "
-            "on t.source = s.source and t.content_sha256 = s.content_sha256 when matched then update set "
-            "file_name = s.file_name, size_bytes = s.size_bytes, modified_at = s.modified_at"
-        ).collect()
-        ctx.spark.catalog.dropTempView("_restated_files")
+            OPS_TABLES["seen_files"].ddl,
+        ).dropDuplicates(["source", "file_name"])
+        merge_upsert(ctx.spark, restated_df, OPS_TABLES["seen_files"], ctx.lake_root)
 
 
 def _record_rejections(ctx: RunContext, batch: BronzeBatch) -> None:
