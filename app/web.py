@@ -247,6 +247,37 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+def export_router(ctx: AppContext, signin: SignIn) -> Any:
+    """``GET /export.csv``: the signed-in manager's or leader's current list as CSV (the Guard has already
+    refused anyone without a session; the scope comes from the session's user, never from the query)."""
+    from fastapi import APIRouter
+    from fastapi.responses import Response
+
+    from app.handlers import export_csv, lead_query
+
+    routes = APIRouter()
+
+    @routes.get("/export.csv", include_in_schema=False)
+    def export(
+        request: Request,
+        enquiry_type: str = "",
+        classification: str = "",
+        search: str = "",
+        sort: str = "score",
+        district: str = "",
+        dealer: str = "",
+    ) -> Response:
+        user = signin.user_for(request)
+        text = export_csv(ctx, user, lead_query(enquiry_type, classification, search, sort, district, dealer))
+        if text is None:
+            return Response("Exports are for managers and leadership.", status_code=403, media_type="text/plain")
+        log.info("export user=%s rows=%d", user, max(text.count("\n") - 1, 0))
+        headers = {"Content-Disposition": 'attachment; filename="leads.csv"'}
+        return Response(text, media_type="text/csv; charset=utf-8", headers=headers)
+
+    return routes
+
+
 def build_app(ctx: AppContext) -> FastAPI:
     """The whole served application: sign-in routes, the guards, and the Gradio Blocks mounted at ``/``."""
     import gradio as gr
@@ -263,6 +294,7 @@ def build_app(ctx: AppContext) -> FastAPI:
     signin = SignIn(settings, ctx.users, SessionStore(settings.sessions), SignInThrottle(settings.sign_in))
     app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
     app.include_router(router(signin))
+    app.include_router(export_router(ctx, signin))
     app.add_middleware(Guard, signin=signin)  # type: ignore[arg-type]
     app.add_middleware(
         CORSMiddleware,  # type: ignore[arg-type]
