@@ -19,6 +19,7 @@ html, body { overflow-x: hidden; }
 .gradio-container .html-container { padding-left: 0 !important; padding-right: 0 !important; }
 .gradio-container * { overflow-wrap: anywhere; }
 .gradio-container button, .gradio-container input, .gradio-container [role="tab"] { min-height: 44px; }
+.gradio-container input[type="radio"], .gradio-container input[type="checkbox"] { min-height: 0; }
 .gradio-container button[role="tab"] { font-size: 16px; padding: 0 14px; }
 .topbar { display:flex; flex-wrap:wrap; gap:6px 12px; align-items:center; justify-content:space-between;
   padding:10px 12px; border-radius:12px; background:#eef0fb; color:var(--ink); }

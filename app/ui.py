@@ -38,12 +38,23 @@ def _api(ctx: AppContext) -> None:
         """Leads by product line and score distribution (HTML) for the signed-in user."""
         return h.pipeline_view(ctx, _user(request))
 
+    def act(
+        opty_id: str,
+        action: str,
+        outcome: str = "",
+        snoozed_until: str = "",
+        note: str = "",
+        request: gr.Request = None,  # type: ignore[assignment]
+    ) -> str:
+        """Log what the signed-in user did with one of their leads (called, done, snoozed, note)."""
+        return h.record_action(ctx, _user(request), opty_id, action, outcome, snoozed_until, note)
+
     def whoami(request: gr.Request = None) -> str:  # type: ignore[assignment]
         """The signed-in user's role and scope."""
         scope = h.user_scope(ctx, _user(request))
         return "not signed in" if scope is None else f"{scope.role}: {scope.describe()}"
 
-    for fn in (leads, markets, pipeline, whoami):
+    for fn in (leads, markets, pipeline, whoami, act):
         gr.api(fn, api_name=fn.__name__)
 
 
@@ -150,13 +161,24 @@ def build_blocks(ctx: AppContext) -> gr.Blocks:
             choices = h.lead_choices(ctx, user, query)
             return html, shown, gr.update(visible=is_more), h.export_link(user, ctx, query), gr.update(choices=choices)
 
-        def on_filter(*args: Any) -> tuple[Any, ...]:
-            *values, request = args
-            return show_leads(tuple(values), page_size, _user(request))
+        def on_filter(
+            enquiry_type: str, classification: str, text: str, order: str, dist: str, dealer: str, request: gr.Request
+        ) -> tuple[Any, ...]:
+            values = (enquiry_type, classification, text, order, dist, dealer)
+            return show_leads(values, page_size, _user(request))
 
-        def on_more(*args: Any) -> tuple[Any, ...]:
-            *values, shown, request = args
-            return show_leads(tuple(values), int(shown or page_size) + page_size, _user(request))
+        def on_more(
+            enquiry_type: str,
+            classification: str,
+            text: str,
+            order: str,
+            dist: str,
+            dealer: str,
+            shown: int,
+            request: gr.Request,
+        ) -> tuple[Any, ...]:
+            values = (enquiry_type, classification, text, order, dist, dealer)
+            return show_leads(values, int(shown or page_size) + page_size, _user(request))
 
         for widget in (enquiry, cls, sort, district_f, dealer_f):
             widget.input(on_filter, list_inputs, list_outputs, **private)
@@ -169,11 +191,25 @@ def build_blocks(ctx: AppContext) -> gr.Blocks:
 
         act.change(on_kind, [act], [outcome, until], **private)
 
-        def on_save(*args: Any) -> tuple[Any, ...]:
-            opty, kind, how, snooze, text, *values, shown, request = args
+        def on_save(
+            opty: str | None,
+            kind: str,
+            how: str,
+            snooze: Any,
+            text: str,
+            enquiry_type: str,
+            classification: str,
+            search_text: str,
+            order: str,
+            dist: str,
+            dealer: str,
+            shown: int,
+            request: gr.Request,
+        ) -> tuple[Any, ...]:
             user = _user(request)
             message = h.record_action(ctx, user, opty, kind, how, snooze, text)
-            listed = show_leads(tuple(values), int(shown or page_size), user)
+            values = (enquiry_type, classification, search_text, order, dist, dealer)
+            listed = show_leads(values, int(shown or page_size), user)
             return (message, gr.update(value=""), h.actions_view(ctx, user), *listed)
 
         save.click(
