@@ -330,22 +330,102 @@ class DataAccess:
         )
         return _equals(scoped, "district", district), data, snap.version
 
-    def hotspots(self, scope: Scope, status: str | None = None, district: str | None = None) -> AreaRows:
+    def _past_area(self, name: str, scope: Scope, district: str | None, as_of: dt.date) -> AreaRows | None:
+        """A past date's rows of an area table (read on demand, memoised on the current snapshot)."""
+        from app.areas import _conform
+        from ground.lake import read_table
+
+        if not scope.can_see_markets:
+            raise ScopeError("market views are for managers and leadership")
+        snap = self.cache.get(name)
+        if snap is None:
+            return None
+        data: AreaData = snap.data
+        location = self.cache.watch(name).location
+
+        def load() -> pa.Table:
+            arrow = read_table(location, where=f"as_of_date = DATE '{as_of.isoformat()}'")
+            spec = GOLD_TABLES[name]
+            return spec.arrow_schema.empty_table() if arrow is None or not arrow.num_rows else _conform(arrow, spec)
+
+        table = data.memo.get_or_compute(("past", as_of), load)
+        scoped = apply_mask(table, area_mask(table, scope))
+        return AreaRows(_equals(scoped, "district", district).to_pylist(), as_of, snap.version)
+
+    def area_dates(self, scope: Scope, days: int = 60) -> list[dt.date]:
+        """The as-of dates the taluka table holds (latest first, at most ``days``): the Markets date picker."""
+        if not scope.can_see_markets:
+            return []
+        snap = self.cache.get(HOTSPOTS)
+        if snap is None:
+            return []
+        location = self.cache.watch(HOTSPOTS).location
+
+        def compute() -> list[dt.date]:
+            from ground.lake import open_table
+
+            table = open_table(location)
+            values = {p.get("as_of_date") for p in table.partitions()} if table is not None else set()
+            return sorted((dt.date.fromisoformat(v) for v in values if v), reverse=True)[:days]
+
+        return snap.data.memo.get_or_compute(("dates",), compute)  # type: ignore[no-any-return]
+
+    def taluka_trend(self, scope: Scope, taluka: str, days: int = 30) -> list[dict[str, Any]]:
+        """A taluka's 5-day leads, high-intent leads and retail on each of the last ``days`` as-of dates."""
+        from ground.lake import read_table
+
+        snap = self.cache.get(HOTSPOTS)
+        if snap is None or not scope.can_see_markets:
+            return []
+        data: AreaData = snap.data
+        latest = data.as_of_date
+        if latest is None:
+            return []
+        first = latest - dt.timedelta(days=days - 1)
+        location = self.cache.watch(HOTSPOTS).location
+
+        def load() -> pa.Table:
+            columns = ["as_of_date", "state", "district", "taluka", "leads_cur", "hi_leads_cur", "retail_cur"]
+            found = read_table(location, where=f"as_of_date >= DATE '{first.isoformat()}'", columns=columns)
+            return found if found is not None else pa.table({c: [] for c in columns})
+
+        table = data.memo.get_or_compute(("trend", days), load)
+        if not table.num_rows:
+            return []
+        scoped = apply_mask(table, area_mask(table, scope))
+        rows = _equals(scoped, "taluka", taluka).to_pylist()
+        return sorted(rows, key=lambda r: r["as_of_date"])
+
+    def hotspots(
+        self, scope: Scope, status: str | None = None, district: str | None = None, as_of: dt.date | None = None
+    ) -> AreaRows:
         """Talukas in scope with status and signals: HOTSPOT first, then EMERGING, STABLE, NOISE."""
         found = self._area(HOTSPOTS, scope, district)
         if found is None:
             return AreaRows(is_loaded=False)
         table, data, version = found
+        if as_of is not None and as_of != data.as_of_date:
+            past = self._past_area(HOTSPOTS, scope, district, as_of)
+            if past is None:
+                return AreaRows(is_loaded=False)
+            table = pa.Table.from_pylist(past.rows, schema=table.schema) if past.rows else table.slice(0, 0)
+            data = AreaData(table, as_of)
         rows = _equals(table, "status", status).to_pylist()
         rows.sort(key=lambda r: (STATUS_ORDER.get(r["status"], 9), -(r["leads_cur"] or 0), r["taluka"] or ""))
         return AreaRows(rows, data.as_of_date, version)
 
-    def top_talukas(self, scope: Scope, district: str | None = None) -> AreaRows:
+    def top_talukas(self, scope: Scope, district: str | None = None, as_of: dt.date | None = None) -> AreaRows:
         """Top talukas per district in scope; districts with the most urgent talukas first."""
         found = self._area(TOP3, scope, district)
         if found is None:
             return AreaRows(is_loaded=False)
         table, data, version = found
+        if as_of is not None and as_of != data.as_of_date:
+            past = self._past_area(TOP3, scope, district, as_of)
+            if past is None:
+                return AreaRows(is_loaded=False)
+            table = pa.Table.from_pylist(past.rows, schema=table.schema) if past.rows else table.slice(0, 0)
+            data = AreaData(table, as_of)
         rows = table.to_pylist()
         urgency: dict[tuple[str, str], tuple[int, int]] = {}
         for r in rows:

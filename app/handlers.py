@@ -145,15 +145,21 @@ def has_more_leads(
 
 
 def markets_view(
-    ctx: AppContext, username: str | None, status: str | None = ALL, district: str | None = ALL
+    ctx: AppContext,
+    username: str | None,
+    status: str | None = ALL,
+    district: str | None = ALL,
+    as_of: str | None = None,
 ) -> tuple[str, str]:
-    """Hotspot talukas (with status and reasons) and the top talukas per district."""
+    """Hotspot talukas (with status and reasons) and the top talukas per district, on the latest date or on
+    ``as_of`` (an ISO date from the date picker)."""
     scope = user_scope(ctx, username)
     if scope is None:
         return _NOT_SIGNED_IN, ""
+    day = _as_date(as_of) if as_of and as_of != LATEST else None
     try:
-        hotspots = ctx.data.hotspots(scope, _choice(status), _choice(district))
-        top = ctx.data.top_talukas(scope, _choice(district))
+        hotspots = ctx.data.hotspots(scope, _choice(status), _choice(district), day)
+        top = ctx.data.top_talukas(scope, _choice(district), day)
     except ScopeError:
         return _MARKETS_DENIED, ""
     return hotspot_cards(hotspots, ctx.window_days), top3_html(top)
@@ -328,3 +334,38 @@ def export_link(username: str | None, ctx: AppContext, query: LeadQuery) -> str:
               ("dealer", query.dealer)) if v}  # fmt: skip
     href = "export.csv" + ("?" + urlencode(params) if params else "")
     return f'<a class="export" href="{esc(href)}" download>Download this list (CSV)</a>'
+
+
+LATEST = "Latest"
+
+
+def market_dates(ctx: AppContext, username: str | None) -> list[str]:
+    """'Latest' and the past as-of dates the taluka table holds (managers and leaders)."""
+    scope = user_scope(ctx, username)
+    if scope is None or not scope.can_see_markets:
+        return [LATEST]
+    return [LATEST, *(d.isoformat() for d in ctx.data.area_dates(scope)[1:])]
+
+
+def trend_talukas(ctx: AppContext, username: str | None) -> list[str]:
+    scope = user_scope(ctx, username)
+    if scope is None or not scope.can_see_markets:
+        return []
+    try:
+        return sorted({str(r["taluka"]) for r in ctx.data.hotspots(scope).rows if r.get("taluka")})
+    except Exception:  # noqa: BLE001 - no market data yet
+        return []
+
+
+def trend_view(ctx: AppContext, username: str | None, taluka: str | None) -> str:
+    """A taluka's leads, high-intent leads and retail (each over the 5-day window) on the last 30 dates."""
+    from app.markets import trend_html
+
+    scope = user_scope(ctx, username)
+    if scope is None:
+        return _NOT_SIGNED_IN
+    if not scope.can_see_markets:
+        return _MARKETS_DENIED
+    if not taluka:
+        return notice("Taluka trend", "Pick a taluka to see its last 30 days.")
+    return trend_html(str(taluka), ctx.data.taluka_trend(scope, str(taluka)), ctx.window_days)

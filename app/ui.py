@@ -94,10 +94,14 @@ def build_blocks(ctx: AppContext) -> gr.Blocks:
                 with gr.Row(equal_height=True):
                     status = gr.Dropdown(STATUSES, value=ALL, label="Status", filterable=False, min_width=150)
                     district = gr.Dropdown([ALL], value=ALL, label="District", visible=False, min_width=150)
+                    as_of = gr.Dropdown([h.LATEST], value=h.LATEST, label="As of", filterable=False, min_width=150)
                 gr.HTML('<div class="section-title">Hotspot talukas</div>')
                 hotspots = gr.HTML()
                 gr.HTML('<div class="section-title">Top talukas per district</div>')
                 top3 = gr.HTML()
+                gr.HTML('<div class="section-title">Taluka trend</div>')
+                trend_pick = gr.Dropdown([], label="Taluka", min_width=150)
+                trend = gr.HTML()
             # side by side on a desktop, stacked on a phone (#pipeline-charts in app/theme.py)
             with gr.Tab("Pipeline", id="pipeline"), gr.Row(elem_id="pipeline-charts"):
                 product_lines = gr.HTML(min_width=320)
@@ -130,6 +134,8 @@ def build_blocks(ctx: AppContext) -> gr.Blocks:
                 h.export_link(user, ctx, h.lead_query()),
                 gr.update(choices=h.lead_choices(ctx, user), value=None),
                 h.actions_view(ctx, user),
+                gr.update(choices=h.market_dates(ctx, user), value=h.LATEST),
+                gr.update(choices=h.trend_talukas(ctx, user), value=None),
                 gr.update(visible=True) if markets_ok else gr.update(),
                 gr.update() if is_refresh else gr.update(selected="markets" if markets_ok else "leads"),
                 gr.update(choices=districts, value=ALL, visible=len(districts) > 2),
@@ -139,7 +145,7 @@ def build_blocks(ctx: AppContext) -> gr.Blocks:
             )
 
         load_outputs = [header, enquiry, cls, leads, limit, more, search, sort, district_f, dealer_f, export, lead_pick]
-        load_outputs += [actions_html, markets_tab, tabs, district, hotspots, top3]
+        load_outputs += [actions_html, as_of, trend_pick, markets_tab, tabs, district, hotspots, top3]
         load_outputs += [product_lines, scores]
         private: dict[str, Any] = {"api_visibility": "private"}
         demo.load(on_load, None, load_outputs, **private)
@@ -219,11 +225,16 @@ def build_blocks(ctx: AppContext) -> gr.Blocks:
             **private,
         )
 
-        def on_markets(status_value: str, district_value: str, request: gr.Request) -> tuple[str, str]:
-            return h.markets_view(ctx, _user(request), status_value, district_value)
+        def on_markets(status_value: str, district_value: str, day: str, request: gr.Request) -> tuple[str, str]:
+            return h.markets_view(ctx, _user(request), status_value, district_value, day)
 
-        for dropdown in (status, district):
-            dropdown.input(on_markets, [status, district], [hotspots, top3], **private)
+        for dropdown in (status, district, as_of):
+            dropdown.input(on_markets, [status, district, as_of], [hotspots, top3], **private)
+
+        def on_trend(taluka: str, request: gr.Request) -> str:
+            return h.trend_view(ctx, _user(request), taluka)
+
+        trend_pick.input(on_trend, [trend_pick], [trend], **private)
         _api(ctx)
     return demo
 

@@ -104,3 +104,22 @@ def test_csv_export_for_managers_neutralises_formulas(tmp_path) -> None:
     rows = list(csv.DictReader(io.StringIO(h.export_csv(ctx, "mgr", h.lead_query()) or "")))
     assert {r["opty_id"] for r in rows} == {"OPP-001", "OPP-002", "OPP-003", "OPP-004", "OPP-005", "OPP-201", "OPP-9"}
     assert next(r for r in rows if r["opty_id"] == "OPP-9")["customer_name"] == "'=HYPERLINK(1)"
+
+
+def test_markets_on_a_past_date_and_a_taluka_trend(tmp_path) -> None:
+    from testkit import write_gold
+    from testkit.rows import AS_OF, hotspot_row
+
+    write_sample_lake(tmp_path / "lake")
+    earlier = AS_OF - dt.timedelta(days=3)
+    past = [{**hotspot_row("Haveli", "Pune", "STABLE", leads_cur=20), "as_of_date": earlier}]
+    write_gold(tmp_path / "lake", "macro_market_hotspot_taluka_5d", past, mode="append")
+    ctx = make_ctx(tmp_path, tmp_path / "lake")
+    assert h.market_dates(ctx, "mgr") == ["Latest", earlier.isoformat()]
+    assert h.market_dates(ctx, "rep1") == ["Latest"]
+    hot, _ = h.markets_view(ctx, "mgr", as_of=earlier.isoformat())
+    assert "Haveli" in hot and "HOTSPOT" not in hot and "STABLE" in hot
+    trend = h.trend_view(ctx, "mgr", "Haveli")
+    assert "Haveli: last 2 dates" in trend and "Leads in 5 days: 42" in trend and "(from 20 on" in trend
+    assert "Not available" in h.trend_view(ctx, "rep1", "Haveli")
+    assert "Sinnar" not in h.trend_view(ctx, "mgr", "Sinnar") or "no trend yet" in h.trend_view(ctx, "mgr", "Sinnar")
