@@ -131,6 +131,15 @@ def _flags(t: Any) -> str:
     return f"  [{', '.join(flags)}]" if flags else ""
 
 
+def _priority(t: Any, result: AlertRun) -> str:
+    """The 0-100 priority the email shows, with the points behind it."""
+    from alert_agent.rank import priority_0_100
+
+    weights = result.weights
+    scaled = f"{priority_0_100(t.priority, weights)} " if weights is not None else ""
+    return f"priority {scaled}({t.priority:.1f} points)"
+
+
 def print_report(result: AlertRun, out: Any = None) -> None:
     """What the run did: ranked talukas, narrative, then one line per recipient with its outbox path."""
     out = out or sys.stdout
@@ -144,7 +153,7 @@ def print_report(result: AlertRun, out: Any = None) -> None:
     )
     for t in result.ranked[:10]:
         s = t.signal
-        line = f"  {t.rank:>2}. {s.taluka} ({s.district}, {s.state})  {s.status}  priority {t.priority:.1f}"
+        line = f"  {t.rank:>2}. {s.taluka} ({s.district}, {s.state})  {s.status}  {_priority(t, result)}"
         print(line + _flags(t), file=out)
     if len(result.ranked) > 10:
         print(f"      ... and {len(result.ranked) - 10} more", file=out)

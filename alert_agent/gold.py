@@ -86,6 +86,30 @@ def read_inputs(lake_root: str, as_of: date) -> GoldInputs:
     )
 
 
+DAILY_TABLE = "taluka_daily_leads"
+
+
+def read_daily_leads(
+    lake_root: str, as_of: date, talukas: list[tuple[str, str, str]], days: int
+) -> dict[tuple[str, str, str], dict[date, int]]:
+    """Leads per day of each (state, district, taluka) over the ``days`` ending on ``as_of``, as known on it
+    (gold taluka_daily_leads); an empty mapping for a taluka, or all, when the table has no rows."""
+    found: dict[tuple[str, str, str], dict[date, int]] = {key: {} for key in talukas}
+    table = lake.open_table(table_location(lake_root, DAILY_TABLE))
+    if table is None or not talukas:
+        return found
+    first = date.fromordinal(as_of.toordinal() - days + 1)
+    sql = (
+        "select state, district, taluka, lead_date, leads from t "
+        f"where as_of_date = {_date_literal(as_of)} and lead_date >= {_date_literal(first)}"
+    )
+    for row in lake.query({"t": table}, sql).to_pylist():
+        key = (row["state"], row["district"], row["taluka"])
+        if key in found:
+            found[key][row["lead_date"]] = int(row["leads"] or 0)
+    return found
+
+
 # for the other emails' readers (alert_agent/win_rate_gold.py)
 open_gold_table = _open
 table_freshness = _freshness

@@ -37,6 +37,11 @@ class TalukaSignal:
     retail_prev: int
     total_stock: int
     saleable_stock: int
+    # the surge detector's reading (sql/gold/taluka_lead_surveillance.sql): recent leads, the bound they are
+    # flagged above, how far towards it they are (1.0 = at the bound); None on rows written without them
+    recent_leads: int | None = None
+    upper_leads: float | None = None
+    surge_score: float | None = None
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> TalukaSignal:
@@ -72,6 +77,9 @@ class TalukaSignal:
             retail_prev=count("retail_prev"),
             total_stock=count("total_stock"),
             saleable_stock=count("saleable_stock"),
+            recent_leads=None if row.get("recent_leads") is None else int(row["recent_leads"]),
+            upper_leads=None if row.get("upper_leads") is None else float(row["upper_leads"]),
+            surge_score=None if row.get("surge_score") is None else float(row["surge_score"]),
         )
 
 
@@ -119,6 +127,19 @@ def score_taluka(signal: TalukaSignal, weights: RankingWeights) -> ScoredTaluka:
     }
     components = {name: round(value, 2) for name, value in components.items()}
     return ScoredTaluka(signal, round(sum(components.values()), 2), components, gap, excess)
+
+
+def max_priority(weights: RankingWeights) -> float:
+    """The most points the weights can give: the best status, both growths at the cap, full volume, a gap."""
+    best_status = max([0.0, *weights.status_points.values()])
+    growth = (weights.lead_growth + weights.intent_growth) * weights.growth_cap
+    return best_status + max(growth, 0.0) + max(weights.lead_volume, 0.0) + max(weights.supply_gap, 0.0)
+
+
+def priority_0_100(priority: float, weights: RankingWeights) -> int:
+    """The priority on the 0-100 scale the email shows: points over ``max_priority``, whole, clamped."""
+    top = max_priority(weights)
+    return 0 if top <= 0 else max(0, min(100, round(100 * priority / top)))
 
 
 def _order_key(scored: ScoredTaluka) -> tuple[float, int, int, str, str, str]:

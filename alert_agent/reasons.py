@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 
 from alert_agent.rank import ScoredTaluka, TalukaSignal
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
+def clean(value: str) -> str:
+    """Source text on one line: control characters (line breaks included) become a space."""
+    return _CONTROL.sub(" ", value).strip()
 
 
 def plural(count: int, singular: str, plural_form: str | None = None) -> str:
@@ -77,6 +85,21 @@ def _stock_sentence(scored: ScoredTaluka, excess_cover: float) -> str:
     return f"{stock}."
 
 
+def status_count(hot: int, emerging: int) -> str:
+    """'1 taluka is HOTSPOT and 2 are EMERGING', 'No taluka is HOTSPOT; 2 are EMERGING', ..."""
+
+    def verb(n: int) -> str:
+        return "is" if n == 1 else "are"
+
+    if hot and emerging:
+        return f"{plural(hot, 'taluka')} {verb(hot)} HOTSPOT and {emerging:,} {verb(emerging)} EMERGING"
+    if hot:
+        return f"{plural(hot, 'taluka')} {verb(hot)} HOTSPOT and none EMERGING"
+    if emerging:
+        return f"No taluka is HOTSPOT; {plural(emerging, 'taluka')} {verb(emerging)} EMERGING"
+    return "No taluka is HOTSPOT or EMERGING"
+
+
 def interpretation(
     alerted: Sequence[ScoredTaluka],
     shown: Sequence[ScoredTaluka],
@@ -99,7 +122,7 @@ def interpretation(
     top = shown[0].signal
     retail = plural(top.retail_cur, "retail unit") if top.retail_cur else "no retail sales"
     parts = [
-        f"{plural(hot, 'taluka')} {'is' if hot == 1 else 'are'} HOTSPOT and {emerging:,} EMERGING as of {as_of}.",
+        f"{status_count(hot, emerging)} as of {as_of}.",
         f"Most urgent: {top.taluka} ({top.district}), with high-intent leads "
         f"{change_phrase(top.hi_leads_cur, top.hi_leads_prev, top.hi_lead_growth, window_days)}"
         f" and {retail} in the last {window_days} days.",

@@ -8,8 +8,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from alert_agent.rank import DistrictRow, ScoredTaluka, district_view
+from alert_agent.rank import DistrictRow, ScoredTaluka, TalukaSignal, district_view
+from alert_agent.reasons import clean
 from alert_agent.settings import AlertSettings
+from alert_agent.watch import WatchItem, watch_list
 
 LEADERSHIP = "hotspot_top"
 DISTRICT = "hotspot_district"
@@ -26,19 +28,25 @@ class MessagePlan:
     districts: tuple[tuple[str, str, list[DistrictRow]], ...]
     alerted: tuple[ScoredTaluka, ...] = ()  # every alertable taluka in the recipient's scope
     where: str = "everywhere"  # the scope in a sentence: "everywhere", "in Pune"
+    watch: tuple[WatchItem, ...] = ()  # not alerted, worth a look: supply gaps, near the surge bound
 
     @property
     def is_all_clear(self) -> bool:
         return not self.talukas
 
 
-def subject_for(top_n: int, as_of: str, is_all_clear: bool, scope: str | None = None) -> str:
-    head = (
-        f"{SUBJECT_PREFIX} | All clear | {as_of}"
-        if is_all_clear
-        else f"{SUBJECT_PREFIX} | Top {top_n} Talukas | {as_of}"
-    )
-    return f"{head} | {scope}" if scope else head
+def subject_for(shown: Sequence[ScoredTaluka], as_of: str, scope: str | None = None, watching: int = 0) -> str:
+    """Built from what the email shows: ``... | Top 3 Talukas | <date> | First: Haveli (HOTSPOT)``, or
+    ``... | All clear | <date> | 2 to watch``; a manager's email ends with their districts."""
+    if shown:
+        n, first = len(shown), shown[0].signal
+        head = (
+            f"{SUBJECT_PREFIX} | Top {n} Taluka{'' if n == 1 else 's'} | {as_of} | "
+            f"First: {clean(first.taluka)} ({clean(first.status)})"
+        )
+    else:
+        head = f"{SUBJECT_PREFIX} | All clear | {as_of}" + (f" | {watching} to watch" if watching else "")
+    return f"{head} | {clean(scope)}" if scope else head
 
 
 def unknown_districts(settings: AlertSettings, districts: Sequence[str]) -> list[str]:
@@ -65,8 +73,10 @@ def plan_messages(
     settings: AlertSettings,
     as_of: str,
     override_to: Sequence[str] = (),
+    signals: Sequence[TalukaSignal] = (),
 ) -> list[MessagePlan]:
-    """One plan per recipient; ``override_to`` replaces all configured recipients (leadership email only)."""
+    """One plan per recipient; ``override_to`` replaces all configured recipients (leadership email only).
+    ``signals`` (every taluka of the date) feed the watch list."""
     plans: list[MessagePlan] = []
     skip_empty = settings.when_empty == "skip"
     top = tuple(ranked[: settings.top_n])
@@ -74,16 +84,18 @@ def plan_messages(
         leadership_districts = district_view(
             district_rows, _districts_in_order(ranked), settings.district_view_max_districts
         )
+        watch = watch_list(signals, settings, [t.signal for t in ranked])
         for recipient in dict.fromkeys(override_to or settings.leadership):  # each address once
             plans.append(
                 MessagePlan(
                     alert_type=LEADERSHIP,
                     recipient=recipient,
-                    subject=subject_for(settings.top_n, as_of, not top),
+                    subject=subject_for(top, as_of, watching=len(watch)),
                     scope="All districts",
                     talukas=top,
                     districts=tuple(leadership_districts),
                     alerted=tuple(ranked),
+                    watch=watch,
                 )
             )
     if override_to:
@@ -103,16 +115,19 @@ def plan_messages(
         own_rows = [r for r in district_rows if r.district.casefold() in wanted]
         pairs = sorted({(r.state, r.district) for r in own_rows}, key=lambda p: (p[1].casefold(), p[0]))
         scope = ", ".join(manager.districts)
+        own_signals = [s for s in signals if s.district.casefold() in wanted]
+        watch = watch_list(own_signals, settings, [t.signal for t in mine])
         plans.append(
             MessagePlan(
                 alert_type=DISTRICT,
                 recipient=manager.email,
-                subject=subject_for(settings.top_n, as_of, not shown, scope),
+                subject=subject_for(shown, as_of, scope, len(watch)),
                 scope=scope,
                 talukas=tuple(shown),
                 districts=tuple(district_view(own_rows, pairs, len(pairs))),
                 alerted=tuple(mine),
                 where=f"in {scope}",
+                watch=watch,
             )
         )
     return plans

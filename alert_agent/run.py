@@ -16,11 +16,12 @@ from alert_agent import gold, ledger, narrative, outbox
 from alert_agent.night import NightNotComplete, NightVerdict, night_verdict
 from alert_agent.rank import ScoredTaluka, rank_talukas
 from alert_agent.reasons import interpretation
-from alert_agent.render import build_message, render_html, render_text
+from alert_agent.render import browser_html, build_message, render_html, render_text
 from alert_agent.routing import MessagePlan, plan_messages, unknown_districts
 from alert_agent.settings import (
     AlertSettings,
     LlmSettings,
+    RankingWeights,
     SmtpSettings,
     alert_settings,
     llm_settings,
@@ -28,7 +29,8 @@ from alert_agent.settings import (
     smtp_settings,
 )
 from alert_agent.smtp import deliver
-from alert_agent.view import Freshness, email_view
+from alert_agent.trend import InlineImage, inline_images, trend_for
+from alert_agent.view import Freshness, email_view, status_of
 from ground.catalogue import OPS_TABLES
 from ground.config import Config
 from ground.failpoints import failpoint
@@ -60,6 +62,8 @@ class AlertRun:
     night: NightVerdict
     note: str = ""  # said at the top of every email of the run (e.g. the dates a catch-up covered)
     narratives: dict[tuple[tuple[str, str, str], ...], narrative.NarrativeResult] = field(default_factory=dict)
+    daily_leads: dict[tuple[str, str, str], dict[date, int]] = field(default_factory=dict)  # for the charts
+    weights: RankingWeights | None = None  # the ranking weights (the report shows the 0-100 priority)
     outcomes: list[RecipientOutcome] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -145,12 +149,15 @@ def run_alert(
         is_dry_run=is_dry_run,
         night=night,
         note=note,
+        weights=settings.weights,
     )
     if not night.is_complete:
         run.warnings.append(night.warning())
     if not override_to:
         run.warnings += unknown_districts(settings, [s.district for s in inputs.signals])
-    plans = plan_messages(ranked, inputs.district_rows, settings, as_of.isoformat(), override_to)
+    plans = plan_messages(ranked, inputs.district_rows, settings, as_of.isoformat(), override_to, inputs.signals)
+    shown = list(dict.fromkeys((t.signal.state, t.signal.district, t.signal.taluka) for p in plans for t in p.talukas))
+    run.daily_leads = gold.read_daily_leads(lake_root, as_of, shown, settings.trend_days)
     with outbox.run_lock(ctx.outbox_dir), hold(lake_root, f"alert:{as_of.isoformat()}", timedelta(minutes=30)):
         already_sent = ledger.sent_keys(ctx.ledger_location, as_of)
         for plan in plans:
@@ -165,16 +172,40 @@ def run_alert(
     return run
 
 
+def _charts(run: AlertRun, plan: MessagePlan, settings: AlertSettings) -> tuple[InlineImage, ...]:
+    """The 30-day lead trend of each shown taluka, as inline PNG charts."""
+    trends = [
+        trend_for(
+            t.signal.taluka,
+            run.as_of,
+            run.daily_leads.get((t.signal.state, t.signal.district, t.signal.taluka), {}),
+            settings.trend_days,
+        )
+        for t in plan.talukas
+    ]
+    colours = [status_of(t.signal.status).accent for t in plan.talukas]
+    return inline_images(trends, settings.window_days, colours, run.as_of)
+
+
 def _process(ctx: _Context, run: AlertRun, plan: MessagePlan, was_sent: bool) -> RecipientOutcome:
     """Render one recipient's message, write it to the outbox, then (unless dry run) send and record it."""
     paragraph, note = _interpretation(run, plan, ctx.llm, ctx.settings, ctx.http_client)
     view = email_view(
-        plan, ctx.settings, run.freshness, paragraph, note, data_warning=run.night.warning(), run_note=run.note
+        plan,
+        ctx.settings,
+        run.freshness,
+        paragraph,
+        note,
+        data_warning=run.night.warning(),
+        run_note=run.note,
+        charts=_charts(run, plan, ctx.settings),
     )
     html = render_html(view)
     alert_key = f"{run.as_of.isoformat()}/{plan.alert_type}/{plan.recipient}"
     message = build_message(view, html, render_text(view), ctx.sender, plan.recipient, alert_key)
-    files = outbox.write_message(ctx.outbox_dir, run.as_of, plan.alert_type, plan.recipient, message, html)
+    files = outbox.write_message(
+        ctx.outbox_dir, run.as_of, plan.alert_type, plan.recipient, message, browser_html(view, html)
+    )
     outcome = RecipientOutcome(plan.alert_type, plan.recipient, plan.subject, "dry-run", files=files)
     if ctx.smtp is None:
         detail = "already in the ledger: a real run would skip it" if was_sent else ""

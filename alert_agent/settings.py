@@ -65,7 +65,7 @@ class RetryPolicy:
 
 @dataclass(frozen=True)
 class AlertSettings:
-    app_url: str = "http://127.0.0.1:7860"
+    app_url: str = ""  # app.public_url: the email links to the app only when it is set
     top_n: int = 3
     alert_statuses: tuple[str, ...] = ("HOTSPOT", "EMERGING")
     when_empty: str = "all_clear"
@@ -82,6 +82,10 @@ class AlertSettings:
     llm_max_tokens: int = 220
     window_days: int = 5
     high_intent_classes: tuple[str, ...] = ("Hot", "Warm", "Live Deal")
+    watch_min_surge_score: float = 0.7  # a taluka this close to the surge bound (1.0) is on the watch list
+    watch_max: int = 5  # entries on the watch list
+    trend_days: int = 30  # days in each top taluka's lead trend chart
+    surge_window_days: int = 3  # hotspot.surge_window_days: the detector's recent window
 
 
 def _mapping(raw: Mapping[str, Any], key: str) -> Mapping[str, Any]:
@@ -151,9 +155,10 @@ def alert_settings(config: Config) -> AlertSettings:
     top_n = int(_number(raw, "top_n", 3, "alert"))
     if top_n < 1:
         raise ConfigError("alert.top_n must be at least 1")
-    app_url = str(raw.get("app_url", AlertSettings.app_url))
-    if not app_url.startswith(("http://", "https://")):
-        raise ConfigError(f"alert.app_url must be an http(s) URL, got {app_url!r}")
+    if "app_url" in raw:
+        raise ConfigError("alert.app_url has moved to app.public_url (the address people open the app at)")
+    app_url = public_url(config)
+    watch = _mapping(raw, "watch")
     hotspot = config.section("hotspot")
     return AlertSettings(
         app_url=app_url,
@@ -177,7 +182,22 @@ def alert_settings(config: Config) -> AlertSettings:
         llm_max_tokens=int(_number(llm, "max_tokens", 220, "alert.llm")),
         window_days=int(config.section("windows").get("window_days", 5)),
         high_intent_classes=tuple(hotspot.get("high_intent_classes", AlertSettings.high_intent_classes)),
+        watch_min_surge_score=_number(watch, "min_surge_score", 0.7, "alert.watch"),
+        watch_max=int(_number(watch, "max_talukas", 5, "alert.watch")),
+        trend_days=int(_number(raw, "trend_days", 30, "alert")),
+        surge_window_days=int(hotspot.get("surge_window_days", 3)),
     )
+
+
+def public_url(config: Config) -> str:
+    """``app.public_url``: where people open the app (http or https), or '' when it is not set."""
+    value = config.section("app").get("public_url")
+    if value in (None, ""):
+        return ""
+    url = str(value).strip()
+    if not url.startswith(("http://", "https://")) or any(c.isspace() or c in "<>\"'" for c in url):
+        raise ConfigError(f"app.public_url must be an http(s) URL, got {value!r}")
+    return url
 
 
 @dataclass(frozen=True)

@@ -6,14 +6,15 @@ Values from source data are cleaned of control characters here and escaped by th
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from alert_agent.rank import DistrictRow, ScoredTaluka
-from alert_agent.reasons import percent, reason_sentences
+from alert_agent.rank import DistrictRow, ScoredTaluka, max_priority, priority_0_100
+from alert_agent.reasons import clean, percent, plural, reason_sentences
 from alert_agent.routing import LEADERSHIP, MessagePlan
-from alert_agent.settings import AlertSettings
+from alert_agent.settings import AlertSettings, RankingWeights
+from alert_agent.trend import InlineImage
+from alert_agent.watch import WatchItem
 
 # Status colours (text, background, accent): HOTSPOT red, EMERGING amber, STABLE green, NOISE grey. Text on
 # background passes WCAG AA contrast; the accent marks a card's edge. The label is always printed too, so the
@@ -24,12 +25,6 @@ STATUS_COLOURS = {
     "STABLE": ("#067647", "#dcfae6", "#17b26a"),
     "NOISE": ("#475467", "#eaecf0", "#98a2b3"),
 }
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
-
-
-def clean(value: str) -> str:
-    """Source text on one line: control characters (line breaks included) become a space."""
-    return _CONTROL.sub(" ", value).strip()
 
 
 @dataclass(frozen=True)
@@ -83,6 +78,7 @@ class TalukaView:
     figures: tuple[Figure, ...]
     reasons: tuple[str, ...]
     flags: tuple[str, ...]
+    chart: InlineImage | None = None  # the 30-day lead trend, attached inline
 
     @property
     def figures_line(self) -> str:
@@ -101,6 +97,15 @@ class DistrictLine:
 class DistrictView:
     title: str
     lines: tuple[DistrictLine, ...]
+
+
+@dataclass(frozen=True)
+class WatchLine:
+    taluka: str
+    place: str
+    status: Status
+    kind: str
+    sentence: str
 
 
 @dataclass(frozen=True)
@@ -123,6 +128,16 @@ class EmailView:
     districts: tuple[DistrictView, ...]
     data_warning: str = ""  # the night behind the figures was incomplete or failed: shown first, in red
     run_note: str = ""  # e.g. the dates a catch-up covered without an email of their own
+    priority_legend: str = ""
+    order_rule: str = ""
+    also_alerted: str = ""  # the alerted talukas not shown, with their status and priority
+    watch: tuple[WatchLine, ...] = ()
+    images: tuple[InlineImage, ...] = ()
+    trend_days: int = 30
+
+    @property
+    def is_app_linked(self) -> bool:
+        return bool(self.app_url)
 
 
 def _figures(t: ScoredTaluka) -> tuple[Figure, ...]:
@@ -136,7 +151,51 @@ def _figures(t: ScoredTaluka) -> tuple[Figure, ...]:
     )
 
 
-def taluka_view(t: ScoredTaluka, position: int, settings: AlertSettings) -> TalukaView:
+def priority_legend(weights: RankingWeights) -> str:
+    """One line: what the 0-100 priority means."""
+    points = {s: priority_0_100(p, weights) for s, p in weights.status_points.items() if p > 0}
+    starts = ", ".join(f"{s} starts at {v}" for s, v in sorted(points.items(), key=lambda kv: -kv[1]))
+    return (
+        f"Priority 0-100: {starts}; growth of leads and high-intent leads, lead volume and a supply gap add to "
+        f"it, excess stock takes away; 100 is the most any taluka can score ({max_priority(weights):g} points)."
+    )
+
+
+ORDER_RULE = (
+    "Ordered by priority, highest first, not by status alone: an EMERGING taluka with fast-rising high-intent "
+    "leads or a supply gap can rank above a HOTSPOT. Ties go to more high-intent leads, then more leads."
+)
+
+
+def _also_alerted(plan: MessagePlan, weights: RankingWeights, limit: int = 5) -> str:
+    shown = {id(t) for t in plan.talukas}
+    rest = [t for t in plan.alerted if id(t) not in shown]
+    if not rest:
+        return ""
+    named = ", ".join(
+        f"{clean(t.signal.taluka)} ({clean(t.signal.status)}, {priority_0_100(t.priority, weights)})"
+        for t in rest[:limit]
+    )
+    more = f" and {len(rest) - limit:,} more" if len(rest) > limit else ""
+    return f"Also alerted, lower priority: {named}{more}."
+
+
+def watch_lines(items: tuple[WatchItem, ...]) -> tuple[WatchLine, ...]:
+    return tuple(
+        WatchLine(
+            taluka=clean(w.signal.taluka),
+            place=f"{clean(w.signal.district)}, {clean(w.signal.state)}",
+            status=status_of(w.signal.status),
+            kind=w.kind,
+            sentence=clean(w.sentence),
+        )
+        for w in items
+    )
+
+
+def taluka_view(
+    t: ScoredTaluka, position: int, settings: AlertSettings, chart: InlineImage | None = None
+) -> TalukaView:
     s = t.signal
     flags = (("Supply gap",) if t.is_supply_gap else ()) + (("Excess stock",) if t.is_excess_stock else ())
     reasons = reason_sentences(
@@ -148,10 +207,11 @@ def taluka_view(t: ScoredTaluka, position: int, settings: AlertSettings) -> Talu
         taluka=clean(s.taluka),
         place=f"{clean(s.district)}, {clean(s.state)}",
         status=status_of(s.status),
-        priority=f"{t.priority:.0f}",
+        priority=f"{priority_0_100(t.priority, settings.weights)}",
         figures=_figures(t),
         reasons=tuple(clean(r) for r in reasons),
         flags=flags,
+        chart=chart,
     )
 
 
@@ -159,7 +219,9 @@ def district_views(districts: tuple[tuple[str, str, list[DistrictRow]], ...]) ->
     return tuple(
         DistrictView(
             title=f"{clean(district)}, {clean(state)}",
-            lines=tuple(DistrictLine(r.rank, clean(r.taluka), status_of(r.status), f"{r.leads_cur:,}") for r in rows),
+            lines=tuple(
+                DistrictLine(r.rank, clean(r.taluka), status_of(r.status), plural(r.leads_cur, "lead")) for r in rows
+            ),
         )
         for state, district, rows in districts
     )
@@ -173,16 +235,20 @@ def email_view(
     interpretation_note: str = "",
     data_warning: str = "",
     run_note: str = "",
+    charts: tuple[InlineImage, ...] = (),
 ) -> EmailView:
-    """Everything one recipient's email shows."""
+    """Everything one recipient's email shows; ``charts`` are the shown talukas' trend charts, in order."""
     as_of = freshness.as_of_date.isoformat()
-    talukas = tuple(taluka_view(t, i, settings) for i, t in enumerate(plan.talukas, start=1))
+    charts_by_position = dict(enumerate(charts, start=1))
+    talukas = tuple(taluka_view(t, i, settings, charts_by_position.get(i)) for i, t in enumerate(plan.talukas, start=1))
+    watch = watch_lines(plan.watch)
     if talukas:
         names = ", ".join(f"{v.taluka} ({v.status.label})" for v in talukas)
-        preheader = f"{len(talukas)} taluka{'s' if len(talukas) > 1 else ''} to act on: {names}"
-        heading = f"Top {len(talukas)} taluka{'s' if len(talukas) > 1 else ''} to act on"
+        preheader = f"{plural(len(talukas), 'taluka')} to act on: {names}"
+        heading = f"Top {len(talukas)} talukas to act on" if len(talukas) > 1 else "1 taluka to act on"
     else:
-        preheader = heading = "All clear: no HOTSPOT or EMERGING taluka"
+        heading = "All clear: no HOTSPOT or EMERGING taluka"
+        preheader = heading + (f"; {plural(len(watch), 'taluka')} to watch" if watch else "")
     audience = "the leadership list" if plan.alert_type == LEADERSHIP else f"the manager of {clean(plan.scope)}"
     return EmailView(
         subject=f"{plan.subject} | DATA INCOMPLETE" if data_warning else plan.subject,
@@ -203,4 +269,10 @@ def email_view(
         districts=district_views(plan.districts),
         data_warning=clean(data_warning),
         run_note=clean(run_note),
+        priority_legend=priority_legend(settings.weights),
+        order_rule=ORDER_RULE,
+        also_alerted=_also_alerted(plan, settings.weights),
+        watch=watch,
+        images=tuple(c for c in charts if c is not None),
+        trend_days=settings.trend_days,
     )

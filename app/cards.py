@@ -7,10 +7,19 @@ import re
 from html import escape
 from typing import Any
 
+from app.actions import LeadState
 from app.data import LeadPage
 from app.scope import Scope
 
 _CLASS_TONES = {"hot": "hot", "warm": "warm", "live deal": "live", "cold": "cold"}
+# Stage codes in words (the chip says both: reps know the codes, new reps learn them)
+STAGE_WORDS = {"C0": "Enquiry", "C1": "Test drive", "C2": "Quotation", "C3": "Booking"}
+# Reasons that only restate a chip (classification, enquiry type, customer type) are left off the card
+CHIP_REASONS = {"LEAD_CLASSIFICATION", "OPTY_CATEGORY", "CUSTOMER_TYPE"}
+NEXT_BEST_RULE = (
+    "Next best customer: the highest score among leads due a call (not contacted on the day scored, and no "
+    "follow-up booked for a later day)."
+)
 
 
 def esc(value: Any) -> str:
@@ -41,12 +50,28 @@ def tel_href(phone: Any) -> str | None:
     return "tel:" + ("+" if text.startswith("+") else "") + digits
 
 
-def contact_text(days: int | None) -> str:
-    if days is None:
+def plural(count: int, singular: str, plural_form: str | None = None) -> str:
+    return f"{count:,} {singular if count == 1 else (plural_form or singular + 's')}"
+
+
+def days_ago(day: dt.date, today: dt.date) -> str:
+    """'today', 'yesterday', '3 days ago' (a date after today reads as today)."""
+    days = (today - day).days
+    return "today" if days <= 0 else "yesterday" if days == 1 else f"{days} days ago"
+
+
+def contact_text(
+    days: int | None, today: dt.date | None = None, as_of: dt.date | None = None, last: dt.date | None = None
+) -> str:
+    """When the customer was last contacted, counted from today (the scores count from the day scored)."""
+    if days is None and last is None:
         return "Never contacted"
-    if days <= 0:
-        return "Contacted on the scoring day"
-    return f"Last contact {days} day{'s' if days != 1 else ''} ago"
+    if today is not None and last is not None:
+        return f"Last contact {days_ago(last, today)}"
+    if today is not None and as_of is not None:
+        return f"Last contact {days_ago(as_of - dt.timedelta(days=int(days or 0)), today)}"
+    value = int(days or 0)
+    return "Last contact on the day scored" if value <= 0 else f"Last contact {plural(value, 'day')} ago"
 
 
 def score_tone(score: float | None) -> str:
@@ -61,19 +86,50 @@ def _chips(row: dict[str, Any]) -> str:
         tone = _CLASS_TONES.get(str(cls).lower(), "plain")
         chips.append(f'<span class="chip chip-{tone}">{esc(cls)}</span>')
     for key in ("opty_category", "stage", "customer_type"):
-        if row.get(key):
-            chips.append(f'<span class="chip">{esc(row[key])}</span>')
+        value = row.get(key)
+        if value:
+            text = f"{value} {STAGE_WORDS[value]}" if key == "stage" and value in STAGE_WORDS else value
+            chips.append(f'<span class="chip">{esc(text)}</span>')
     return "".join(chips)
 
 
-def lead_card(row: dict[str, Any], scope: Scope, reasons: int = 3, is_next_best: bool = False) -> str:
-    """One lead as a card: who, what, score, reasons in words, next best action, contact, tap to call."""
+def card_reasons(row: dict[str, Any], limit: int) -> list[str]:
+    """The score's reasons that say more than the chips do (at most ``limit``)."""
+    codes = list(row.get("reason_codes") or [])
+    texts = [r for r in (row.get("reasons") or []) if r]
+    kept = [t for i, t in enumerate(texts) if i >= len(codes) or codes[i] not in CHIP_REASONS]
+    return kept[:limit]
+
+
+def _state_lines(state: LeadState | None) -> str:
+    if state is None:
+        return ""
+    lines = []
+    if state.last_call:
+        lines.append(f"Call logged: {state.last_call}")
+    if state.snoozed_until:
+        lines.append(f"Snoozed until {fmt_date(state.snoozed_until)}")
+    if state.note:
+        lines.append(f"Note: {state.note}")
+    return "".join(f'<p class="acted">{esc(line)}</p>' for line in lines)
+
+
+def lead_card(
+    row: dict[str, Any],
+    scope: Scope,
+    reasons: int = 3,
+    is_next_best: bool = False,
+    state: LeadState | None = None,
+    today: dt.date | None = None,
+) -> str:
+    """One lead as a card: who, what, score, reasons in words, next best action, contact, tap to call, and
+    what the rep logged in the app."""
     score = row.get("total_score")
     score_text = "-" if score is None else f"{score:.0f}"
     where = [row.get("product_line") or "No product line"]
     if scope.role != "rep":
         where.append(f"{row.get('dealer_code') or '?'} · {row.get('taluka') or '?'}")
-    reason_items = "".join(f"<li>{esc(r)}</li>" for r in (row.get("reasons") or [])[:reasons] if r)
+    reason_items = "".join(f"<li>{esc(r)}</li>" for r in card_reasons(row, reasons))
     phone = row.get("customer_phone")
     href = tel_href(phone)
     if href:
@@ -83,6 +139,12 @@ def lead_card(row: dict[str, Any], scope: Scope, reasons: int = 3, is_next_best:
     else:
         call = '<span class="call call-none">No phone number</span>'
     ribbon = '<div class="ribbon">Next best customer</div>' if is_next_best else ""
+    where.append(f"Lead {row.get('opty_id') or '?'}")
+    contact = contact_text(
+        row.get("days_since_last_contact"), today, row.get("as_of_date"), row.get("last_contact_date")
+    )
+    if state is not None and state.last_call_date and today is not None:
+        contact = f"Last contact {days_ago(state.last_call_date, today)} (logged in the app)"
     classes = "lead-card next-best" if is_next_best else "lead-card"
     return (
         f'<article class="{classes}" data-opty="{esc(row.get("opty_id"))}">{ribbon}'
@@ -94,7 +156,8 @@ def lead_card(row: dict[str, Any], scope: Scope, reasons: int = 3, is_next_best:
         f'<div class="chips">{_chips(row)}</div>'
         + (f'<ul class="reasons">{reason_items}</ul>' if reason_items else "")
         + f'<p class="nba"><b>Next:</b> {esc(row.get("next_best_action") or "Review the lead")}</p>'
-        f'<footer class="lead-foot"><span class="contact">{esc(contact_text(row.get("days_since_last_contact")))}'
+        + _state_lines(state)
+        + f'<footer class="lead-foot"><span class="contact">{esc(contact)}'
         f"</span>{call}</footer></article>"
     )
 
@@ -104,20 +167,30 @@ def notice(title: str, body: str = "", tone: str = "info") -> str:
     return f'<div class="notice notice-{tone}"><b>{esc(title)}</b>' + (f"<p>{esc(body)}</p>" if body else "") + "</div>"
 
 
-def lead_list(page: LeadPage, scope: Scope, reasons: int = 3, filtered: bool = False) -> str:
-    """The whole rep view body: a summary line, the next best customer, then the other leads."""
+def lead_list(
+    page: LeadPage, scope: Scope, reasons: int = 3, filtered: bool = False, today: dt.date | None = None
+) -> str:
+    """The whole rep view body: a summary line, the next best customer (and its rule), then the other leads."""
     if not page.is_loaded:
         return notice("No scores yet", "The nightly run has not written the lead scores. Try again later.")
     if page.in_scope == 0:
         return notice("No open leads", f"There are no open leads for {scope.describe()} today.")
     if page.matching == 0:
-        return notice("No leads match these filters", "Choose 'All' to see every open lead.")
+        return notice("No leads match", "Clear the search or choose 'All' in the filters to see every open lead.")
     shown = len(page.rows) + (1 if page.next_best else 0)
-    of = f"{page.matching} matching" if filtered else f"{page.in_scope} open"
+    of = f"{page.matching:,} matching" if filtered else f"{page.in_scope:,} open"
+    noun = "lead" if page.matching == 1 and filtered or page.in_scope == 1 and not filtered else "leads"
+    head = f"Top {shown}" if shown > 1 else "1"
+    done = f" · {plural(page.hidden, 'lead')} done or snoozed" if page.hidden else ""
     summary = (
-        f'<p class="summary">Top {shown} of {of} leads · {esc(scope.describe())} · '
-        f"scored for {esc(fmt_date(page.as_of_date))}</p>"
+        f'<p class="summary">{head} of {of} {noun} · {esc(scope.describe())} · '
+        f"scored for {esc(fmt_date(page.as_of_date))}{done}</p>"
+        f'<p class="summary rule">{esc(NEXT_BEST_RULE)}</p>'
     )
-    cards = [lead_card(page.next_best, scope, reasons, is_next_best=True)] if page.next_best else []
-    cards += [lead_card(row, scope, reasons) for row in page.rows]
+    states = page.states
+    cards = []
+    if page.next_best:
+        best = page.next_best
+        cards.append(lead_card(best, scope, reasons, True, states.get(best["opty_id"]), today))
+    cards += [lead_card(row, scope, reasons, False, states.get(row["opty_id"]), today) for row in page.rows]
     return summary + '<div class="cards">' + "".join(cards) + "</div>"

@@ -77,8 +77,8 @@ def run(args: argparse.Namespace, config: Config) -> int:
         return 2
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     logging.getLogger("app.security").setLevel(logging.INFO)  # sign-ins, failures, lockouts: always logged
-    from app.ui import launch
+    from app.web import serve  # not app.ui: Gradio is imported in the background, after the server answers
 
     print(f"Field app on http://{args.host}:{args.port} (lake {ctx.settings.lake_root}); Ctrl+C stops it")
-    launch(ctx, args.host, args.port)
+    serve(ctx, args.host, args.port)
     return 0

@@ -137,3 +137,27 @@ def score_chart(result: AreaRows) -> str:
         return notice("Score distribution", "No leads in scope.")
     rows = [(r["band"], float(r["leads"]), str(r["leads"])) for r in reversed(result.rows)]
     return bar_chart("Score distribution", rows, "Open leads per score band, highest band first.")
+
+
+def trend_html(taluka: str, rows: list[dict[str, Any]], window_days: int = 5) -> str:
+    """Three small bar series (leads, high intent, retail; each the 5-day window ending on the date) over the
+    dates the table holds, oldest first; the figures in words above each."""
+    if not rows:
+        return notice(f"{taluka}: no trend yet", "The taluka table holds no earlier dates for it.")
+    first, last = rows[0]["as_of_date"], rows[-1]["as_of_date"]
+    series = []
+    for key, label, tone in (("leads_cur", "Leads", ""), ("hi_leads_cur", "High intent", " hi"),
+                             ("retail_cur", "Retail", " retail")):  # fmt: skip
+        values = [_count(r.get(key)) for r in rows]
+        top = max(values) or 1
+        bars = "".join(
+            f'<span style="height:{max(v / top * 100, 2):.0f}%" title="{esc(fmt_date(r["as_of_date"]))}: {v}"></span>'
+            for v, r in zip(values, rows, strict=True)
+        )
+        series.append(
+            f'<div class="summary">{label} in {window_days} days: {values[-1]} on {esc(fmt_date(last))} '
+            f"(from {values[0]} on {esc(fmt_date(first))}; highest {max(values)})</div>"
+            f'<div class="spark{tone}" role="img" aria-label="{esc(label)} per date">{bars}</div>'
+        )
+    title = f'<h3 class="chart-title">{esc(taluka)}: last {len(rows)} dates</h3>'
+    return f'<section class="trend">{title}{"".join(series)}</section>'

@@ -47,7 +47,7 @@ class AppSettings:
     refresh_seconds: float = 5.0
     page_size: int = 20
     reasons_per_card: int = 3
-    title: str = "Field leads"
+    title: str = "SCV Field Leads"
     sessions: SessionSettings = field(default_factory=SessionSettings)
     sign_in: SignInSettings = field(default_factory=SignInSettings)
     web: WebSettings = field(default_factory=WebSettings)
@@ -142,7 +142,7 @@ def app_settings(config: Config) -> AppSettings:
         refresh_seconds=_positive(section, "refresh_seconds", 5.0),
         page_size=max(1, int(_positive(section, "page_size", 20))),
         reasons_per_card=max(1, int(_positive(section, "reasons_per_card", 3))),
-        title=str(section.get("title") or "Field leads"),
+        title=str(section.get("title") or "SCV Field Leads"),
         sessions=session_settings(section),
         sign_in=sign_in_settings(section),
         web=web_settings(section),

@@ -64,16 +64,27 @@ def _wants_html(request: Request) -> bool:
     return "text/html" in request.headers.get("accept", "")
 
 
+PRODUCT = "SCV Sales Intelligence"
+
+
 def login_page(title: str, message: str = "") -> str:
+    """The sign-in page in the product's words; its title and link-preview tags name the product, never the
+    framework underneath (a link shared in a chat previews as this page: the app itself needs a session)."""
     notice = f'<p class="msg" role="alert">{escape(message)}</p>' if message else ""
+    about = f"{title}: the leads to call today, and the markets to watch. {PRODUCT}."
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="same-origin"><title>Sign in · {escape(title)}</title>
+<meta name="description" content="{escape(about)}">
+<meta property="og:title" content="{escape(title)}"><meta property="og:description" content="{escape(about)}">
+<meta property="og:site_name" content="{escape(PRODUCT)}"><meta name="twitter:card" content="summary">
 <style>
 body {{ margin:0; font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",sans-serif; background:#f4f5fa;
   color:#1f2430; }}
 main {{ max-width:380px; margin:0 auto; padding:32px 16px; }}
 h1 {{ font-size:22px; margin:0 0 6px; }} p {{ color:#5b6475; margin:0 0 18px; }}
+.product {{ font-size:13px; font-weight:700; letter-spacing:.04em; text-transform:uppercase; color:#3949ab;
+  margin:0 0 4px; }}
 form {{ background:#fff; border:1px solid #e3e6ee; border-radius:14px; padding:18px; display:grid; gap:8px; }}
 label {{ font-weight:600; font-size:15px; }}
 input {{ font-size:16px; min-height:44px; padding:0 12px; border:1px solid #c9cdd8; border-radius:10px; }}
@@ -81,14 +92,14 @@ button {{ margin-top:10px; min-height:48px; font-size:17px; font-weight:700; bor
   background:#3949ab; color:#fff; }}
 .msg {{ background:#fdecec; color:#8a1c1c; border-radius:10px; padding:10px 12px; }}
 </style></head>
-<body><main><h1>{escape(title)}</h1>
+<body><main><p class="product">{escape(PRODUCT)}</p><h1>{escape(title)}</h1>
 <p>Sign in with the user name and password your administrator gave you.</p>{notice}
 <form method="post" action="login">
-<label for="username">Username</label>
+<label for="username">User name</label>
 <input id="username" name="username" autocomplete="username" autocapitalize="none" required maxlength="64">
 <label for="password">Password</label>
 <input id="password" name="password" type="password" autocomplete="current-password" required maxlength="72">
-<button type="submit">Login</button>
+<button type="submit">Sign in</button>
 </form></main></body></html>"""
 
 

@@ -74,6 +74,10 @@ class TableWatch:
             self._lock.release()
         return self._snapshot
 
+    def expire(self) -> None:
+        """Check the table's version on the next read (after this process wrote to it)."""
+        self._checked_at = None
+
     def _check(self) -> None:
         try:
             table = self._table

@@ -19,6 +19,7 @@ html, body { overflow-x: hidden; }
 .gradio-container .html-container { padding-left: 0 !important; padding-right: 0 !important; }
 .gradio-container * { overflow-wrap: anywhere; }
 .gradio-container button, .gradio-container input, .gradio-container [role="tab"] { min-height: 44px; }
+.gradio-container input[type="radio"], .gradio-container input[type="checkbox"] { min-height: 0; }
 .gradio-container button[role="tab"] { font-size: 16px; padding: 0 14px; }
 .topbar { display:flex; flex-wrap:wrap; gap:6px 12px; align-items:center; justify-content:space-between;
   padding:10px 12px; border-radius:12px; background:#eef0fb; color:var(--ink); }
@@ -77,12 +78,12 @@ html, body { overflow-x: hidden; }
 .top3 .top-nums { grid-column:2 / 4; font-size:13px; color:var(--muted); }
 .chart { border:1px solid var(--line); border-radius:14px; padding:12px 14px; background:#fff; }
 .chart-title { font-size:17px; margin:0 0 4px; }
-.bars { display:grid; grid-template-columns:minmax(70px, 32%) 1fr auto; gap:0 8px; align-items:center;
-  font-size:14px; }
+.bars { display:grid; grid-template-columns:minmax(5.5em, 34%) minmax(60px, 1fr) auto; gap:0 8px;
+  align-items:center; font-size:14px; }
 .bar-row { display:contents; }
 .bar-row > span { min-height:32px; display:flex; align-items:center; }
 .bar-row > .bar-track { min-height:0; display:block; }
-.bar-label { color:var(--ink); min-width:0; }
+.bar-label { color:var(--ink); min-width:0; overflow-wrap:normal !important; word-break:normal; hyphens:manual; }
 .bar-track { height:16px; background:#eef0f5; border-radius:8px; overflow:hidden; }
 .bar-fill { display:block; height:100%; background:var(--accent); border-radius:8px; }
 .bar-value { color:var(--muted); font-variant-numeric: tabular-nums; white-space:nowrap; }
@@ -98,6 +99,21 @@ html, body { overflow-x: hidden; }
   white-space:nowrap; font-variant-numeric: tabular-nums; }
 .ask-table th { color:var(--muted); font-weight:600; }
 .ask-note, .ask-source { font-size:13px; color:var(--muted); margin:6px 0 0; }
+/* Pipeline: the two charts side by side on a desktop, one above the other on a phone */
+@media (max-width: 760px) { #pipeline-charts { flex-direction:column !important; }
+  #pipeline-charts > * { width:100% !important; min-width:0 !important; } }
+.summary.rule { font-size:13px; margin-top:-4px; }
+.acted { margin:4px 0; font-size:14px; color:#1b4f8a; background:#eef3fb; border-radius:8px; padding:4px 8px; }
+.export { display:inline-flex; align-items:center; min-height:44px; padding:0 12px; border-radius:10px;
+  border:1px solid var(--line); color:var(--accent) !important; text-decoration:none !important; }
+.table-wrap { overflow-x:auto; max-width:100%; }
+table.actions { width:100%; border-collapse:collapse; font-size:14px; }
+table.actions th, table.actions td { text-align:left; padding:6px 8px; border-bottom:1px solid var(--line);
+  vertical-align:top; }
+.trend { border:1px solid var(--line); border-radius:14px; padding:12px 14px; background:#fff; }
+.spark { display:flex; align-items:flex-end; gap:2px; height:56px; margin:4px 0 10px; }
+.spark span { flex:1 1 0; min-width:2px; background:var(--accent); border-radius:2px 2px 0 0; }
+.spark.hi span { background:#b86e00; } .spark.retail span { background:#2e7d32; }
 """
 
 

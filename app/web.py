@@ -150,12 +150,23 @@ async def _answer(send: Send, status: int, body: dict[str, Any], headers: dict[s
     await send({"type": "http.response.body", "body": raw})
 
 
-class Guard:
-    """Closed routes, Origin checks on every state-changing request, and a live session for everything else."""
+STARTING_PAGE = b"""<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><meta http-equiv="refresh" content="2">
+<title>Starting</title></head><body style="font-family:system-ui,sans-serif;margin:0;background:#f4f5fa;color:#1f2430">
+<main style="max-width:380px;margin:0 auto;padding:32px 16px"><h1 style="font-size:22px">Starting up</h1>
+<p>Loading today's leads. This page opens the app by itself in a moment.</p></main></body></html>"""
 
-    def __init__(self, app: ASGIApp, signin: SignIn):
+
+class Guard:
+    """Closed routes, Origin checks on every state-changing request, and a live session for everything else.
+
+    While the app is still starting (``ready`` not yet set: Gradio and the data load in the background), a
+    signed-in page request gets a short 'starting' page that reloads itself, and anything else a 503."""
+
+    def __init__(self, app: ASGIApp, signin: SignIn, ready: threading.Event | None = None):
         self.app = app
         self.signin = signin
+        self.ready = ready
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":  # the app uses none
@@ -188,7 +199,21 @@ class Guard:
         if self.signin.sessions.user_for(token, self.signin.users) is None:
             await self._not_signed_in(scope, send, request, token is not None)
             return
+        if self.ready is not None and not self.ready.is_set():
+            await self._starting(scope, send, request)
+            return
         await self._call_quietly(scope, receive, send, path)
+
+    async def _starting(self, scope: Scope, send: Send, request: Request) -> None:
+        if scope["method"] in ("GET", "HEAD") and "text/html" in request.headers.get("accept", ""):
+            fields = [
+                (b"content-type", b"text/html; charset=utf-8"),
+                (b"content-length", str(len(STARTING_PAGE)).encode()),
+            ]
+            await send({"type": "http.response.start", "status": 200, "headers": fields})
+            await send({"type": "http.response.body", "body": STARTING_PAGE})
+            return
+        await _answer(send, 503, {"detail": "Starting up"}, {"Retry-After": "2"})
 
     async def _call_quietly(self, scope: Scope, receive: Receive, send: Send, path: str) -> None:
         """Gradio raises on malformed calls (an unknown ``fn_index`` is a KeyError): one log line and a 500,
@@ -247,23 +272,73 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+def export_router(ctx: AppContext, signin: SignIn) -> Any:
+    """``GET /export.csv``: the signed-in manager's or leader's current list as CSV (the Guard has already
+    refused anyone without a session; the scope comes from the session's user, never from the query)."""
+    from fastapi import APIRouter
+    from fastapi.responses import Response
+
+    from app.handlers import export_csv, lead_query
+
+    routes = APIRouter()
+
+    @routes.get("/export.csv", include_in_schema=False)
+    def export(
+        request: Request,
+        enquiry_type: str = "",
+        classification: str = "",
+        search: str = "",
+        sort: str = "score",
+        district: str = "",
+        dealer: str = "",
+    ) -> Response:
+        user = signin.user_for(request)
+        text = export_csv(ctx, user, lead_query(enquiry_type, classification, search, sort, district, dealer))
+        if text is None:
+            return Response("Exports are for managers and leadership.", status_code=403, media_type="text/plain")
+        log.info("export user=%s rows=%d", user, max(text.count("\n") - 1, 0))
+        headers = {"Content-Disposition": 'attachment; filename="leads.csv"'}
+        return Response(text, media_type="text/csv; charset=utf-8", headers=headers)
+
+    return routes
+
+
 def build_app(ctx: AppContext) -> FastAPI:
     """The whole served application: sign-in routes, the guards, and the Gradio Blocks mounted at ``/``."""
-    import gradio as gr
+    app = build_shell(ctx)
+    mount_blocks(app, ctx)
+    app.state.ready.set()
+    return app
+
+
+def build_shell(ctx: AppContext) -> FastAPI:
+    """Everything but Gradio: sign-in and export routes and the guards. Cheap to import and build, so the
+    server answers (the sign-in page) within a second or two; ``mount_blocks`` adds the app itself."""
+    import asyncio
+    from contextlib import asynccontextmanager
+
     from fastapi import FastAPI
     from starlette.middleware.cors import CORSMiddleware
 
     from app.sessions import SessionStore
     from app.signin import SignIn, router
-    from app.theme import CSS, theme
     from app.throttle import SignInThrottle
-    from app.ui import build_blocks
 
     settings = ctx.settings
     signin = SignIn(settings, ctx.users, SessionStore(settings.sessions), SignInThrottle(settings.sign_in))
-    app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
+    ready = threading.Event()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> Any:
+        app.state.loop = asyncio.get_running_loop()  # where a late mount runs Gradio's startup events
+        yield
+
+    app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None, lifespan=lifespan)
+    app.state.ready = ready
+    app.state.signin = signin
     app.include_router(router(signin))
-    app.add_middleware(Guard, signin=signin)  # type: ignore[arg-type]
+    app.include_router(export_router(ctx, signin))
+    app.add_middleware(Guard, signin=signin, ready=ready)  # type: ignore[arg-type]
     app.add_middleware(
         CORSMiddleware,  # type: ignore[arg-type]
         allow_origins=list(settings.web.allowed_origins),
@@ -272,6 +347,17 @@ def build_app(ctx: AppContext) -> FastAPI:
         allow_headers=["content-type"],
     )
     app.add_middleware(SecurityHeaders, allowed_origins=settings.web.allowed_origins)  # type: ignore[arg-type]
+    return app
+
+
+def mount_blocks(app: FastAPI, ctx: AppContext) -> Any:
+    """Build the Gradio Blocks and mount them at ``/`` (the slow part of a start: importing Gradio)."""
+    import gradio as gr
+
+    from app.theme import CSS, theme
+    from app.ui import build_blocks
+
+    signin = app.state.signin
     blocks = build_blocks(ctx)
     blocks.queue(default_concurrency_limit=8)
     gr.mount_gradio_app(
@@ -290,8 +376,28 @@ def build_app(ctx: AppContext) -> FastAPI:
         show_error=False,
         max_file_size=1,  # no file inputs; the upload route is closed anyway
     )
-    app.state.signin = signin
-    return app
+    return blocks
+
+
+def _mount_when_started(server: uvicorn.Server, app: FastAPI, ctx: AppContext) -> None:
+    """In the background: mount Gradio once the server listens, start its queue on the server's loop, then
+    let signed-in users in (until then they get the 'starting' page)."""
+    import asyncio
+
+    try:
+        blocks = mount_blocks(app, ctx)
+        while not server.started:
+            time.sleep(0.05)
+
+        async def startup() -> None:
+            blocks.run_startup_events()
+            await blocks.run_extra_startup_events()
+
+        asyncio.run_coroutine_threadsafe(startup(), app.state.loop).result(timeout=60)
+        app.state.ready.set()
+        log.info("app ready")
+    except Exception:  # the sign-in page keeps answering; say why the app itself did not start
+        logging.getLogger(__name__).exception("the app could not start")
 
 
 @dataclass
@@ -313,8 +419,9 @@ def serve(ctx: AppContext, host: str, port: int, background: bool = False) -> Ru
     import uvicorn
 
     ctx.data.cache.warm(background=True)
+    app = build_app(ctx) if background else build_shell(ctx)
     config = uvicorn.Config(
-        build_app(ctx),
+        app,
         host=host,
         port=port,
         proxy_headers=True,
@@ -326,7 +433,8 @@ def serve(ctx: AppContext, host: str, port: int, background: bool = False) -> Ru
     )
     server = uvicorn.Server(config)
     running = RunningApp(server, f"http://{host}:{port}/")
-    if not background:
+    if not background:  # answer at once; Gradio and the data load behind the sign-in page
+        threading.Thread(target=_mount_when_started, args=(server, app, ctx), name="scv-app-mount", daemon=True).start()
         server.run()
         return running
     running.thread = threading.Thread(target=server.run, name="scv-app", daemon=True)

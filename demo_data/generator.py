@@ -126,6 +126,7 @@ def generate(
                 won.get("ppl", empty),
                 won.get("qty", empty),
                 won.get("opty", empty),
+                shelf_rng=_rng(seed, 12, day),
             )
             tables["stock"] = renderer.stock(day, sold.total, sold.saleable)
             tables["retail"] = renderer.retail(

@@ -3,7 +3,9 @@
 Per dealer and product line the dealer reorders a batch when saleable stock falls to its reorder point; the
 batch arrives some days later. A sale due when the shelf is empty is covered by a same-day transfer from the
 depot, so stock never goes negative. Supply-gap hotspots hold all their stock (saleable 0, no arrivals, no
-sales) during the stretch; the held stock becomes saleable again the day after it.
+sales) during the stretch; the held stock becomes saleable again the day after it. Selling hotspots sell a
+share of their extra enquiries off the shelf (``SHELF_SHARE``), drawn from a generator of their own so that
+every other dealer's draws stay as they are.
 """
 
 from __future__ import annotations
@@ -16,6 +18,10 @@ from demo_data.rhythm import Calendar
 from demo_data.world import World
 
 EXPECTED_CONVERSION = 0.15  # used only to size batches and reorder points
+# A hotspot that is selling (no supply gap) sells off the shelf too: this share of its extra enquiries of a day
+# buy a unit from stock that day (cash buyers and fleet top-ups a surge brings), on top of the walk-ins that
+# rise with the multiplier. It is what makes the surge's retail rise within days, not weeks.
+SHELF_SHARE = 0.25
 
 
 @dataclass
@@ -49,6 +55,18 @@ class Supply:
         held = self.world.is_gap[day][:, None]
         return np.where(held, 0, self.on_hand)
 
+    def _shelf_sales(self, rng: np.random.Generator, calendar: Calendar, day: int, held: np.ndarray) -> np.ndarray:
+        """Units a selling hotspot's extra enquiries buy from stock today (zero everywhere else)."""
+        extra = np.where(held, 0.0, self.world.multiplier[day] - 1.0)
+        sales = np.zeros(self.on_hand.shape, dtype=np.int64)
+        surging = np.flatnonzero(extra > 0)
+        if len(surging):
+            rate = self.world.dealer_rate[surging] * extra[surging] * calendar.demand_factor(day) * SHELF_SHARE
+            lam = rate[:, None] * self.world.dealer_mix[surging]
+            sales[surging] = np.minimum(rng.poisson(lam), self.on_hand[surging])
+            self.on_hand -= sales
+        return sales
+
     def step(
         self,
         rng: np.random.Generator,
@@ -58,6 +76,7 @@ class Supply:
         won_ppl: np.ndarray,
         won_qty: np.ndarray,
         won_opty: np.ndarray,
+        shelf_rng: np.random.Generator | None = None,
     ) -> DaySupply:
         held = self.world.is_gap[day][:, None]
         due = (self.arrival_day == day) & ~held
@@ -72,6 +91,8 @@ class Supply:
         lam = self.walkin_share * calendar.demand_factor(day) * boost[:, None]
         walkin = np.minimum(rng.poisson(lam), self.on_hand)
         self.on_hand -= walkin
+        if shelf_rng is not None:
+            walkin += self._shelf_sales(shelf_rng, calendar, day, held[:, 0])
         order = (self.on_hand <= self.reorder_point) & (self.arrival_day < 0) & ~held
         self.arrival_day = np.where(order, day + self.lead_time + rng.integers(0, 3, size=shape), self.arrival_day)
         self.arrival_qty = np.where(order, self.batch, self.arrival_qty)

@@ -21,17 +21,27 @@ class Scale:
 
 
 SCALES = {
-    "small": Scale("small", 20, 60, 3.3, 3, 14),
+    "small": Scale("small", 20, 60, 3.3, 4, 14),
     "medium": Scale("medium", 600, 120, 3.9, 14, 20),
     "large": Scale("large", 3000, 365, 2.6, 40, 20),
 }
 TALUKA_DEALER_RATIO = 1.9  # dealers per chosen taluka on average
 BUSY_SHARE = 0.6  # share of chosen talukas with two dealers or more
 RAMP_DAYS = 2  # a hotspot reaches its full multiplier on its second day
-# The first hotspot(s) start only 2-4 days before the end date and run to it (3-5 days of data): a longer
-# stretch is flat between the end date's 5-day window and the one before, so nothing would be flagged on it.
-LATE_HOTSPOTS = 2  # medium and large: one with a supply gap, one selling more; small has one (a supply gap)
-LATE_DAYS = (3, 5)  # days of data of a late hotspot: it starts 2-4 days before the end date
+# Whatever the end date, the first ACTIVE_AT_END hotspots of every scale are surging on it, so the end date's
+# alert shows the product: two late ones start only 2-4 days before the end date and run to it (3-5 days of
+# data; one with a supply gap, one selling more, which the pipeline reads as HOTSPOT: leads, high intent and
+# retail all rising), and one with a supply gap runs MID_DAYS to it (retail stopped for the whole 5-day window:
+# EMERGING). A stretch longer than the detector's window plus guard (10 days) would lift its own baseline.
+ACTIVE_AT_END = 3
+LATE_HOTSPOTS = 2
+LATE_DAYS = (4, 5)  # days of data of a late hotspot: it starts 3-4 days before the end date
+MID_DAYS = (7, 9)  # days of data of the third, with a supply gap
+# Lead multiplier of a hotspot: half of it on the first day, all of it from the second. The ones active on the
+# end date surge together, and in a small network each one's surge lifts the market the others are measured
+# against (the detector's expectation), so they draw from the upper part of the range.
+MULTIPLIER = (2.0, 3.0)
+MULTIPLIER_AT_END = (2.5, 3.0)
 
 
 @dataclass(frozen=True)
@@ -116,7 +126,6 @@ def _plant_hotspots(
             seen.add(talukas[i].district_code)
     picked += [i for i in busy if i not in picked][: scale.hotspots - len(picked)]
     earliest = min(15, days // 3)
-    late = 1 if scale.name == "small" else LATE_HOTSPOTS
     spots = []
     for n, index in enumerate(picked):
         recent = scale.name == "small" or n < int(np.ceil(0.6 * len(picked)))
@@ -124,11 +133,14 @@ def _plant_hotspots(
         room = days - lo
         if room < 3:
             break
-        if n < late:  # starts 2-4 days before the end date, so it shows in the end date's 5-day window
+        if n < LATE_HOTSPOTS:  # starts 2-4 days before the end date, so it shows in the end date's 5-day window
             length = min(int(rng.integers(LATE_DAYS[0], LATE_DAYS[1] + 1)), room)
+        elif n < ACTIVE_AT_END:
+            length = min(int(rng.integers(MID_DAYS[0], MID_DAYS[1] + 1)), room)
         else:
             length = min(int(rng.integers(8, scale.max_hotspot_days + 1)), room)
-        start = days - length if n < 2 else int(rng.integers(lo, days - length + 1))  # first two run to the end
+        # the first ACTIVE_AT_END run to the end date; the others lie anywhere in their range
+        start = days - length if n < ACTIVE_AT_END else int(rng.integers(lo, days - length + 1))
         spots.append(
             Hotspot(
                 taluka=talukas[index],
@@ -136,7 +148,7 @@ def _plant_hotspots(
                 start=start,
                 end=start + length - 1,
                 has_supply_gap=n % 2 == 0,
-                lead_multiplier=round(float(rng.uniform(2.0, 3.0)), 2),
+                lead_multiplier=round(float(rng.uniform(*(MULTIPLIER_AT_END if n < ACTIVE_AT_END else MULTIPLIER))), 2),
             )
         )
     return spots

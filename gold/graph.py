@@ -21,7 +21,7 @@ from typing import Any
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from ground.catalogue import GOLD_TABLES, GOLD_VIEWS, SILVER_TABLES, Table, View
+from ground.catalogue import APP_TABLES, GOLD_TABLES, GOLD_VIEWS, SILVER_TABLES, Table, View
 from ground.config import PROJECT_ROOT
 from ground.failpoints import failpoint
 from ground.run import RunContext, StepResult
@@ -41,9 +41,11 @@ def graph_order(tables: dict[str, Table] = GOLD_TABLES, views: dict[str, View] =
     nodes: dict[str, tuple[str, ...]] = {**{v.name: v.inputs for v in views.values()}}
     nodes.update({t.name: t.inputs for t in tables.values() if t.built_by is None})
     for name, inputs in nodes.items():
-        unknown = [i for i in inputs if i not in nodes and i not in SILVER_TABLES]
+        unknown = [i for i in inputs if i not in nodes and i not in SILVER_TABLES and i not in APP_TABLES]
         if unknown:
-            raise GraphError(f"{name} reads {unknown}: neither a silver table, a shared view nor a gold table")
+            raise GraphError(
+                f"{name} reads {unknown}: neither a silver table, an app table, a shared view nor a gold table"
+            )
     order: list[str] = []
     visiting: set[str] = set()
 
@@ -118,8 +120,9 @@ def sql_params(ctx: RunContext) -> dict[str, Any]:
 
 
 def register_run_inputs(run: GoldRun) -> None:
-    """The silver tables, the run's dates and the high-intent classes, as temp views."""
-    for name, table in SILVER_TABLES.items():
+    """The silver tables, the app's tables (empty until the app writes them), the run's dates and the
+    high-intent classes, as temp views."""
+    for name, table in {**SILVER_TABLES, **APP_TABLES}.items():
         run.register(name, read_table(run.spark, table, run.lake_root))
     dates = sorted(set(run.dates))
     run.register("as_of_dates", run.spark.createDataFrame([(d,) for d in dates], "as_of_date date"))

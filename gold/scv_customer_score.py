@@ -111,16 +111,23 @@ def with_total_score(scored_df: DataFrame, weights: dict[str, float]) -> DataFra
     return scored_df.withColumn("total_score", F.round(total, 2))
 
 
+def _count(value: Column, singular: str, plural: str) -> Column:
+    """``1 day``, ``3 days``: the number and the noun that agrees with it."""
+    return F.concat(value.cast("string"), F.when(value == 1, F.lit(f" {singular}")).otherwise(F.lit(f" {plural}")))
+
+
 def _reason_texts() -> dict[str, Column]:
     s = F.col
     minutes = F.floor(F.coalesce(s("avg_connected_duration_s"), F.lit(0)) / 60).cast("int").cast("string")
     seconds = (F.coalesce(s("avg_connected_duration_s"), F.lit(0)).cast("int") % 60).cast("string")
     return {
-        "lead_age": F.concat(F.lit("Enquiry "), s("lead_age_days").cast("string"), F.lit(" days old")),
+        "lead_age": F.when(s("lead_age_days") <= 0, F.lit("New enquiry")).otherwise(
+            F.concat(F.lit("Enquiry "), _count(s("lead_age_days"), "day", "days"), F.lit(" old"))
+        ),
         "expected_closure": F.when(s("days_to_closure").isNull(), F.lit("No expected closure date"))
         .when(
             s("days_to_closure") >= 0,
-            F.concat(F.lit("Expected to close in "), s("days_to_closure").cast("string"), F.lit(" days")),
+            F.concat(F.lit("Expected to close in "), _count(s("days_to_closure"), "day", "days")),
         )
         .otherwise(F.lit("Expected closure date has passed")),
         "opty_category": F.concat(F.coalesce(s("opty_category"), F.lit("Unknown")), F.lit(" enquiry")),
@@ -128,15 +135,20 @@ def _reason_texts() -> dict[str, Column]:
         "customer_type": F.concat(F.coalesce(s("customer_type"), F.lit("Unknown")), F.lit(" customer")),
         "followup": F.when(
             s("followup_overdue_days") > 0,
-            F.concat(F.lit("Follow-up overdue by "), s("followup_overdue_days").cast("string"), F.lit(" days")),
-        ).otherwise(F.concat(F.lit("Last contact "), s("days_since_last_contact").cast("string"), F.lit(" days ago"))),
-        "engagement": F.concat(
-            s("connected_calls").cast("string"),
-            F.lit(" connected calls, avg "),
-            minutes,
-            F.lit("m "),
-            seconds,
-            F.lit("s"),
+            F.concat(F.lit("Follow-up overdue by "), _count(s("followup_overdue_days"), "day", "days")),
+        )
+        .when(s("last_contact_date").isNull(), F.lit("Not contacted yet"))
+        .when(s("days_since_last_contact") <= 0, F.lit("Last contact on the day scored"))
+        .otherwise(
+            F.concat(F.lit("Last contact "), _count(s("days_since_last_contact"), "day", "days"), F.lit(" ago"))
+        ),
+        "engagement": F.when(s("connected_calls") == 0, F.lit("No connected call yet")).otherwise(
+            F.concat(
+                _count(s("connected_calls"), "connected call", "connected calls"),
+                F.when(s("avg_connected_duration_s").isNull(), F.lit("")).otherwise(
+                    F.concat(F.lit(", avg "), minutes, F.lit("m "), seconds, F.lit("s"))
+                ),
+            )
         ),
         "stock": F.concat(
             F.coalesce(s("saleable_stock"), F.lit(0)).cast("string"),

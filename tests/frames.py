@@ -6,12 +6,12 @@ from typing import Any
 
 from pyspark.sql import DataFrame, SparkSession
 
-from ground.catalogue import ALL_TABLES
+from ground.catalogue import ALL_TABLES, APP_TABLES
 
 
 def frame(spark: SparkSession, table: str, rows: list[dict[str, Any]]) -> DataFrame:
     """A DataFrame with the catalogue schema of ``table``; columns a row leaves out are null."""
-    spec = ALL_TABLES[table]
+    spec = {**ALL_TABLES, **APP_TABLES}[table]
     return spark.createDataFrame([tuple(r.get(c) for c in spec.column_names) for r in rows], spec.ddl)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,10 +14,11 @@ from alert_helpers import realistic_rows
 
 from alert_agent.rank import DistrictRow, TalukaSignal, rank_talukas
 from alert_agent.reasons import interpretation
-from alert_agent.render import render_html
+from alert_agent.render import browser_html, render_html
 from alert_agent.routing import plan_messages
 from alert_agent.settings import AlertSettings
-from alert_agent.view import Freshness, email_view
+from alert_agent.trend import inline_images, trend_for
+from alert_agent.view import Freshness, email_view, status_of
 from ground.config import PROJECT_ROOT
 from testkit.rows import AS_OF, HOSTILE, district_rows, hotspot_row
 
@@ -34,12 +35,18 @@ pytestmark = [
 
 
 def email_html(rows: list[dict[str, Any]], settings: AlertSettings) -> str:
-    ranked = rank_talukas([TalukaSignal.from_row(r) for r in rows], settings.weights)
+    """The outbox's browser copy of the email: the trend charts as data: URIs instead of cid: parts."""
+    signals = [TalukaSignal.from_row(r) for r in rows]
+    ranked = rank_talukas(signals, settings.weights)
     districts = [DistrictRow.from_row(r) for r in district_rows(rows)]
-    plan = plan_messages(ranked, districts, settings, AS_OF.isoformat())[0]
+    plan = plan_messages(ranked, districts, settings, AS_OF.isoformat(), signals=signals)[0]
     freshness = Freshness(AS_OF, 12, datetime(2026, 11, 22, 2, 14, tzinfo=UTC))
     paragraph = interpretation(ranked, plan.talukas, AS_OF.isoformat(), settings.window_days)
-    return render_html(email_view(plan, settings, freshness, paragraph))
+    counts = {AS_OF - timedelta(days=i): 3 + (i * 7) % 5 + (9 if i < 4 else 0) for i in range(30)}
+    trends = [trend_for(t.signal.taluka, AS_OF, counts, 30) for t in plan.talukas]
+    charts = inline_images(trends, 5, [status_of(t.signal.status).accent for t in plan.talukas], AS_OF)
+    view = email_view(plan, settings, freshness, paragraph, charts=charts)
+    return browser_html(view, render_html(view))
 
 
 @pytest.fixture(scope="module")
@@ -60,11 +67,18 @@ def open_email(browser: Any, html: str, width: int, height: int) -> tuple[Any, l
 
 
 def test_phone_width_has_no_overflow_and_hostile_names_are_text(browser: Any) -> None:
-    html = email_html(realistic_rows(), AlertSettings(leadership=("ceo@example.com",)))
+    settings = AlertSettings(leadership=("ceo@example.com",), app_url="https://leads.example.com")
+    html = email_html(realistic_rows(), settings)
     page, dialogs = open_email(browser, html, 360, 800)
     try:
         assert page.evaluate("document.documentElement.scrollWidth") <= 360
-        assert page.evaluate("document.querySelectorAll('script, img, iframe').length") == 0
+        assert page.evaluate("document.querySelectorAll('script, iframe, link, style').length") == 0
+        charts = page.evaluate(
+            "Array.from(document.images)"
+            ".map(i => [i.alt.slice(0, 20), i.naturalWidth, i.getBoundingClientRect().width])"
+        )
+        assert [c[0] for c in charts] == ["Leads per day in Hav", "Leads per day in <sc", "Leads per day in Sin"]
+        assert all(natural == 560 and 250 < shown <= 340 for _, natural, shown in charts)  # scaled to the column
         assert page.evaluate("document.body.innerText").count(HOSTILE) == 3  # summary table, card, district view
         assert page.get_by_text(f"2. {HOSTILE}", exact=True).is_visible()
         assert dialogs == []
@@ -78,6 +92,23 @@ def test_phone_width_has_no_overflow_and_hostile_names_are_text(browser: Any) ->
         wide.screenshot(path=str(SHOTS / "alert-1200.png"), full_page=True)
     finally:
         wide.close()
+
+
+def test_all_clear_with_a_watch_list_at_phone_width(browser: Any) -> None:
+    rows = [
+        hotspot_row("Calm", "Pune", "STABLE"),
+        hotspot_row("Dry", "Pune", "STABLE", hi_leads_cur=6, retail_cur=0),
+        hotspot_row("Close", "Satara", "STABLE", recent_leads=40, upper_leads=45.0, surge_score=0.8),
+    ]
+    page, _ = open_email(browser, email_html(rows, AlertSettings(leadership=("ceo@example.com",))), 360, 800)
+    try:
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        body = page.evaluate("document.body.innerText")
+        assert "All clear" in body and "WATCH LIST" in body.upper() and "Dry" in body and "Close" in body
+        assert page.evaluate("document.links.length") == 0  # no app.public_url: no link at all
+        page.screenshot(path=str(SHOTS / "alert-360-all-clear.png"), full_page=True)
+    finally:
+        page.close()
 
 
 def test_a_long_unbroken_name_wraps_at_phone_width(browser: Any) -> None:

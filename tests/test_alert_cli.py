@@ -40,8 +40,8 @@ def test_dry_run_writes_eml_and_html_prints_the_run_and_sends_nothing(config, ca
     assert run_cli(config, "--dry-run") == 0  # no SCV_SMTP_* needed
     out = capsys.readouterr().out
     assert "scv alert: as of 2026-11-21 (dry run: nothing sent)" in out
-    assert "   1. Haveli (Pune, Maharashtra)  HOTSPOT  priority 101.0  [supply gap]" in out
-    assert f"   2. {HOSTILE} (Satara, Maharashtra)  HOTSPOT  priority 79.5" in out
+    assert "   1. Haveli (Pune, Maharashtra)  HOTSPOT  priority 78 (101.0 points)  [supply gap]" in out
+    assert f"   2. {HOSTILE} (Satara, Maharashtra)  HOTSPOT  priority 61 (79.5 points)" in out
     assert "Narrative: disabled" in out
     assert "Summary: 0 sent, 0 skipped, 0 failed, 3 dry-run" in out
     day = Path(config.paths.outbox_dir) / "2026-11-21"

@@ -24,7 +24,7 @@ from testkit import free_port
 pytestmark = pytest.mark.e2e
 
 DATE = "2026-11-21"
-SUBJECT = f"Macro Market Hotspot Alert | Top 3 Talukas | {DATE}"
+SUBJECT = f"Macro Market Hotspot Alert | Top 3 Talukas | {DATE} | First: Haveli (HOTSPOT)"
 RECIPIENTS = ["ceo@example.com", "cro@example.com"]
 ALERT_OVERRIDE = {
     "alert": {

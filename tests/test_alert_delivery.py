@@ -105,11 +105,11 @@ def test_starttls_login_delivers_each_recipient_and_records_the_ledger(config, s
         ("alerts@example.com", ["pune.manager@example.com"]),
     ]
     first = message_from_bytes(handler.envelopes[0].content, policy=policy.default)
-    assert first["Subject"] == "Macro Market Hotspot Alert | Top 3 Talukas | 2026-11-21"
+    assert first["Subject"] == "Macro Market Hotspot Alert | Top 3 Talukas | 2026-11-21 | First: Haveli (HOTSPOT)"
     assert first["From"] == "SCV Alerts <alerts@example.com>"
     assert "&lt;script&gt;alert(1)&lt;/script&gt; Nagar" in first.get_body(("html",)).get_content()
     manager = message_from_bytes(handler.envelopes[2].content, policy=policy.default)
-    assert manager["Subject"].endswith("| 2026-11-21 | Pune")
+    assert manager["Subject"].endswith("| 2026-11-21 | First: Haveli (HOTSPOT) | Pune")
     rows = sorted((r["alert_type"], r["recipient"], r["send_count"], r["as_of_date"]) for r in ledger_rows(config))
     assert rows == [
         ("hotspot_district", "pune.manager@example.com", 1, AS_OF),

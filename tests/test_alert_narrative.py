@@ -120,5 +120,5 @@ def test_the_email_is_complete_without_a_usable_narrative(tmp_path, monkeypatch)
     with FakeOpenAI("Haveli will sell 999 trucks tomorrow, trust me on this one, boss.") as fake:
         html, run = _run(tmp_path, monkeypatch, fake)
     assert "999" not in html and "language model" not in html
-    assert "2 talukas are HOTSPOT and 2 EMERGING as of 2026-11-21." in html
+    assert "2 talukas are HOTSPOT and 2 are EMERGING as of 2026-11-21." in html
     assert {r.status for r in run.narratives.values()} == {"rejected"}

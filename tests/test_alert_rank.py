@@ -119,11 +119,12 @@ def test_routing_leadership_gets_top_n_and_managers_their_districts() -> None:
         (DISTRICT, "kolhapur@example.com"),
     ]
     leadership, _, pune, kolhapur = plans
-    assert leadership.subject == "Macro Market Hotspot Alert | Top 3 Talukas | 2026-11-21"
+    # built from what is shown: the count, and the first taluka by name
+    assert leadership.subject == "Macro Market Hotspot Alert | Top 3 Talukas | 2026-11-21 | First: Haveli (HOTSPOT)"
     assert [t.signal.taluka for t in leadership.talukas] == ["Haveli", HOSTILE, "Sinnar"]
     assert [d for _, d, _ in leadership.districts] == ["Pune", "Satara", "Nashik"]
     assert [t.signal.taluka for t in pune.talukas] == ["Haveli", "Mulshi"]
-    assert pune.subject == "Macro Market Hotspot Alert | Top 3 Talukas | 2026-11-21 | pune"
+    assert pune.subject == "Macro Market Hotspot Alert | Top 2 Talukas | 2026-11-21 | First: Haveli (HOTSPOT) | pune"
     assert kolhapur.is_all_clear and kolhapur.subject.startswith("Macro Market Hotspot Alert | All clear |")
 
 
@@ -148,7 +149,7 @@ def test_manager_scope_and_unknown_districts_are_reported() -> None:
     (pune,) = plan_messages(ranked, [], settings, "2026-11-21")
     assert [t.signal.taluka for t in pune.alerted] == ["Haveli", "Mulshi"] and pune.where == "in Pune"
     assert interpretation(pune.alerted, pune.talukas, "2026-11-21", 5, pune.where).startswith(
-        "1 taluka is HOTSPOT and 1 EMERGING as of 2026-11-21. Most urgent: Haveli (Pune)"
+        "1 taluka is HOTSPOT and 1 is EMERGING as of 2026-11-21. Most urgent: Haveli (Pune)"
     )
     assert interpretation((), (), "2026-11-21", 5, "in Kolhapur") == (
         "No taluka is HOTSPOT or EMERGING as of 2026-11-21: lead growth in the last 5 days is within the "

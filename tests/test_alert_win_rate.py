@@ -119,6 +119,15 @@ def test_the_week_new_drivers_by_impact_then_the_ones_still_active(config) -> No
     assert text["Subject"] == "Win Rate Drivers | Week of 2026-11-16"
     body = text.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     assert "NEW THIS WEEK" in body and "STILL ACTIVE FROM EARLIER WEEKS" in body and "about 25 deals lost" in body
+    assert "Open Performance" not in html and "Open Performance" not in body  # app.public_url is not set
+
+
+def test_the_app_link_when_the_public_url_is_set(config) -> None:  # type: ignore[no-untyped-def]
+    write_night(config.paths.lake_root, AS_OF)
+    linked = config.with_overrides(app={"public_url": "https://scv.example.com/"})
+    (outcome,) = run_win_rate_alert(linked, AS_OF, is_dry_run=True).outcomes
+    html = outcome.files.html.read_text(encoding="utf-8")  # type: ignore[union-attr]
+    assert 'href="https://scv.example.com/"' in html and "Open Performance in the SCV app" in html
 
 
 def test_an_incomplete_night_is_held_unless_allowed_and_then_says_so(config, smtp, capsys) -> None:  # type: ignore[no-untyped-def]

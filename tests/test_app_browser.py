@@ -69,9 +69,9 @@ def browser():
 def sign_in(page, server, user: str) -> None:
     url, passwords = server
     page.goto(url)
-    page.get_by_label("username").fill(user)
+    page.get_by_label("User name").fill(user)
     page.get_by_label("password").fill(passwords[user])
-    page.get_by_role("button", name="Login").click()
+    page.get_by_role("button", name="Sign in").click()
 
 
 def horizontal_overflow(page) -> int:

@@ -71,7 +71,16 @@ def test_the_served_app_shows_a_rep_only_their_dealers_leads_and_stops(tmp_path:
         )
     try:
         wait_for_port(port, proc, log)
-        client = Client(f"http://127.0.0.1:{port}/", auth=(name, password), verbose=False)
+        # the sign-in page answers first; the app itself follows once Gradio is loaded (a 'starting' 503 till then)
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                client = Client(f"http://127.0.0.1:{port}/", auth=(name, password), verbose=False)
+                break
+            except ValueError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
         assert client.predict(api_name="/whoami") == f"rep: dealer {DEALER}"
         html = client.predict("All", "All", api_name="/leads")
         seen = set(re.findall(r'data-opty="([^"]+)"', html))

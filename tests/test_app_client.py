@@ -113,3 +113,13 @@ def test_a_new_table_version_is_served_without_restart(server):
         time.sleep(0.3)
     else:
         pytest.fail("the new version was not picked up")
+
+
+def test_a_rep_acts_on_their_own_lead_only_through_the_api(server):
+    rep = client(server, "rep1")
+    refused = rep.predict("OPP-101", "done", api_name="/act")  # DLR0002's lead
+    assert "You can only log actions on your own leads." in refused
+    assert "OPP-101" in ids(client(server, "boss").predict("All", "All", api_name="/leads"))
+    saved = rep.predict("OPP-005", "called", "No Answer", "", "", api_name="/act")
+    assert "Call logged: Kiran More" in saved
+    assert "Call logged: No Answer on" in rep.predict("All", "All", api_name="/leads")

@@ -95,9 +95,9 @@ def browser():
 
 def sign_in(page, app, user: str = "rep1") -> None:
     page.goto(app.url)
-    page.get_by_label("username").fill(user)
+    page.get_by_label("User name").fill(user)
     page.get_by_label("password").fill(app.passwords[user])
-    page.get_by_role("button", name="Login").click()
+    page.get_by_role("button", name="Sign in").click()
     page.wait_for_selector(".lead-card", timeout=30_000)
 
 

@@ -296,6 +296,7 @@ def test_score_features_keep_open_leads_as_known_with_calls_and_stock(spark) -> 
             {"snapshot_date": date(2024, 1, 10), "dealer_code": "D1", "product_line": "Pickup", "saleable_stock": 2},
         ],
     ).createOrReplaceTempView("stock")
+    frame(spark, "lead_actions", []).createOrReplaceTempView("lead_actions")  # nobody used the app
     rows = {r.opty_id: r for r in run_sql(spark, "scv_customer_score", PARAMS).collect()}
     assert set(rows) == {"O1", "O3"}
     o1, o3 = rows["O1"], rows["O3"]

@@ -102,7 +102,7 @@ def test_components_and_total(scored) -> None:  # type: ignore[no-untyped-def]
 def test_reasons_next_action_and_rank(scored) -> None:  # type: ignore[no-untyped-def]
     a, b = scored["A"], scored["B"]
     assert a.reason_codes == ["LEAD_CLASSIFICATION", "ENGAGEMENT", "LEAD_AGE"]
-    assert a.reasons == ["Hot lead", "3 connected calls, avg 4m 0s", "Enquiry 1 days old"]
+    assert a.reasons == ["Hot lead", "3 connected calls, avg 4m 0s", "Enquiry 1 day old"]
     assert a.next_best_action == "Send the quotation after the test drive"
     assert b.reason_codes == ["LEAD_AGE", "LEAD_CLASSIFICATION", "EXPECTED_CLOSURE"]
     assert b.reasons == ["Enquiry 40 days old", "Cold lead", "No expected closure date"]

@@ -8,7 +8,7 @@ Each layer is a dict by name (``GOLD_TABLES["dealer_geo"]``); a table's location
 
 from __future__ import annotations
 
-from ground.catalogue import gold, ops, silver
+from ground.catalogue import app, gold, ops, silver
 from ground.catalogue.table import ARROW_TYPES, Check, Table, View, location
 
 SILVER_TABLES: dict[str, Table] = {t.name: t for t in silver.TABLES}
@@ -16,6 +16,7 @@ GOLD_TABLES: dict[str, Table] = {t.name: t for t in gold.TABLES}
 GOLD_VIEWS: dict[str, View] = {v.name: v for v in gold.VIEWS}
 OPS_TABLES: dict[str, Table] = {t.name: t for t in ops.OPS}
 QUARANTINE_TABLES: dict[str, Table] = {t.name: t for t in ops.QUARANTINE}
+APP_TABLES: dict[str, Table] = {t.name: t for t in app.APP}  # written by the field app, read by the night
 ALL_TABLES: dict[str, Table] = {**SILVER_TABLES, **GOLD_TABLES}
 
 
@@ -32,11 +33,18 @@ def staging_location(lake_root: str, name: str) -> str:
 
 def catalogued_tables() -> list[Table]:
     """Every catalogued table, layer by layer (bronze tables depend on the sources and are not here)."""
-    return [*SILVER_TABLES.values(), *GOLD_TABLES.values(), *QUARANTINE_TABLES.values(), *OPS_TABLES.values()]
+    return [
+        *SILVER_TABLES.values(),
+        *GOLD_TABLES.values(),
+        *QUARANTINE_TABLES.values(),
+        *OPS_TABLES.values(),
+        *APP_TABLES.values(),
+    ]
 
 
 __all__ = [
     "ALL_TABLES",
+    "APP_TABLES",
     "ARROW_TYPES",
     "GOLD_TABLES",
     "GOLD_VIEWS",

@@ -2,7 +2,8 @@
 tables), where its logic lives (``sql/gold/<name>.sql`` or ``gold/<name>.py``), its key, partitioning and
 checks. The runner (``gold.graph``) orders the graph from ``inputs``; nothing else lists the tables.
 
-Every SQL table is as-of dated: its rows for the run's dates replace the previous ones. Besides the inputs,
+Every SQL table is as-of dated: its rows for the run's dates replace the previous ones. An input may also be a
+table the field app writes (``ground/catalogue/app.py``: ``lead_actions``). Besides the inputs,
 the logic may read the run's ``as_of_dates(as_of_date)`` and ``high_intent_classes(lead_classification)``.
 """
 
@@ -178,7 +179,7 @@ TABLES = [
             not_null("next_best_action"),
             not_null("customer_phone", "warn"),
         ),
-        inputs=("opportunity_versions", "call_log", "stock"),
+        inputs=("opportunity_versions", "call_log", "stock", "lead_actions"),
         logic="python",
     ),
     Table(

@@ -23,7 +23,7 @@ ARROW_TYPES: dict[str, pa.DataType] = {
     "array<string>": pa.list_(pa.string()),
 }
 
-Layer = Literal["bronze", "silver", "gold", "quarantine", "ops", "_staging"]
+Layer = Literal["bronze", "silver", "gold", "quarantine", "ops", "_staging", "app"]
 Level = Literal["fail", "warn"]
 
 

@@ -1,7 +1,10 @@
 -- scv_customer_score, its features: every opportunity open at the end of each scoring date (its version known
 -- by then is in stage C0-C3 with status Open, created within :max_open_age_days), with its call history up to
 -- that date and the saleable stock of its product line at its dealer. gold/scv_customer_score.py scores them.
--- inputs: score_dates(as_of_date), opportunity_versions, call_log, stock;
+-- What reps did in the app counts too (lead_actions, written by the field app): a lead marked done leaves the
+-- list until the CRM shows a newer version of it, and a logged call is a call (contact, and a connected call
+-- when its outcome says so).
+-- inputs: score_dates(as_of_date), opportunity_versions, call_log, stock, lead_actions;
 -- parameters :max_open_age_days :stock_lookback_days
 
 with
@@ -29,32 +32,67 @@ as_known as (
        and versions.created_date between date_sub(dates.as_of_date, :max_open_age_days) and dates.as_of_date
 ),
 
+-- the last time a rep marked each lead done in the app, as known by the end of the scoring date
+done_leads as (
+    select
+        dates.as_of_date,
+        lead_actions.opty_id,
+        max(lead_actions.acted_at) as done_at
+    from lead_actions
+    inner join dates
+        on lead_actions.acted_at < cast(date_add(dates.as_of_date, 1) as timestamp)
+    where lead_actions.action = 'done'
+    group by dates.as_of_date, lead_actions.opty_id
+),
+
 open_opportunities as (
-    select *
+    select as_known.*
     from as_known
-    where stage in ('C0', 'C1', 'C2', 'C3')
-      and status = 'Open'
+    left join done_leads
+        on as_known.as_of_date = done_leads.as_of_date
+       and as_known.opty_id = done_leads.opty_id
+    where as_known.stage in ('C0', 'C1', 'C2', 'C3')
+      and as_known.status = 'Open'
+      -- done in the app: off the list, unless the CRM has news of it since
+      and (done_leads.done_at is null or as_known.updated_at > done_leads.done_at)
+),
+
+-- the dialer's calls and the calls reps logged in the app (no duration: they count as contact and, when
+-- connected, as a connected call; the average duration stays the dialer's)
+all_calls as (
+    select call_id, opty_id, call_at, duration_s, outcome, next_followup_date
+    from call_log
+    union all
+    select
+        action_id as call_id,
+        opty_id,
+        acted_at as call_at,
+        cast(null as int) as duration_s,
+        outcome,
+        cast(null as date) as next_followup_date
+    from lead_actions
+    where action = 'called'
 ),
 
 calls as (
     select
         open_opportunities.as_of_date,
-        call_log.opty_id,
-        call_log.call_at,
-        call_log.duration_s,
-        call_log.outcome,
-        call_log.next_followup_date,
+        all_calls.opty_id,
+        all_calls.call_at,
+        all_calls.duration_s,
+        all_calls.outcome,
+        all_calls.next_followup_date,
         row_number() over (
-            partition by open_opportunities.as_of_date, call_log.opty_id
-            order by call_log.call_at desc, call_log.call_id desc  -- call_id settles calls at the same second
+            partition by open_opportunities.as_of_date, all_calls.opty_id
+            order by all_calls.call_at desc, all_calls.call_id desc  -- call_id settles calls at the same second
         ) as recency_rank
-    from call_log
+    from all_calls
     cross join bounds
     inner join open_opportunities
-        on call_log.opty_id = open_opportunities.opty_id
-       and call_log.call_at < cast(date_add(open_opportunities.as_of_date, 1) as timestamp)
+        on all_calls.opty_id = open_opportunities.opty_id
+       and all_calls.call_at < cast(date_add(open_opportunities.as_of_date, 1) as timestamp)
     -- no call predates the oldest opportunity still open: older calls are never read
-    where call_log.call_at >= cast(bounds.first_created_date as timestamp)
+    where all_calls.call_at >= cast(bounds.first_created_date as timestamp)
 ),
 
 call_stats as (
