@@ -82,8 +82,11 @@ check: install
 audit: install
 	$(BIN)/python -m operations.audit
 
+# The nightly benchmark at small and medium, the pipeline's gold against the pandas baseline, the app's first
+# HTTP 200: one JSON report (docs/benchmarks.md). LARGE=1 adds the large scale; BENCH_REPORT names the file.
+BENCH_REPORT ?= test-output/bench/report.json
 bench: install
-	$(BIN)/python bench/nightly_bench.py
+	$(BIN)/python bench/bench_report.py $(if $(filter 1 yes true,$(LARGE)),--large) --report $(BENCH_REPORT)
 
 bench-app: install
 	$(BIN)/python bench/app_query_bench.py

@@ -1,36 +1,45 @@
 """Benchmark of the nightly pipeline on demo data: first load, an incremental night, a backfill.
 
-    python bench/nightly_bench.py --scale medium            # make bench
+    python bench/nightly_bench.py --scale medium
+    python bench/nightly_bench.py --scale small --workdir /tmp/b --json /tmp/b/nightly.json
+
+`make bench` runs it at small and medium (bench/bench_report.py) with the pandas baseline and the app's
+start, into one JSON report (docs/benchmarks.md).
 
 Generates the demo landing zone (or reuses --workdir), holds back the files of the last day, times
 `scv nightly` for the day before (the first load of all history), then returns the last day's files and
 times the incremental night, then a gold backfill over --backfill-days dates. Each run is a separate
 process (engine start included); wall seconds and the child's peak RSS are printed, and for each run the
 seconds its win-rate steps took (gold and quality steps of ground.catalogue.gold.WIN_RATE_NODES, from the
-step lines the run prints): what the win-rate tables add to a night.
+step lines the run prints): what the win-rate tables add to a night. --json writes the same figures (and
+each run's own peak RSS and CPU seconds) to a file.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
 from datetime import date, timedelta
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from timing import Timed, run_timed  # noqa: E402
+
+RUNS: list[Timed] = []  # each run's own figures (peak RSS, CPU seconds), in order
+
 
 def scv(args: list[str], env: dict[str, str]) -> tuple[float, str]:
-    started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "scv.cli", *args], env=env, capture_output=True, text=True)
-    seconds = time.perf_counter() - started
+    done: Timed = run_timed([sys.executable, "-m", "scv.cli", *args], env=env)
     if done.returncode != 0:
         raise SystemExit(f"scv {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
-    return seconds, done.stdout
+    RUNS.append(done)
+    return done.seconds, done.stdout
 
 
 def win_rate_seconds(out: str) -> float:
@@ -58,6 +67,7 @@ def main() -> None:
     parser.add_argument("--end-date", type=date.fromisoformat, default=date(2026, 11, 21))
     parser.add_argument("--backfill-days", type=int, default=45)
     parser.add_argument("--workdir", type=Path, help="keep data here (default: a temp folder, removed after)")
+    parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
     args = parser.parse_args()
     work = args.workdir or Path(tempfile.mkdtemp(prefix="scv-bench-"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("SCV_")}
@@ -85,6 +95,7 @@ def main() -> None:
         moved.append((target, path))
 
     results = []
+    RUNS.clear()
     seconds, out = scv(["nightly", "--date", str(args.end_date - timedelta(days=1))], env)
     results.append(("first night (all history but the last day)", seconds, out))
     for source, target in moved:
@@ -100,6 +111,27 @@ def main() -> None:
         print(f"{label:<48} {seconds:7.1f} s   {out.strip().splitlines()[-1]}")
         print(f"{'  of which the win-rate steps':<48} {win_rate_seconds(out):7.1f} s")
     print(f"peak RSS of any run: {peak_rss_mb():.0f} MB")
+    if args.json:
+        report = {
+            "scale": args.scale,
+            "seed": args.seed,
+            "end_date": str(args.end_date),
+            "backfill_days": args.backfill_days,
+            "cores": os.cpu_count(),
+            "runs": [
+                {
+                    "label": label,
+                    "seconds": round(seconds, 2),
+                    "cpu_s": round(timed.cpu_s, 2),
+                    "peak_rss_mb": round(timed.peak_rss_mb, 1),
+                    "win_rate_seconds": round(win_rate_seconds(out), 2),
+                    "summary": out.strip().splitlines()[-1],
+                }
+                for (label, seconds, out), timed in zip(results, RUNS, strict=True)
+            ],
+        }
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     if args.workdir is None:
         shutil.rmtree(work)
 
