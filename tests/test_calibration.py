@@ -355,3 +355,29 @@ def test_scv_calibrate_refuses_without_enough_history_and_rejects_a_bad_proposal
     assert cli.main(["calibrate", "--adopt", str(bad)]) == 2
     assert "scoring.adopted.weights: missing" in capsys.readouterr().err
     assert not (calibration_lake / "scoring_adopted.yaml").exists()
+
+
+def test_scv_evaluate_reports_designed_and_fitted_on_the_test_period(calibration_lake) -> None:  # type: ignore[no-untyped-def]
+    from ground.config import load_config
+    from operations.evaluate import fitted_score_metrics
+
+    _, versions = _history([D0 + timedelta(days=7 * i) for i in range(10)])
+    closing = versions[versions["status"] != "Open"]
+    truth = pd.DataFrame(
+        {
+            "opty_id": closing["opty_id"],
+            "conversion_date": np.where(closing["status"] == "Won", closing["updated_at"].dt.date, None),
+            "lost_date": np.where(closing["status"] == "Lost", closing["updated_at"].dt.date, None),
+        }
+    )
+    report = fitted_score_metrics(load_config(), truth, date(2026, 3, 23), horizon=14, top=10)
+    assert report == {
+        "score_auc_designed": round(28 / 96, 4),
+        "score_auc_fitted": round(68 / 96, 4),
+        "top20_lift_designed": 0.5,
+        "top20_lift_fitted": 1.5,
+        "calibration_error": 0.0,
+        "fitted_weights": {c: (1.0 if c == "lead_age" else 0.0) for c in COMPONENTS},
+        "calibration_test_dates": ["2026-02-16", "2026-02-23", "2026-03-02", "2026-03-09"],
+        "calibration_refused": [],
+    }
