@@ -339,6 +339,7 @@ class Calibration(_Section):
     l2_penalty: float = Field(ge=0)
     leak_set_at_close_share: float = Field(gt=0, le=1)
     leak_max_component_auc: float = Field(gt=0.5, le=1)
+    backwards_max_auc: float = Field(ge=0, le=0.5)
     drift_max_weight_change: float = Field(gt=0, le=1)
     min_auc_gain: float = Field(ge=0)
     calibration_bins: int = Field(ge=2)

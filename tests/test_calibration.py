@@ -224,6 +224,10 @@ def test_calibrate_fits_measures_and_maps_the_probability() -> None:
     assert (test.snapshots, test.rows, test.closed_deals, test.positives) == (4, 80, 56, 32)
     fitted, designed = result.get("fitted"), result.get("designed")
     assert fitted is not None and designed is not None
+    # alone on either period: lead_age as the fitted score, its mirror the other way round, the rest 0.5
+    assert result.component_auc["lead_age"] == pytest.approx((68 / 96, 68 / 96))
+    assert result.component_auc["lead_classification"] == pytest.approx((28 / 96, 28 / 96))
+    assert result.component_auc["stock"] == (0.5, 0.5)
     # lead_age alone carries the signal; its mirror and the constant components get nothing
     assert fitted.weights == {c: (1.0 if c == "lead_age" else 0.0) for c in COMPONENTS}
     # fresh leads: 6 of 10 won, the others 2 of 10; AUC = (6 x 8 + (6 x 4 + 2 x 8) / 2) / (8 x 12)
@@ -321,9 +325,10 @@ def test_scv_calibrate_proposes_adopts_if_better_and_then_finds_no_drift(calibra
     out = capsys.readouterr().out
     assert "won within 14 days, data to 2026-03-23" in out
     assert "snapshots: train 5 (2026-01-05 .. 2026-02-02), test 4 (2026-02-16 .. 2026-03-09)" in out
-    assert re.search(r"\n  lead_age +0\.150 +1\.000\n", out)  # designed, fitted
+    assert re.search(r"\n  lead_age +0\.150 +1\.000 +0\.708 / 0\.708\n", out)  # designed, fitted, alone
     assert re.search(r"\n  AUC +0\.292 +0\.708\n", out)
     assert "drift: fitted weights moved more than the limit" in out
+    assert "direction: lead_classification (AUC 0.292) rank(s) the training period's wins below its losses" in out
     proposals = list((calibration_lake / "proposals").glob("fit-2026-03-09-*.yaml"))
     assert len(proposals) == 1 and "verdict:  better than the weights in use" in out
     assert not (calibration_lake / "scoring_adopted.yaml").exists()  # nothing changes until adopted

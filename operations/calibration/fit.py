@@ -67,6 +67,9 @@ class Calibration:
     probability: tuple[float, float] | None = None  # Platt intercept, slope for the fitted weights
     reliability: pd.DataFrame | None = None  # the fitted map's calibration bins on the test period
     drift: dict[str, tuple[float, float]] = field(default_factory=dict)  # component -> (in use, fitted)
+    # each component alone: AUC on the training and the test period (below 0.5: it ranks wins below losses)
+    component_auc: dict[str, tuple[float | None, float | None]] = field(default_factory=dict)
+    backwards_auc: float = 0.0  # a component alone below this training AUC is reported as pointing backwards
 
     def get(self, name: str) -> Measured | None:
         return next((m for m in self.measured if m.name == name), None)
@@ -122,6 +125,7 @@ def calibrate(
     rows, closed_before = labelled(complete, ends, horizon)
     split = time_split(list(rows["as_of_date"].unique()), data_end, horizon, settings.test_snapshots)
     result = Calibration(horizon, data_end, split, len(history) - len(complete), closed_before)
+    result.backwards_auc = settings.backwards_max_auc
     train = rows[rows["as_of_date"].isin(split.train_dates)].reset_index(drop=True)
     test = rows[rows["as_of_date"].isin(split.test_dates)].reset_index(drop=True)
     result.counts = [period_counts("train", train), period_counts("test", test)]
@@ -137,6 +141,9 @@ def calibrate(
     if result.refusals:
         return result
 
+    result.component_auc = {
+        c: (auc(train[f"score_{c}"], train["label"]), auc(test[f"score_{c}"], test["label"])) for c in COMPONENTS
+    }
     empty_versions = pd.DataFrame(columns=["opty_id", "status", "updated_at"])
     result.leaks = leak_report(
         versions if versions is not None else empty_versions,

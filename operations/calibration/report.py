@@ -42,6 +42,7 @@ def summary(result: Calibration) -> dict[str, Any]:
         if result.probability is None
         else {"intercept": result.probability[0], "slope": result.probability[1]},
         "drift": {c: {"in_use": a, "fitted": b} for c, (a, b) in result.drift.items()},
+        "component_auc": {c: {"train": a, "test": b} for c, (a, b) in result.component_auc.items()},
         "proposal_version": fitted.version if fitted else None,
     }
 
@@ -71,10 +72,23 @@ def render(result: Calibration) -> list[str]:
     if not result.measured:
         return lines
     width = max(12, *(len(m.version) + 2 for m in result.measured))
-    lines.append(f"{'weights':<22}" + "".join(f"{m.name:>{width}}" for m in result.measured))
+    alone = "  alone: AUC train / test"
+    lines.append(f"{'weights':<22}" + "".join(f"{m.name:>{width}}" for m in result.measured) + alone)
     lines.append(f"{'':<22}" + "".join(f"{m.version:>{width}}" for m in result.measured))
     for component in COMPONENTS:
-        lines.append(f"  {component:<20}" + "".join(f"{m.weights[component]:>{width}.3f}" for m in result.measured))
+        train_auc, test_auc = result.component_auc.get(component, (None, None))
+        lines.append(
+            f"  {component:<20}"
+            + "".join(f"{m.weights[component]:>{width}.3f}" for m in result.measured)
+            + f"{_num(train_auc):>{len(alone) - 9}} / {_num(test_auc)}"
+        )
+    backwards = {c: a for c, (a, _) in result.component_auc.items() if a is not None and a < result.backwards_auc}
+    if backwards:
+        listed = ", ".join(f"{c} (AUC {a:.3f})" for c, a in backwards.items())
+        lines.append(
+            f"direction: {listed} rank(s) the training period's wins below its losses: the designed curve points "
+            "the other way in this network, and a weight of at least 0 can only switch it off"
+        )
     lines.append("test period")
     for label, values in (
         ("AUC", [_num(m.auc) for m in result.measured]),
