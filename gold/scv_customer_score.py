@@ -4,7 +4,8 @@ The features come from ``sql/gold/scv_customer_score.sql``; here they become com
 total, reasons and the next best action (pure transforms), and ``build`` writes them: the latest date is
 upserted into ``scv_customer_score`` by opportunity, and the snapshot dates (``history_every_days``) replace
 their rows in ``scv_customer_score_history``. Every curve and weight comes from conf (``scoring``), documented
-in docs/pipeline.md.
+in docs/pipeline.md; fitted weights a person adopted (``scoring.adopted``, docs/calibration.md) replace the
+designed ones and add the probability of winning within their horizon.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pyspark.sql import functions as F
 from ground.catalogue import GOLD_TABLES
 from ground.failpoints import failpoint
 from ground.run import StepResult
-from ground.settings import Scoring
+from ground.settings import AdoptedScore, Scoring
 from ground.spark_io import merge_upsert, read_table, replace_dates, stage, table_exists
 
 if TYPE_CHECKING:
@@ -160,7 +161,8 @@ def _reason_texts() -> dict[str, Column]:
 
 
 def with_reasons(scored_df: DataFrame, weights: dict[str, float], top_n: int = 3) -> DataFrame:
-    """The ``top_n`` components that contribute most to the total, as codes and as sentences.
+    """The ``top_n`` components that contribute most to the total, as codes and as sentences. A component
+    without weight (fitted weights can drop one) drives nothing and is never a reason.
 
     Entries are sorted as strings "<zero-padded contribution>|<code>|<text>" (sorting structs is not
     portable across engines), then split again.
@@ -174,6 +176,7 @@ def with_reasons(scored_df: DataFrame, weights: dict[str, float], top_n: int = 3
             F.coalesce(texts[c], F.lit("")),
         )
         for c in COMPONENTS
+        if weights[c] > 0
     ]
     top = F.slice(F.sort_array(F.array(*entries), asc=False), 1, top_n)
     return scored_df.withColumn("reason_codes", F.transform(top, lambda e: F.split(e, "[|]").getItem(1))).withColumn(
@@ -181,19 +184,39 @@ def with_reasons(scored_df: DataFrame, weights: dict[str, float], top_n: int = 3
     )
 
 
-def with_next_best_action(scored_df: DataFrame) -> DataFrame:
+def with_next_best_action(scored_df: DataFrame, weights: dict[str, float] | None = None) -> DataFrame:
+    """The first rule that matches. The rules that work a lever of the score (an overdue follow-up, missing
+    stock, a first call) apply only while that lever's component carries weight: with fitted weights that
+    dropped it, the action comes from the stage instead. With the designed weights every rule is live."""
     s = F.col
+    drives = {c: (weights or {}).get(c, 1.0) > 0 for c in COMPONENTS}
     in_stock = F.coalesce(s("saleable_stock"), F.lit(0)) > 0
+    overdue = (s("followup_overdue_days") > 0) & F.lit(drives["followup"])
     action = (
-        F.when(s("followup_overdue_days") > 0, F.lit("Call today: the promised follow-up is overdue"))
-        .when((s("stage") == "C3") & in_stock, F.lit("Confirm the delivery date and complete the retail"))
+        F.when(overdue, F.lit("Call today: the promised follow-up is overdue"))
+        .when(
+            (s("stage") == "C3") & (in_stock | F.lit(not drives["stock"])),
+            F.lit("Confirm the delivery date and complete the retail"),
+        )
         .when(s("stage") == "C3", F.lit("Arrange stock of this product line before promising delivery"))
         .when(s("stage") == "C2", F.lit("Follow up on the quotation and offer finance options"))
         .when(s("stage") == "C1", F.lit("Send the quotation after the test drive"))
-        .when(s("last_contact_date").isNull(), F.lit("First call today: qualify the enquiry"))
+        .when(
+            s("last_contact_date").isNull() & F.lit(drives["engagement"] or drives["followup"]),
+            F.lit("First call today: qualify the enquiry"),
+        )
         .otherwise(F.lit("Invite the customer for a test drive"))
     )
     return scored_df.withColumn("next_best_action", action)
+
+
+def with_win_probability(scored_df: DataFrame, adopted: AdoptedScore | None) -> DataFrame:
+    """The probability of winning within the adopted horizon, from the total score through the probability
+    map ``scv calibrate`` fitted for the adopted weights; null while the designed weights are in use."""
+    if adopted is None:
+        return scored_df.withColumn("win_probability", F.lit(None).cast("double"))
+    logit = F.lit(adopted.probability_intercept) + F.lit(adopted.probability_slope) * F.col("total_score") / 100.0
+    return scored_df.withColumn("win_probability", F.round(F.lit(1.0) / (F.lit(1.0) + F.exp(-logit)), 4))
 
 
 def with_rank_in_dealer(scored_df: DataFrame) -> DataFrame:
@@ -203,16 +226,17 @@ def with_rank_in_dealer(scored_df: DataFrame) -> DataFrame:
 
 def score_opportunities(features_df: DataFrame, cfg: Scoring) -> DataFrame:
     """Features -> rows of ``scv_customer_score`` (as-of dated, not yet merged)."""
-    weights = cfg.weights.as_dict()
+    weights = cfg.active_weights
     table = GOLD_TABLES["scv_customer_score"]
     scored_df = (
         features_df.transform(with_days)
         .transform(lambda df: with_component_scores(df, cfg))
         .transform(lambda df: with_total_score(df, weights))
         .transform(lambda df: with_reasons(df, weights))
-        .transform(with_next_best_action)
+        .transform(lambda df: with_next_best_action(df, weights))
         .transform(with_rank_in_dealer)
-        .withColumn("weights_version", F.lit(cfg.weights_version))
+        .transform(lambda df: with_win_probability(df, cfg.adopted))
+        .withColumn("weights_version", F.lit(cfg.active_version))
         .withColumn("scored_at", F.current_timestamp())
     )
     return scored_df.select(*[F.col(name).cast(dtype).alias(name) for name, dtype in table.columns])

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from ground.errors import Origins
 
-SECTIONS = ("pipeline", "windows", "hotspot", "supply", "scoring", "operations", "win_rate")
+SECTIONS = ("pipeline", "windows", "hotspot", "supply", "scoring", "operations", "win_rate", "calibration")
 
 
 class _Section(BaseModel):
@@ -120,11 +120,23 @@ class StockCurve(_Section):
     full_units: float = Field(gt=0)
 
 
+class AdoptedScore(_Section):
+    """Weights fitted by ``scv calibrate`` that a person adopted (conf/<env>/scoring_adopted.yaml), with the
+    probability map fitted for them: win_probability = 1 / (1 + exp(-(intercept + slope x total_score / 100)))."""
+
+    weights_version: str = Field(min_length=1)
+    weights: Weights
+    horizon_days: int = Field(ge=1)
+    probability_intercept: float
+    probability_slope: float = Field(ge=0)  # a higher score never means a lower probability
+
+
 class Scoring(_Section):
     weights_version: str = Field(min_length=1)
     max_open_age_days: int = Field(ge=1)
     history_every_days: int = Field(ge=0)
     weights: Weights
+    adopted: AdoptedScore | None  # null: score with the designed weights
     lead_age: LeadAgeCurve
     expected_closure: ClosureCurve
     followup: FollowupCurve
@@ -140,6 +152,16 @@ class Scoring(_Section):
             if "default" not in getattr(self, name):
                 raise ValueError(f"{name} needs a 'default' score for values it does not list")
         return self
+
+    @property
+    def active_weights(self) -> dict[str, float]:
+        """The weights the night scores with: the adopted ones when a person adopted fitted weights, else the
+        designed ``weights``."""
+        return (self.adopted.weights if self.adopted else self.weights).as_dict()
+
+    @property
+    def active_version(self) -> str:
+        return self.adopted.weights_version if self.adopted else self.weights_version
 
 
 class Maintenance(_Section):
@@ -306,6 +328,23 @@ class WinRate(_Section):
         }
 
 
+class Calibration(_Section):
+    """``scv calibrate``: fitting the score's weights on the network's own history (docs/calibration.md)."""
+
+    horizon_days: int = Field(ge=1)
+    test_snapshots: int = Field(ge=2)
+    min_train_snapshots: int = Field(ge=1)
+    min_closed_deals: int = Field(ge=1)
+    min_positives: int = Field(ge=1)
+    l2_penalty: float = Field(ge=0)
+    leak_set_at_close_share: float = Field(gt=0, le=1)
+    leak_max_component_auc: float = Field(gt=0.5, le=1)
+    backwards_max_auc: float = Field(ge=0, le=0.5)
+    drift_max_weight_change: float = Field(gt=0, le=1)
+    min_auc_gain: float = Field(ge=0)
+    calibration_bins: int = Field(ge=2)
+
+
 class PipelineSettings(_Section):
     pipeline: PipelineOptions
     windows: Windows
@@ -314,6 +353,7 @@ class PipelineSettings(_Section):
     scoring: Scoring
     operations: Operations
     win_rate: WinRate
+    calibration: Calibration
 
     def sql_params(self) -> dict[str, Any]:
         """The named parameters the gold SQL files may use (each file gets the ones it names)."""

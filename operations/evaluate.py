@@ -4,7 +4,9 @@ Reads the gold tables (delta-rs, no Spark) and the demo data's truth folder, the
 - hotspot detection: precision and recall of HOTSPOT/EMERGING flags against the planted hotspots, and the
   lead time in days from a hotspot's start to its first flag;
 - opportunity scoring: AUC of ``total_score`` for conversion within the next ``horizon`` days, and the
-  conversion rate of each dealer's top 20 against the base rate (lift), over the score history snapshots;
+  conversion rate of each dealer's top 20 against the base rate (lift), over the score history snapshots; and
+  ``scv calibrate``'s time split: designed and fitted weights on the test period, the fitted probability's
+  calibration error;
 - quarantine: every planted bad record accounted for (quarantined, corrected or skipped), none lost;
 - win-rate drivers: precision and recall of the driver alert episodes against the planted drivers, the days
   from a driver's start to its first alert, and whether the planted mix shift is attributed to mix.
@@ -121,6 +123,56 @@ def scoring_metrics(
         "scored_rows": int(len(rows)),
         "score_dates": [str(d) for d in sorted(rows["as_of_date"].unique())],
         "labels_censored": censored,
+    }
+
+
+def fitted_score_metrics(
+    config: Config, opportunities: pd.DataFrame, data_end: Any, horizon: int, top: int
+) -> dict[str, Any]:
+    """``scv calibrate``'s time split on the score history, labelled by the planted conversions: the designed
+    and the fitted weights on the test period (AUC, top-N lift) and the fitted probability's calibration
+    error (docs/calibration.md)."""
+    from ground.catalogue import GOLD_TABLES, SILVER_TABLES
+    from operations.calibrate import read_columns
+    from operations.calibration.dataset import HISTORY_COLUMNS, VERSION_COLUMNS
+    from operations.calibration.fit import calibrate
+
+    lake = config.paths.lake_root
+    history = read_columns(GOLD_TABLES["scv_customer_score_history"].location(lake), HISTORY_COLUMNS)
+    versions = read_columns(SILVER_TABLES["customer_pipeline_history"].location(lake), VERSION_COLUMNS)
+    if history is None or history.empty:
+        return {"score_auc_designed": None, "score_auc_fitted": None}
+    ends = pd.DataFrame(
+        {
+            "opty_id": opportunities["opty_id"],
+            "won_date": opportunities["conversion_date"],
+            "closed_date": opportunities["conversion_date"].fillna(opportunities["lost_date"]),
+        }
+    )
+    result = calibrate(
+        history,
+        versions,
+        data_end,
+        config.pipeline.scoring,
+        config.pipeline.calibration,
+        ends=ends,
+        horizon_days=horizon,
+        top=top,
+    )
+    designed, fitted = result.get("designed"), result.fitted
+
+    def _round(value: float | None, digits: int = 4) -> float | None:
+        return None if value is None else round(value, digits)
+
+    return {
+        "score_auc_designed": _round(designed.auc) if designed else None,
+        "score_auc_fitted": _round(fitted.auc) if fitted else None,
+        "top20_lift_designed": _round(designed.lift, 3) if designed else None,
+        "top20_lift_fitted": _round(fitted.lift, 3) if fitted else None,
+        "calibration_error": _round(fitted.calibration_error) if fitted else None,
+        "fitted_weights": fitted.weights if fitted else None,
+        "calibration_test_dates": [str(d) for d in result.split.test_dates],
+        "calibration_refused": result.refusals,
     }
 
 
@@ -301,6 +353,10 @@ def evaluate(config: Config, truth_dir: Path, horizon: int = 30, top: int = 20) 
         hotspots[column] = hotspots[column].dt.date
     opportunities = pd.read_csv(truth_dir / "opportunities.csv", parse_dates=["conversion_date"])
     opportunities["conversion_date"] = opportunities["conversion_date"].dt.date
+    if "lost_date" in opportunities:
+        opportunities["lost_date"] = pd.to_datetime(opportunities["lost_date"]).dt.date
+    else:
+        opportunities["lost_date"] = None
     bad = pd.read_csv(truth_dir / "bad_records.csv", dtype={"file": str, "key": str})
     manifest = json.loads((truth_dir / "manifest.json").read_text())
     data_end = pd.Timestamp(manifest.get("end_date") or manifest["arguments"]["end_date"]).date()
@@ -317,6 +373,7 @@ def evaluate(config: Config, truth_dir: Path, horizon: int = 30, top: int = 20) 
     report = {
         **hotspot_metrics(flags, hotspots, window_days),
         **scoring_metrics(history, opportunities, horizon, top, data_end),
+        **fitted_score_metrics(config, opportunities, data_end, horizon, top),
         **quarantine_metrics(config, bad),
         **win_rate_report(config, truth_dir),
         "horizon_days": horizon,
@@ -351,6 +408,13 @@ def run(args: argparse.Namespace, config: Config) -> int:
         f"(top {report.get('top20_conversion_rate')} vs base {report.get('base_conversion_rate')}, "
         f"{report['scored_rows']:,} scored rows)"
     )
+    if report.get("score_auc_fitted") is not None:
+        print(
+            f"fitted:   test period AUC {report['score_auc_designed']} designed -> "
+            f"{report['score_auc_fitted']} fitted  "
+            f"top-{args.top} lift {report['top20_lift_designed']} -> {report['top20_lift_fitted']}  "
+            f"calibration error {report['calibration_error']}  (scv calibrate; docs/calibration.md)"
+        )
     print(
         f"quality:  {report['bad_records_planted']} planted bad records, "
         f"{report['bad_records_unaccounted']} unaccounted"

@@ -20,6 +20,7 @@ SUBCOMMANDS = {
     "ask": ("ask.cli", "a question in plain words, answered from the gold tables with the numbers to check"),
     "status": ("operations.status", "last runs, table versions, row counts, data quality and quarantine"),
     "evaluate": ("operations.evaluate", "score hotspot flags and opportunity scores against the planted truth"),
+    "calibrate": ("operations.calibrate", "fit the score's weights on the score history; propose or adopt them"),
     "maintain": ("operations.maintain", "compact small files and vacuum old ones in every lake table"),
     "mapping": ("operations.mapping_check", "check the source mapping against the exports (scv mapping check)"),
     "reprocess": ("operations.reprocess", "rebuild a source's silver from bronze after a mapping change, then gold"),

@@ -167,7 +167,7 @@ TABLES = [
             "score_lead_classification double, score_customer_type double, score_followup double, "
             "score_engagement double, score_stock double, total_score double, rank_in_dealer int, "
             "reason_codes array<string>, reasons array<string>, next_best_action string, "
-            "weights_version string, scored_at timestamp"
+            "weights_version string, scored_at timestamp, win_probability double"
         ),
         key=("opty_id",),
         description="Priority score of every open opportunity as of the latest scored date "
@@ -175,6 +175,7 @@ TABLES = [
         checks=(
             between("total_score", 0, 100),
             between("rank_in_dealer", 1),
+            between("win_probability", 0, 1),
             in_set("stage", OPEN_STAGES),
             not_null("next_best_action"),
             not_null("customer_phone", "warn"),
@@ -187,11 +188,15 @@ TABLES = [
         "gold",
         cols(
             "as_of_date date, opty_id string, dealer_code string, total_score double, "
-            "rank_in_dealer int, weights_version string"
+            "rank_in_dealer int, weights_version string, "
+            "score_lead_age double, score_expected_closure double, score_opty_category double, "
+            "score_lead_classification double, score_customer_type double, score_followup double, "
+            "score_engagement double, score_stock double, win_probability double"
         ),
         key=("as_of_date", "opty_id"),
         partition_by=("as_of_date",),
-        description="Scores kept on snapshot dates only (scoring.history_every_days) for backtests.",
+        description="Scores kept on snapshot dates only (scoring.history_every_days) for backtests; the "
+        "component scores let scv calibrate fit their weights.",
         inputs=("scv_customer_score",),
         logic="python",
         built_by="scv_customer_score",
