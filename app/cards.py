@@ -101,6 +101,15 @@ def card_reasons(row: dict[str, Any], limit: int) -> list[str]:
     return kept[:limit]
 
 
+def _likelihood(row: dict[str, Any]) -> str:
+    """The fitted probability of winning within the adopted horizon, when adopted weights scored the lead
+    (``scv calibrate``); nothing while the designed weights are in use."""
+    probability, horizon = row.get("win_probability"), row.get("win_horizon_days")
+    if probability is None or horizon is None:
+        return ""
+    return f'<p class="likely">{probability:.0%} likely to be won within {horizon} days</p>'
+
+
 def _state_lines(state: LeadState | None) -> str:
     if state is None:
         return ""
@@ -156,6 +165,7 @@ def lead_card(
         f'<div class="chips">{_chips(row)}</div>'
         + (f'<ul class="reasons">{reason_items}</ul>' if reason_items else "")
         + f'<p class="nba"><b>Next:</b> {esc(row.get("next_best_action") or "Review the lead")}</p>'
+        + _likelihood(row)
         + _state_lines(state)
         + f'<footer class="lead-foot"><span class="contact">{esc(contact)}'
         f"</span>{call}</footer></article>"

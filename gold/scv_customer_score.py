@@ -211,12 +211,17 @@ def with_next_best_action(scored_df: DataFrame, weights: dict[str, float] | None
 
 
 def with_win_probability(scored_df: DataFrame, adopted: AdoptedScore | None) -> DataFrame:
-    """The probability of winning within the adopted horizon, from the total score through the probability
-    map ``scv calibrate`` fitted for the adopted weights; null while the designed weights are in use."""
+    """The probability of winning within the adopted horizon (``win_horizon_days``), from the total score through
+    the probability map ``scv calibrate`` fitted for the adopted weights; null while the designed weights are in
+    use."""
     if adopted is None:
-        return scored_df.withColumn("win_probability", F.lit(None).cast("double"))
+        return scored_df.withColumn("win_probability", F.lit(None).cast("double")).withColumn(
+            "win_horizon_days", F.lit(None).cast("int")
+        )
     logit = F.lit(adopted.probability_intercept) + F.lit(adopted.probability_slope) * F.col("total_score") / 100.0
-    return scored_df.withColumn("win_probability", F.round(F.lit(1.0) / (F.lit(1.0) + F.exp(-logit)), 4))
+    return scored_df.withColumn("win_probability", F.round(F.lit(1.0) / (F.lit(1.0) + F.exp(-logit)), 4)).withColumn(
+        "win_horizon_days", F.lit(adopted.horizon_days).cast("int")
+    )
 
 
 def with_rank_in_dealer(scored_df: DataFrame) -> DataFrame:

@@ -73,6 +73,7 @@ def _scored(spark, scoring):  # type: ignore[no-untyped-def]
 def test_designed_weights_give_no_probability_and_every_action(spark) -> None:  # type: ignore[no-untyped-def]
     scored = _scored(spark, base_config().pipeline.scoring)
     assert {r.win_probability for r in scored.values()} == {None}
+    assert {r.win_horizon_days for r in scored.values()} == {None}
     assert scored["C"].next_best_action == "Call today: the promised follow-up is overdue"
     assert scored["N"].next_best_action == "First call today: qualify the enquiry"
     assert scored["A"].weights_version == "w1-2026-11"
@@ -85,9 +86,10 @@ def test_adopted_weights_score_explain_and_give_a_probability(spark) -> None:  #
     # A: lead age 100 (1 day old), Hot 85: 0.5 x 100 + 0.5 x 85
     assert a.total_score == 92.5 and a.weights_version == "fit-2024-01-01-abcdef"
     assert a.win_probability == round(1 / (1 + math.exp(-(-2.0 + 3.0 * 0.925))), 4) == 0.6846
+    assert a.win_horizon_days == ADOPTED["horizon_days"]
     # only the two components with weight are reasons
     assert a.reason_codes == ["LEAD_AGE", "LEAD_CLASSIFICATION"]
-    assert a.reasons == ["Enquiry 1 days old", "Hot lead"]
+    assert a.reasons == ["Enquiry 1 day old", "Hot lead"]
     # follow-up and stock carry no weight: the booking's action comes from its stage
     assert c.next_best_action == "Confirm the delivery date and complete the retail"
     # neither engagement nor follow-up drives the score: a never-contacted enquiry gets the stage's action
@@ -106,3 +108,33 @@ def test_adopted_weights_must_be_valid() -> None:
         base_config().with_overrides(scoring={"adopted": {**ADOPTED, "probability_slope": -1.0}})
     with pytest.raises(ConfigError, match="calibration.min_positive: unknown key"):
         base_config().with_overrides(calibration={"min_positive": 3})
+
+
+def test_the_lead_card_reads_the_probability_and_an_older_lake_reads_none(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import pyarrow as pa
+    from deltalake import DeltaTable, write_deltalake
+
+    from app.cards import lead_card
+    from app.leads import load_leads
+    from app.scope import Scope
+    from ground.catalogue import GOLD_TABLES
+    from testkit import write_gold
+    from testkit.rows import lead_row
+
+    fitted = lead_row("OPP-F", "DLR0001", 81.0, win_probability=0.3849, win_horizon_days=30)
+    designed = lead_row("OPP-D", "DLR0001", 64.0)
+    card = lead_card(fitted, Scope("leader"))
+    assert "38% likely to be won within 30 days" in card
+    assert "likely" not in lead_card(designed, Scope("leader"))
+
+    location = write_gold(tmp_path / "new", "scv_customer_score", [fitted])
+    loaded = load_leads(DeltaTable(location)).table.to_pylist()
+    assert [(r["win_probability"], r["win_horizon_days"]) for r in loaded] == [(0.3849, 30)]
+
+    # a lake scored before the columns existed: the app reads them as nulls, the card says nothing
+    schema = GOLD_TABLES["scv_customer_score"].arrow_schema
+    older = pa.schema([f for f in schema if f.name not in ("win_probability", "win_horizon_days")])
+    old_location = str(tmp_path / "old")
+    write_deltalake(old_location, pa.Table.from_pylist([designed], schema=older))
+    loaded = load_leads(DeltaTable(old_location)).table.to_pylist()
+    assert [(r["opty_id"], r["win_probability"], r["win_horizon_days"]) for r in loaded] == [("OPP-D", None, None)]
