@@ -140,27 +140,41 @@ def _text(number: pd.Series) -> pd.Series:
     return number.astype("Int64").astype("string")
 
 
+def _count(number: pd.Series, one: str, many: str) -> pd.Series:
+    """``"1 day"``, ``"3 days"``: the number and the word in the right form (as the pipeline's ``_count``)."""
+    return _text(number) + " " + pd.Series(np.where(number == 1, one, many), index=number.index, dtype="string")
+
+
 def reason_texts(f: pd.DataFrame) -> dict[str, pd.Series]:
     duration = f["avg_connected_duration_s"].fillna(0.0)
     to_close, overdue = f["days_to_closure"], f["followup_overdue_days"]
+    age, since, calls = f["lead_age_days"], f["days_since_last_contact"], f["connected_calls"]
     closure = pd.Series("Expected closure date has passed", index=f.index, dtype="string")
-    closure = closure.mask(to_close >= 0, "Expected to close in " + _text(to_close) + " days")
-    followup = ("Last contact " + _text(f["days_since_last_contact"]) + " days ago").mask(
-        overdue > 0, "Follow-up overdue by " + _text(overdue) + " days"
+    closure = closure.mask(to_close >= 0, "Expected to close in " + _count(to_close, "day", "days"))
+    followup = ("Last contact " + _count(since, "day", "days") + " ago").mask(
+        since <= 0, "Last contact on the day scored"
+    )
+    followup = followup.mask(f["last_contact_date"].isna(), "Not contacted yet")
+    followup = followup.mask(overdue > 0, "Follow-up overdue by " + _count(overdue, "day", "days"))
+    engagement = (
+        _count(calls, "connected call", "connected calls")
+        + ", avg "
+        + _text(np.floor(duration / 60))
+        + "m "
+        + _text(np.trunc(duration) % 60)
+        + "s"
+    )
+    engagement = engagement.mask(
+        f["avg_connected_duration_s"].isna(), _count(calls, "connected call", "connected calls")
     )
     return {
-        "lead_age": "Enquiry " + _text(f["lead_age_days"]) + " days old",
+        "lead_age": ("Enquiry " + _count(age, "day", "days") + " old").mask(age <= 0, "New enquiry"),
         "expected_closure": closure.mask(to_close.isna(), "No expected closure date"),
         "opty_category": f["opty_category"].fillna("Unknown") + " enquiry",
         "lead_classification": f["lead_classification"].fillna("Unclassified") + " lead",
         "customer_type": f["customer_type"].fillna("Unknown") + " customer",
         "followup": followup,
-        "engagement": _text(f["connected_calls"])
-        + " connected calls, avg "
-        + _text(np.floor(duration / 60))
-        + "m "
-        + _text(np.trunc(duration) % 60)
-        + "s",
+        "engagement": engagement.mask(calls == 0, "No connected call yet"),
         "stock": _text(f["saleable_stock"].fillna(0))
         + " "
         + f["product_line"].astype("string")
@@ -212,4 +226,7 @@ def score_opportunities(features: pd.DataFrame, cfg: Scoring, scored_at: pd.Time
     scored = with_next_best_action(with_reasons(scored.assign(total_score=round_half_away(total, 2)), weights))
     scored = scored.sort_values(["total_score", "opty_id"], ascending=[False, True], kind="stable")
     scored["rank_in_dealer"] = scored.groupby(["as_of_date", "dealer_code"], dropna=False).cumcount() + 1
-    return scored.assign(weights_version=cfg.weights_version, scored_at=scored_at)
+    # the baseline scores with the designed weights, which give no probability (scv calibrate's adopted ones do)
+    return scored.assign(
+        weights_version=cfg.weights_version, scored_at=scored_at, win_probability=np.nan, win_horizon_days=np.nan
+    )
