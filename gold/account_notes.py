@@ -10,11 +10,12 @@ error keeps the lexicon's score. Pure functions, except ``ask_model`` (the HTTP 
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from ground.llm import endpoint_from_env
 
 LABELS = ("positive", "neutral", "negative")
 _WORD = re.compile(r"[a-z']+")
@@ -66,13 +67,12 @@ class LlmEndpoint:
 
 
 def endpoint(enabled: bool, timeout_s: float, env: Mapping[str, str] | None = None) -> LlmEndpoint | None:
-    """The OpenAI-compatible endpoint the alert uses (SCV_LLM_BASE_URL, SCV_LLM_MODEL, SCV_LLM_API_KEY), or
-    None when it is not configured or turned off."""
-    env = os.environ if env is None else env
-    base_url, model = env.get("SCV_LLM_BASE_URL", "").strip(), env.get("SCV_LLM_MODEL", "").strip()
-    if not enabled or not base_url or not model:
+    """The OpenAI-compatible endpoint every caller of a model uses (ground.llm: SCV_LLM_BASE_URL, SCV_LLM_MODEL,
+    SCV_LLM_API_KEY), or None when it is not configured or turned off."""
+    found = endpoint_from_env(env)
+    if not enabled or found is None:
         return None
-    return LlmEndpoint(base_url, model, env.get("SCV_LLM_API_KEY", "") or "not-needed", timeout_s)
+    return LlmEndpoint(found.base_url, found.model, found.api_key, timeout_s)
 
 
 # Capitalised words a note may keep (sentence starters); any other capitalised word could be a name and is removed.
