@@ -212,8 +212,11 @@ def build(run: GoldRun) -> list[StepResult]:
     dates = trailing_dates(run.dates, cfg.episode.lookback_days)
     try:
         run.register("as_of_dates", _dates(run, dates))
-        for name in UPSTREAM:  # the upstream figures again, for the trailing dates as well
-            run.register(name, stage(spark, run_sql(spark, name, run.params), run.lake_root, f"health_{name}"))
+        # the upstream figures again, for the trailing dates as well: account_rfm staged (the health SQL reads it
+        # twice), account_sentiment read once
+        run.register("account_rfm", stage(spark, run_sql(spark, "account_rfm", run.params), run.lake_root,
+                                          "health_account_rfm"))  # fmt: skip
+        run.register("account_sentiment", run_sql(spark, "account_sentiment", run.params))
         health_df = stage(spark, score_health(run_sql(spark, TABLE, run.params), cfg), run.lake_root, "health")
     finally:  # what the graph registered for the run's dates, for any node after this one
         run.register("as_of_dates", _dates(run, run.dates))

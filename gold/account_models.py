@@ -55,48 +55,62 @@ class ModelSettings:
 
 
 # ------------------------------------------------------------------------------------------------- summaries
+EPOCH = date(1970, 1, 1)
+
+
+def day_number(value: date) -> int:
+    return (value - EPOCH).days
+
+
+def with_day_numbers(orders: pd.DataFrame) -> pd.DataFrame:
+    """``orders`` with ``day``: each purchase date as days since 1970 (integer arithmetic is fast in pandas)."""
+    if "day" in orders.columns:
+        return orders
+    days = pd.to_datetime(orders["purchase_date"]).to_numpy().astype("datetime64[D]").astype(np.int64)
+    return orders.assign(day=days)
+
+
 def summarise(orders: pd.DataFrame, as_of: date) -> pd.DataFrame:
     """Per account, from its purchase days on or before ``as_of`` (``orders``: account_id, purchase_date,
     value): orders, x (repeat purchase days), t_x and age (days from the first purchase to the last and to the
-    date), recency, mean interval and its coefficient of variation, mean order value, total value."""
-    known = orders[orders["purchase_date"] <= as_of].sort_values(["account_id", "purchase_date"])
-    if known.empty:
-        return pd.DataFrame(
-            columns=["orders", "x", "t_x", "age", "recency", "interval", "cv", "mean_value", "total_value",
-                     "first", "last"]
-        )  # fmt: skip
-    days = pd.to_datetime(known["purchase_date"])
-    gaps = days.groupby(known["account_id"]).diff().dt.days
-    grouped = known.assign(gap=gaps).groupby("account_id")
-    first, last = grouped["purchase_date"].min(), grouped["purchase_date"].max()
-    out = pd.DataFrame(
-        {
-            "orders": grouped.size(),
-            "first": first,
-            "last": last,
-            "mean_value": grouped["value"].mean(),
-            "total_value": grouped["value"].sum(),
-            "gap_mean": grouped["gap"].mean(),
-            "gap_sd": grouped["gap"].std(),
-        }
+    date), recency, mean interval and its coefficient of variation, mean order value, total value, and the
+    first and last purchase day (days since 1970)."""
+    orders = with_day_numbers(orders)
+    cut = day_number(as_of)
+    known = orders[orders["day"] <= cut].sort_values(["account_id", "day"])
+    gaps = known.groupby("account_id")["day"].diff()
+    out = (
+        known.assign(gap=gaps)
+        .groupby("account_id")
+        .agg(
+            orders=("day", "size"),
+            first=("day", "min"),
+            last=("day", "max"),
+            mean_value=("value", "mean"),
+            total_value=("value", "sum"),
+            interval=("gap", "mean"),
+            gap_sd=("gap", "std"),
+        )
     )
     out["x"] = out["orders"] - 1
-    out["t_x"] = [(b - a).days for a, b in zip(out["first"], out["last"], strict=True)]
-    out["age"] = [(as_of - a).days for a in out["first"]]
-    out["recency"] = [(as_of - b).days for b in out["last"]]
-    out["interval"] = out["gap_mean"]
-    out["cv"] = out["gap_sd"] / out["gap_mean"]
-    return out.drop(columns=["gap_mean", "gap_sd"])
+    out["t_x"] = out["last"] - out["first"]
+    out["age"] = cut - out["first"]
+    out["recency"] = cut - out["last"]
+    out["cv"] = out["gap_sd"] / out["interval"]
+    return out.drop(columns=["gap_sd"])
 
 
 def bought_between(orders: pd.DataFrame, start: date, end: date) -> set[str]:
     """Accounts with a purchase in (start, end]."""
-    return set(orders.loc[(orders["purchase_date"] > start) & (orders["purchase_date"] <= end), "account_id"])
+    orders = with_day_numbers(orders)
+    window = (orders["day"] > day_number(start)) & (orders["day"] <= day_number(end))
+    return set(orders.loc[window, "account_id"])
 
 
 def value_between(orders: pd.DataFrame, start: date, end: date) -> pd.Series:
     """Invoice value per account in (start, end]."""
-    window = orders[(orders["purchase_date"] > start) & (orders["purchase_date"] <= end)]
+    orders = with_day_numbers(orders)
+    window = orders[(orders["day"] > day_number(start)) & (orders["day"] <= day_number(end))]
     return window.groupby("account_id")["value"].sum()
 
 
@@ -284,7 +298,7 @@ def _orders_of(pdf: pd.DataFrame) -> tuple[pd.DataFrame, date]:
     as_of = pdf["as_of_date"].iloc[0]
     orders = pdf[["account_id", "purchase_date", "value"]].copy()
     orders["value"] = orders["value"].fillna(0.0).astype(float)
-    return orders, as_of
+    return with_day_numbers(orders), as_of
 
 
 def backtest(pdf: pd.DataFrame, cfg: ModelSettings) -> pd.DataFrame:
@@ -402,8 +416,8 @@ def score(pdf: pd.DataFrame, cfg: ModelSettings, churn_model: str, clv_model: st
         {
             "account_id": known.index.to_numpy(),
             "orders": known["orders"].to_numpy(np.int64),
-            "first_purchase_date": known["first"].to_numpy(),
-            "last_purchase_date": known["last"].to_numpy(),
+            "first_purchase_date": [EPOCH + timedelta(days=int(d)) for d in known["first"]],
+            "last_purchase_date": [EPOCH + timedelta(days=int(d)) for d in known["last"]],
             "recency_days": known["recency"].to_numpy(np.int64),
             "age_days": known["age"].to_numpy(np.int64),
             "mean_interval_days": known["interval"].to_numpy(float),
@@ -438,3 +452,28 @@ def score(pdf: pd.DataFrame, cfg: ModelSettings, churn_model: str, clv_model: st
     out["risk_rank"] = pd.Series(np.arange(1, n + 1), index=ordered.index).reindex(out.index).astype(np.int64)
     out.insert(0, "as_of_date", as_of)
     return out[SCORE_COLUMNS]
+
+
+UNION_COLUMNS = [
+    "row_kind", *SCORE_COLUMNS,
+    *("target", "cutoff_date", "accounts", "positives", "auc", "top_lift", "brier", "error", "is_chosen"),
+]  # fmt: skip
+
+
+def model_date(pdf: pd.DataFrame, cfg: ModelSettings, churn_wanted: str, clv_wanted: str) -> pd.DataFrame:
+    """One as-of date end to end: the backtests, the choice of models, the scores. One frame for both kinds of
+    rows (row_kind "account" or "backtest"; each leaves the other's columns empty), so a date is one pass.
+    BLAS runs single-threaded here: these are small problems, and OpenBLAS's threads spinning on a busy
+    machine made them three times slower."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        tests = backtest(pdf, cfg)
+        churn_model = choose(tests, "churn", churn_wanted) or CHURN_MODELS[0]
+        clv_model = choose(tests, "clv", clv_wanted) or CLV_MODELS[0]
+        scores = score(pdf, cfg, churn_model, clv_model)
+    tests["is_chosen"] = ((tests["target"] == "churn") & (tests["model"] == churn_model)) | (
+        (tests["target"] == "clv") & (tests["model"] == clv_model)
+    )
+    both = pd.concat([scores.assign(row_kind="account"), tests.assign(row_kind="backtest")], ignore_index=True)
+    return both.reindex(columns=UNION_COLUMNS)

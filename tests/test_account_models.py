@@ -18,6 +18,7 @@ from gold.account_models import (
     bgnbd_p_none,
     choose,
     fit_bgnbd,
+    model_date,
     own_average,
     relative_error,
     score,
@@ -42,6 +43,8 @@ def test_summarise_counts_purchase_days_and_intervals() -> None:
     )  # fmt: skip
     a, b = found.loc["A"], found.loc["B"]
     assert (a["orders"], a["x"], a["t_x"], a["age"], a["recency"]) == (3, 2, 90, 101, 11)
+    epoch = date(1970, 1, 1)
+    assert (a["first"], a["last"]) == ((date(2023, 10, 1) - epoch).days, (AS_OF - epoch).days - 11)
     assert a["interval"] == 45.0 and a["cv"] == pytest.approx(np.std([40, 50], ddof=1) / 45.0)
     assert (a["mean_value"], a["total_value"]) == (20.0, 60.0)
     assert (b["orders"], b["x"], b["recency"]) == (1, 0, 9) and np.isnan(b["interval"])
@@ -113,3 +116,18 @@ def test_the_model_choice() -> None:
     assert (choose(tests, "churn", "auto"), choose(tests, "clv", "auto")) == ("trained", "bgnbd_gg")
     assert choose(tests, "churn", "bgnbd") == "bgnbd"
     assert choose(tests.assign(auc=None), "churn", "auto") == "bgnbd"  # nothing backtested: the first
+
+
+def test_one_date_end_to_end_gives_the_scores_of_the_wanted_models_and_the_backtests() -> None:
+    history, _ = _population()
+    pdf = history.assign(as_of_date=AS_OF)
+    both = model_date(pdf, CFG, "bgnbd", "cadence")
+    accounts, tests = both[both["row_kind"] == "account"], both[both["row_kind"] == "backtest"]
+    assert len(accounts) == history["account_id"].nunique() and len(tests) == 5
+    assert set(accounts["model"]) == {"bgnbd"} and set(accounts["clv_model"]) == {"cadence"}
+    chosen = tests[tests["is_chosen"].astype(bool)]
+    assert sorted(zip(chosen["target"], chosen["model"], strict=True)) == [("churn", "bgnbd"), ("clv", "cadence")]
+    expected = score(pdf, CFG, "bgnbd", "cadence").set_index("account_id")["churn_probability"]
+    found = accounts.set_index("account_id")["churn_probability"].astype(float)
+    pd.testing.assert_series_equal(found.loc[expected.index], expected.astype(float), check_names=False)
+    assert accounts["target"].isna().all() and tests["account_id"].isna().all()  # each kind leaves the other's
