@@ -46,6 +46,7 @@ LEAD_COLUMNS = [
     "reasons",
     "next_best_action",
     "scored_at",
+    "account_id",  # the repeat-buying account of the lead, when it is one (docs/accounts.md)
 ]
 SCORE_ORDER = [("total_score", "descending"), ("opty_id", "ascending")]
 _MEMO_SIZE = 1024
@@ -144,7 +145,8 @@ def best_rows(table: pa.Table, k: int, mask: pa.ChunkedArray | None = None, is_s
 
 def load_leads(table: DeltaTable) -> LeadData:
     """Loader for the snapshot cache: the latest ``as_of_date`` of ``scv_customer_score``."""
-    columns = ", ".join(f'"{name}"' for name in LEAD_COLUMNS)
+    present = {field.name for field in table.schema().fields}  # a table written before a column was added
+    columns = ", ".join(f'"{name}"' if name in present else f'null as "{name}"' for name in LEAD_COLUMNS)
     sql = f"select {columns} from t where as_of_date = (select max(as_of_date) from t)"
     arrow = query({"t": table}, sql)
     return LeadData(_conform(arrow) if arrow.num_rows else _empty_leads())

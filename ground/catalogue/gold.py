@@ -166,7 +166,7 @@ TABLES = [
             "score_lead_classification double, score_customer_type double, score_followup double, "
             "score_engagement double, score_stock double, total_score double, rank_in_dealer int, "
             "reason_codes array<string>, reasons array<string>, next_best_action string, "
-            "weights_version string, scored_at timestamp"
+            "weights_version string, scored_at timestamp, account_id string"  # account_id: docs/accounts.md
         ),
         key=("opty_id",),
         description="Priority score of every open opportunity as of the latest scored date "
