@@ -66,8 +66,31 @@ def _chips(row: dict[str, Any]) -> str:
     return "".join(chips)
 
 
-def lead_card(row: dict[str, Any], scope: Scope, reasons: int = 3, is_next_best: bool = False) -> str:
-    """One lead as a card: who, what, score, reasons in words, next best action, contact, tap to call."""
+def account_line(account: dict[str, Any] | None) -> str:
+    """For a lead from an existing account: its segment and RFM segment, and what it could buy next."""
+    if not account:
+        return ""
+    segment = " · ".join(esc(v) for v in (account.get("segment"), account.get("rfm_segment")) if v)
+    text = f"<b>Account:</b> {segment or 'existing account'}"
+    cross = account.get("cross_sell")
+    if cross:
+        share = f"{round(100 * float(cross.get('confidence') or 0))}%"
+        text += (
+            f"<br><b>Cross-sell:</b> {esc(cross.get('product_line'))} ({share} of the accounts that buy "
+            f"{esc(cross.get('because_of'))} buy it too)"
+        )
+    return f'<p class="nba account-line">{text}</p>'
+
+
+def lead_card(
+    row: dict[str, Any],
+    scope: Scope,
+    reasons: int = 3,
+    is_next_best: bool = False,
+    account: dict[str, Any] | None = None,
+) -> str:
+    """One lead as a card: who, what, score, reasons in words, next best action, contact, tap to call; for an
+    existing account's lead, its segment and a cross-sell suggestion (``account``)."""
     score = row.get("total_score")
     score_text = "-" if score is None else f"{score:.0f}"
     where = [row.get("product_line") or "No product line"]
@@ -94,7 +117,8 @@ def lead_card(row: dict[str, Any], scope: Scope, reasons: int = 3, is_next_best:
         f'<div class="chips">{_chips(row)}</div>'
         + (f'<ul class="reasons">{reason_items}</ul>' if reason_items else "")
         + f'<p class="nba"><b>Next:</b> {esc(row.get("next_best_action") or "Review the lead")}</p>'
-        f'<footer class="lead-foot"><span class="contact">{esc(contact_text(row.get("days_since_last_contact")))}'
+        + account_line(account)
+        + f'<footer class="lead-foot"><span class="contact">{esc(contact_text(row.get("days_since_last_contact")))}'
         f"</span>{call}</footer></article>"
     )
 
@@ -104,8 +128,16 @@ def notice(title: str, body: str = "", tone: str = "info") -> str:
     return f'<div class="notice notice-{tone}"><b>{esc(title)}</b>' + (f"<p>{esc(body)}</p>" if body else "") + "</div>"
 
 
-def lead_list(page: LeadPage, scope: Scope, reasons: int = 3, filtered: bool = False) -> str:
-    """The whole rep view body: a summary line, the next best customer, then the other leads."""
+def lead_list(
+    page: LeadPage,
+    scope: Scope,
+    reasons: int = 3,
+    filtered: bool = False,
+    accounts: dict[str, dict[str, Any]] | None = None,
+) -> str:
+    """The whole rep view body: a summary line, the next best customer, then the other leads (``accounts``: the
+    account line of the leads from existing accounts, by account_id)."""
+    accounts = accounts or {}
     if not page.is_loaded:
         return notice("No scores yet", "The nightly run has not written the lead scores. Try again later.")
     if page.in_scope == 0:
@@ -118,6 +150,7 @@ def lead_list(page: LeadPage, scope: Scope, reasons: int = 3, filtered: bool = F
         f'<p class="summary">Top {shown} of {of} leads · {esc(scope.describe())} · '
         f"scored for {esc(fmt_date(page.as_of_date))}</p>"
     )
-    cards = [lead_card(page.next_best, scope, reasons, is_next_best=True)] if page.next_best else []
-    cards += [lead_card(row, scope, reasons) for row in page.rows]
+    best = page.next_best
+    cards = [lead_card(best, scope, reasons, True, accounts.get(best.get("account_id") or ""))] if best else []
+    cards += [lead_card(row, scope, reasons, account=accounts.get(row.get("account_id") or "")) for row in page.rows]
     return summary + '<div class="cards">' + "".join(cards) + "</div>"

@@ -11,6 +11,7 @@ import logging
 from dataclasses import dataclass
 from html import escape
 
+from app.accounts import accounts_html
 from app.ask_view import answer_html
 from app.auth import UserStore
 from app.cards import fmt_date, lead_list, notice
@@ -29,6 +30,7 @@ STATUSES = [ALL, "HOTSPOT", "EMERGING", "STABLE", "NOISE"]
 _NOT_SIGNED_IN = notice("Not signed in", "Sign in again to see your leads.", tone="error")
 _MARKETS_DENIED = notice("Not available", "Market views are for managers and leadership.", tone="error")
 _PERFORMANCE_DENIED = notice("Not available", "Performance is for managers and leadership.", tone="error")
+_ACCOUNTS_DENIED = notice("Not available", "Accounts are for managers and leadership.", tone="error")
 _ASK_DENIED = notice("Not available", "Ask is for managers and leadership.", tone="error")
 
 
@@ -102,7 +104,9 @@ def leads_view(
     size = int(limit or ctx.settings.page_size)
     enquiry, cls = _choice(enquiry_type), _choice(classification)
     page = ctx.data.leads(scope, enquiry, cls, limit=size)
-    return lead_list(page, scope, ctx.settings.reasons_per_card, filtered=bool(enquiry or cls))
+    shown = [page.next_best, *page.rows] if page.next_best else page.rows
+    accounts = ctx.data.account_context([str(r["account_id"]) for r in shown if r.get("account_id")])
+    return lead_list(page, scope, ctx.settings.reasons_per_card, filtered=bool(enquiry or cls), accounts=accounts)
 
 
 def has_more_leads(
@@ -165,6 +169,20 @@ def performance_view(ctx: AppContext, username: str | None) -> str:
         return performance_html(ctx.data, scope)
     except ScopeError:
         return _PERFORMANCE_DENIED
+
+
+def accounts_view(ctx: AppContext, username: str | None) -> str:
+    """The accounts at risk, why and what to do, their value, segments and cross-sell: a manager's district, or
+    everything for a leader."""
+    scope = user_scope(ctx, username)
+    if scope is None:
+        return _NOT_SIGNED_IN
+    if not scope.can_see_markets:
+        return _ACCOUNTS_DENIED
+    try:
+        return accounts_html(ctx.data, scope)
+    except ScopeError:
+        return _ACCOUNTS_DENIED
 
 
 def can_ask_freely(ctx: AppContext) -> bool:

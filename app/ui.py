@@ -2,8 +2,8 @@
 
 The signed-in user comes from ``gr.Request.username`` (set from the session of the app's own sign-in, see
 ``app.web`` and ``app.signin``); no input on the page says who the user is or what they may see. Explicit API endpoints
-(``/leads``, ``/markets``, ``/pipeline``, ``/performance``, ``/ask``, ``/whoami``) serve ``gradio_client`` with the same
-handlers.
+(``/leads``, ``/markets``, ``/pipeline``, ``/performance``, ``/ask``, ``/accounts``, ``/whoami``) serve
+``gradio_client`` with the same handlers.
 """
 
 from __future__ import annotations
@@ -56,7 +56,11 @@ def _api(ctx: AppContext) -> None:
         filled = {"district": district, "date": date, "dimension": dimension}
         return h.ask_view(ctx, _user(request), question, guided, filled)
 
-    for fn in (leads, markets, pipeline, performance, ask, whoami):
+    def accounts(request: gr.Request = None) -> str:  # type: ignore[assignment]
+        """Accounts at risk, why and what to do (HTML) for the signed-in manager or leader."""
+        return h.accounts_view(ctx, _user(request))
+
+    for fn in (leads, markets, pipeline, performance, ask, accounts, whoami):
         gr.api(fn, api_name=fn.__name__)
 
 
@@ -108,6 +112,8 @@ def build_blocks(ctx: AppContext) -> gr.Blocks:
                 )
                 ask_button = gr.Button("Ask", variant="primary")
                 answer = gr.HTML()
+            with gr.Tab("Accounts", id="accounts", visible=False) as accounts_tab:  # as Markets
+                accounts_panel = gr.HTML()
         refresh = gr.Button("Refresh", variant="secondary")
         limit = gr.State(page_size)
 
@@ -135,10 +141,13 @@ def build_blocks(ctx: AppContext) -> gr.Blocks:
                 h.performance_view(ctx, user) if markets_ok else "",
                 gr.update(visible=True) if markets_ok else gr.update(),
                 gr.update(choices=districts, value=ALL, visible=len(districts) > 2),
+                gr.update(visible=True) if markets_ok else gr.update(),
+                h.accounts_view(ctx, user) if markets_ok else "",
             )
 
         load_outputs = [header, enquiry, cls, leads, limit, more, markets_tab, tabs, district, hotspots, top3]
         load_outputs += [product_lines, scores, performance_tab, performance, ask_tab, ask_district]
+        load_outputs += [accounts_tab, accounts_panel]
         private: dict[str, Any] = {"api_visibility": "private"}
         demo.load(on_load, None, load_outputs, **private)
 
