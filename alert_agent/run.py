@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from alert_agent import gold, ledger, narrative, outbox
+from alert_agent import account_alerts, gold, ledger, narrative, outbox
 from alert_agent.night import NightNotComplete, NightVerdict, night_verdict
 from alert_agent.rank import ScoredTaluka, rank_talukas
 from alert_agent.reasons import interpretation
@@ -60,6 +60,7 @@ class AlertRun:
     night: NightVerdict
     note: str = ""  # said at the top of every email of the run (e.g. the dates a catch-up covered)
     narratives: dict[tuple[tuple[str, str, str], ...], narrative.NarrativeResult] = field(default_factory=dict)
+    critical_accounts: list[account_alerts.CriticalAccount] = field(default_factory=list)  # new Critical today
     outcomes: list[RecipientOutcome] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -146,6 +147,7 @@ def run_alert(
         night=night,
         note=note,
     )
+    run.critical_accounts = account_alerts.read_critical(lake_root, as_of)
     if not night.is_complete:
         run.warnings.append(night.warning())
     if not override_to:
@@ -169,8 +171,9 @@ def _process(ctx: _Context, run: AlertRun, plan: MessagePlan, was_sent: bool) ->
     """Render one recipient's message, write it to the outbox, then (unless dry run) send and record it."""
     paragraph, note = _interpretation(run, plan, ctx.llm, ctx.settings, ctx.http_client)
     view = email_view(
-        plan, ctx.settings, run.freshness, paragraph, note, data_warning=run.night.warning(), run_note=run.note
-    )
+        plan, ctx.settings, run.freshness, paragraph, note, data_warning=run.night.warning(), run_note=run.note,
+        accounts=account_alerts.for_plan(run.critical_accounts, plan),
+    )  # fmt: skip
     html = render_html(view)
     alert_key = f"{run.as_of.isoformat()}/{plan.alert_type}/{plan.recipient}"
     message = build_message(view, html, render_text(view), ctx.sender, plan.recipient, alert_key)

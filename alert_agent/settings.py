@@ -82,6 +82,7 @@ class AlertSettings:
     llm_max_tokens: int = 220
     window_days: int = 5
     high_intent_classes: tuple[str, ...] = ("Hot", "Warm", "Live Deal")
+    accounts_top_n: int = 5  # accounts turning Critical listed in the daily email (the rest: a count)
 
 
 def _mapping(raw: Mapping[str, Any], key: str) -> Mapping[str, Any]:
@@ -177,6 +178,7 @@ def alert_settings(config: Config) -> AlertSettings:
         llm_max_tokens=int(_number(llm, "max_tokens", 220, "alert.llm")),
         window_days=int(config.section("windows").get("window_days", 5)),
         high_intent_classes=tuple(hotspot.get("high_intent_classes", AlertSettings.high_intent_classes)),
+        accounts_top_n=max(1, int(_number(raw, "accounts_top_n", 5, "alert"))),
     )
 
 
