@@ -6,7 +6,7 @@ a district manager their districts'). The section is optional: a lake without th
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from alert_agent.routing import LEADERSHIP, MessagePlan
 from ground import lake
@@ -40,9 +40,23 @@ def _rows(lake_root: str, name: str, as_of: date, where: str = "") -> list[dict[
     return lake.query({"t": table}, sql).to_pylist()
 
 
-def read_critical(lake_root: str, as_of: date) -> list[CriticalAccount]:
-    """The accounts whose Critical episode starts on ``as_of``, most value at risk first."""
-    health = _rows(lake_root, "account_health", as_of, "is_new_critical")
+def episode_filter(as_of: date, since: date | None, lookback_days: int) -> str:
+    """The account_health rows of ``as_of`` to tell: the episodes that start on the date; for an email that
+    covers the dates from ``since`` on (a catch-up after days without one), the accounts still Critical whose
+    episode started on one of those dates. An episode is traced back ``lookback_days`` only, so one Critical
+    over the whole trace has no known start and is left out (it may have been told before the gap)."""
+    if since is None or since >= as_of:
+        return "is_new_critical"
+    known = max(since, as_of - timedelta(days=lookback_days - 1))
+    return f"health_class = 'Critical' and critical_since >= DATE '{known.isoformat()}'"
+
+
+def read_critical(
+    lake_root: str, as_of: date, since: date | None = None, lookback_days: int = 14
+) -> list[CriticalAccount]:
+    """The accounts whose Critical episode starts on ``as_of`` (or, with ``since``, on a date from ``since`` to
+    ``as_of`` and still Critical), most value at risk first."""
+    health = _rows(lake_root, "account_health", as_of, episode_filter(as_of, since, lookback_days))
     if not health:
         return []
     churn = {r["account_id"]: r for r in _rows(lake_root, "account_churn_risk", as_of)}

@@ -108,6 +108,7 @@ def run_alert(
     http_client: Any = None,
     allow_partial: bool = False,
     note: str = "",
+    covers_from: date | None = None,
 ) -> AlertRun:
     """Run the alert; raises ConfigError, gold.GoldInputError, NightNotComplete (the night behind the date
     failed, is incomplete or was never run, and ``allow_partial`` is off) or outbox.RunLocked before anything
@@ -147,7 +148,9 @@ def run_alert(
         night=night,
         note=note,
     )
-    run.critical_accounts = account_alerts.read_critical(lake_root, as_of)
+    # the accounts turning Critical on the date (a catch-up's email: on any date it covers), once per episode
+    episode = config.pipeline.accounts.health.episode
+    run.critical_accounts = account_alerts.read_critical(lake_root, as_of, covers_from, episode.lookback_days)
     if not night.is_complete:
         run.warnings.append(night.warning())
     if not override_to:

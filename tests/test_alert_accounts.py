@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import email
 import json
+from datetime import timedelta
 from email.message import Message
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from typing import Any
 import pytest
 from alert_helpers import FakeOpenAI, clear_delivery_env, make_config, write_realistic_gold
 
+from alert_agent.account_alerts import read_critical
 from alert_agent.run import run_alert
 from ground.config import Config
 from testkit import write_gold
@@ -95,3 +97,21 @@ def test_account_names_never_reach_the_model(config: Config) -> None:
     assert [a.account_name for a in run.critical_accounts] == ["Patil Transport"] and fake.requests
     sent = json.dumps(fake.requests)
     assert "Patil" not in sent and "ACC-ZQ71" not in sent and "Cannot Lose" not in sent
+
+
+def test_a_catch_up_tells_the_episodes_that_started_on_the_dates_it_covers(config: Config) -> None:
+    lake, gap = config.paths.lake_root, AS_OF - timedelta(days=3)
+    write_gold(lake, "account_health", [
+        critical("C1", "Started In The Gap", "Pune", is_new=False, critical_since=AS_OF - timedelta(days=2)),
+        critical("C2", "Started Before The Gap", "Pune", is_new=False, critical_since=AS_OF - timedelta(days=9)),
+        critical("C3", "Started Today", "Pune", critical_since=AS_OF),
+        critical("C4", "Critical All Along", "Pune", is_new=False, critical_since=AS_OF - timedelta(days=14)),
+        critical("C5", "Recovered", "Pune", is_new=False, health_class="Poor", critical_since=None),
+    ])  # fmt: skip
+    assert [a.account_id for a in read_critical(lake, AS_OF)] == ["C3"]
+    assert sorted(a.account_id for a in read_critical(lake, AS_OF, since=gap, lookback_days=14)) == ["C1", "C3"]
+    # a catch-up longer than the trace: an episode traced to its limit has no known start, so it is left out
+    found = read_critical(lake, AS_OF, since=AS_OF - timedelta(days=20), lookback_days=14)
+    assert sorted(a.account_id for a in found) == ["C1", "C2", "C3"]
+    run = run_alert(config, AS_OF, is_dry_run=True, covers_from=gap)
+    assert sorted(a.account_id for a in run.critical_accounts) == ["C1", "C3"]
