@@ -155,7 +155,8 @@ def run_alert(
         run.warnings.append(night.warning())
     if not override_to:
         run.warnings += unknown_districts(settings, [s.district for s in inputs.signals])
-    plans = plan_messages(ranked, inputs.district_rows, settings, as_of.isoformat(), override_to)
+    account_districts = [a.district for a in run.critical_accounts]
+    plans = plan_messages(ranked, inputs.district_rows, settings, as_of.isoformat(), override_to, account_districts)
     with outbox.run_lock(ctx.outbox_dir), hold(lake_root, f"alert:{as_of.isoformat()}", timedelta(minutes=30)):
         already_sent = ledger.sent_keys(ctx.ledger_location, as_of)
         for plan in plans:
