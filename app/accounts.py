@@ -109,5 +109,8 @@ def accounts_html(data: Any, scope: Any, limit: int = 20) -> str:
             for r in rules
         ]  # fmt: skip
         caption = "Accounts buying the first line that buy the second too (shrunk), and how many buy both."
-        parts.append('<div class="section-title">Bought together</div>' + bar_chart("Product lines", bars, caption))
+        chart = bar_chart("Product lines", bars, caption) if bars else notice(
+            "Product lines", "No pair of product lines is bought together by enough accounts yet."
+        )  # fmt: skip
+        parts.append('<div class="section-title">Bought together</div>' + chart)
     return "".join(parts)
