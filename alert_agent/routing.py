@@ -5,7 +5,7 @@ Pure: takes the ranked talukas and the district view rows, returns one ``Message
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from alert_agent.rank import DistrictRow, ScoredTaluka, TalukaSignal, district_view
@@ -74,13 +74,16 @@ def plan_messages(
     as_of: str,
     override_to: Sequence[str] = (),
     signals: Sequence[TalukaSignal] = (),
+    account_districts: Collection[str] = (),
 ) -> list[MessagePlan]:
     """One plan per recipient; ``override_to`` replaces all configured recipients (leadership email only).
-    ``signals`` (every taluka of the date) feed the watch list."""
+    ``signals`` (every taluka of the date) feed the watch list. ``account_districts``: the districts of accounts
+    turning Critical today, news even when no taluka is (so ``when_empty: skip`` does not drop them)."""
     plans: list[MessagePlan] = []
     skip_empty = settings.when_empty == "skip"
     top = tuple(ranked[: settings.top_n])
-    if top or not skip_empty:
+    account_news = {d.casefold() for d in account_districts}
+    if top or not skip_empty or account_news:
         leadership_districts = district_view(
             district_rows, _districts_in_order(ranked), settings.district_view_max_districts
         )
@@ -110,7 +113,7 @@ def plan_messages(
             if seen < settings.top_n:
                 shown.append(t)
             per_district[t.signal.district.casefold()] = seen + 1
-        if not shown and skip_empty:
+        if not shown and skip_empty and not wanted & account_news:
             continue
         own_rows = [r for r in district_rows if r.district.casefold() in wanted]
         pairs = sorted({(r.state, r.district) for r in own_rows}, key=lambda p: (p[1].casefold(), p[0]))

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from alert_agent import gold, ledger, narrative, outbox
+from alert_agent import account_alerts, gold, ledger, narrative, outbox
 from alert_agent.night import NightNotComplete, NightVerdict, night_verdict
 from alert_agent.rank import ScoredTaluka, rank_talukas
 from alert_agent.reasons import interpretation
@@ -64,6 +64,7 @@ class AlertRun:
     narratives: dict[tuple[tuple[str, str, str], ...], narrative.NarrativeResult] = field(default_factory=dict)
     daily_leads: dict[tuple[str, str, str], dict[date, int]] = field(default_factory=dict)  # for the charts
     weights: RankingWeights | None = None  # the ranking weights (the report shows the 0-100 priority)
+    critical_accounts: list[account_alerts.CriticalAccount] = field(default_factory=list)  # new Critical today
     outcomes: list[RecipientOutcome] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -111,6 +112,7 @@ def run_alert(
     http_client: Any = None,
     allow_partial: bool = False,
     note: str = "",
+    covers_from: date | None = None,
 ) -> AlertRun:
     """Run the alert; raises ConfigError, gold.GoldInputError, NightNotComplete (the night behind the date
     failed, is incomplete or was never run, and ``allow_partial`` is off) or outbox.RunLocked before anything
@@ -151,11 +153,17 @@ def run_alert(
         note=note,
         weights=settings.weights,
     )
+    # the accounts turning Critical on the date (a catch-up's email: on any date it covers), once per episode
+    episode = config.pipeline.accounts.health.episode
+    run.critical_accounts = account_alerts.read_critical(lake_root, as_of, covers_from, episode.lookback_days)
     if not night.is_complete:
         run.warnings.append(night.warning())
     if not override_to:
         run.warnings += unknown_districts(settings, [s.district for s in inputs.signals])
-    plans = plan_messages(ranked, inputs.district_rows, settings, as_of.isoformat(), override_to, inputs.signals)
+    account_districts = [a.district for a in run.critical_accounts]
+    plans = plan_messages(
+        ranked, inputs.district_rows, settings, as_of.isoformat(), override_to, inputs.signals, account_districts
+    )
     shown = list(dict.fromkeys((t.signal.state, t.signal.district, t.signal.taluka) for p in plans for t in p.talukas))
     run.daily_leads = gold.read_daily_leads(lake_root, as_of, shown, settings.trend_days)
     with outbox.run_lock(ctx.outbox_dir), hold(lake_root, f"alert:{as_of.isoformat()}", timedelta(minutes=30)):
@@ -199,6 +207,7 @@ def _process(ctx: _Context, run: AlertRun, plan: MessagePlan, was_sent: bool) ->
         data_warning=run.night.warning(),
         run_note=run.note,
         charts=_charts(run, plan, ctx.settings),
+        accounts=account_alerts.for_plan(run.critical_accounts, plan),
     )
     html = render_html(view)
     alert_key = f"{run.as_of.isoformat()}/{plan.alert_type}/{plan.recipient}"

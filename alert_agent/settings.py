@@ -86,6 +86,7 @@ class AlertSettings:
     watch_max: int = 5  # entries on the watch list
     trend_days: int = 30  # days in each top taluka's lead trend chart
     surge_window_days: int = 3  # hotspot.surge_window_days: the detector's recent window
+    accounts_top_n: int = 5  # accounts turning Critical listed in the daily email (the rest: a count)
 
 
 def _mapping(raw: Mapping[str, Any], key: str) -> Mapping[str, Any]:
@@ -186,6 +187,7 @@ def alert_settings(config: Config) -> AlertSettings:
         watch_max=int(_number(watch, "max_talukas", 5, "alert.watch")),
         trend_days=int(_number(raw, "trend_days", 30, "alert")),
         surge_window_days=int(hotspot.get("surge_window_days", 3)),
+        accounts_top_n=max(1, int(_number(raw, "accounts_top_n", 5, "alert"))),
     )
 
 

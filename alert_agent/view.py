@@ -6,9 +6,11 @@ Values from source data are cleaned of control characters here and escaped by th
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
+from alert_agent.account_alerts import CriticalAccount
 from alert_agent.rank import DistrictRow, ScoredTaluka, max_priority, priority_0_100
 from alert_agent.reasons import clean, percent, plural, reason_sentences
 from alert_agent.routing import LEADERSHIP, MessagePlan
@@ -109,6 +111,18 @@ class WatchLine:
 
 
 @dataclass(frozen=True)
+class AccountView:
+    """An account whose Critical episode starts today (alert_agent.account_alerts)."""
+
+    name: str
+    place: str  # "Segment · RFM segment · District"
+    health: str
+    risk: str  # "72% chance of no purchase in 180 days · 12-month value ₹25.0 lakh"
+    factors: tuple[str, ...]
+    intervention: str
+
+
+@dataclass(frozen=True)
 class EmailView:
     subject: str
     preheader: str
@@ -138,6 +152,9 @@ class EmailView:
     @property
     def is_app_linked(self) -> bool:
         return bool(self.app_url)
+
+    accounts: tuple[AccountView, ...] = ()  # accounts crossing into Critical today
+    accounts_more: int = 0  # ... and how many more the app lists
 
 
 def _figures(t: ScoredTaluka) -> tuple[Figure, ...]:
@@ -227,6 +244,27 @@ def district_views(districts: tuple[tuple[str, str, list[DistrictRow]], ...]) ->
     )
 
 
+def _lakh(value: float | None) -> str:
+    if value is None:
+        return "n/a"
+    return f"₹{value / 1e7:,.2f} crore" if value >= 1e7 else f"₹{value / 1e5:,.1f} lakh"
+
+
+def account_view(account: CriticalAccount) -> AccountView:
+    place = " · ".join(clean(p) for p in (account.segment, account.rfm_segment, account.district) if p)
+    chance = "" if account.churn_probability is None else (
+        f"{round(100 * account.churn_probability)}% chance of no purchase in 180 days · "
+    )  # fmt: skip
+    return AccountView(
+        name=clean(account.account_name),
+        place=place,
+        health=f"{account.health_score:.0f}",
+        risk=f"{chance}12-month value {_lakh(account.clv)}",
+        factors=tuple(clean(f) for f in account.factors),
+        intervention=clean(account.intervention),
+    )
+
+
 def email_view(
     plan: MessagePlan,
     settings: AlertSettings,
@@ -236,6 +274,7 @@ def email_view(
     data_warning: str = "",
     run_note: str = "",
     charts: tuple[InlineImage, ...] = (),
+    accounts: Sequence[CriticalAccount] = (),
 ) -> EmailView:
     """Everything one recipient's email shows; ``charts`` are the shown talukas' trend charts, in order."""
     as_of = freshness.as_of_date.isoformat()
@@ -275,4 +314,6 @@ def email_view(
         watch=watch,
         images=tuple(c for c in charts if c is not None),
         trend_days=settings.trend_days,
+        accounts=tuple(account_view(a) for a in accounts[: settings.accounts_top_n]),
+        accounts_more=max(0, len(accounts) - settings.accounts_top_n),
     )

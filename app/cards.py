@@ -123,6 +123,22 @@ def _state_lines(state: LeadState | None) -> str:
     return "".join(f'<p class="acted">{esc(line)}</p>' for line in lines)
 
 
+def account_line(account: dict[str, Any] | None) -> str:
+    """For a lead from an existing account: its segment and RFM segment, and what it could buy next."""
+    if not account:
+        return ""
+    segment = " · ".join(esc(v) for v in (account.get("segment"), account.get("rfm_segment")) if v)
+    text = f"<b>Account:</b> {segment or 'existing account'}"
+    cross = account.get("cross_sell")
+    if cross:
+        share = f"{round(100 * float(cross.get('confidence') or 0))}%"
+        text += (
+            f"<br><b>Cross-sell:</b> {esc(cross.get('product_line'))} ({share} of the accounts that buy "
+            f"{esc(cross.get('because_of'))} buy it too)"
+        )
+    return f'<p class="nba account-line">{text}</p>'
+
+
 def lead_card(
     row: dict[str, Any],
     scope: Scope,
@@ -130,9 +146,10 @@ def lead_card(
     is_next_best: bool = False,
     state: LeadState | None = None,
     today: dt.date | None = None,
+    account: dict[str, Any] | None = None,
 ) -> str:
-    """One lead as a card: who, what, score, reasons in words, next best action, contact, tap to call, and
-    what the rep logged in the app."""
+    """One lead as a card: who, what, score, reasons in words, next best action, contact, tap to call, what the
+    rep logged in the app; for an existing account's lead, its segment and a cross-sell suggestion (``account``)."""
     score = row.get("total_score")
     score_text = "-" if score is None else f"{score:.0f}"
     where = [row.get("product_line") or "No product line"]
@@ -166,6 +183,7 @@ def lead_card(
         + (f'<ul class="reasons">{reason_items}</ul>' if reason_items else "")
         + f'<p class="nba"><b>Next:</b> {esc(row.get("next_best_action") or "Review the lead")}</p>'
         + _likelihood(row)
+        + account_line(account)
         + _state_lines(state)
         + f'<footer class="lead-foot"><span class="contact">{esc(contact)}'
         f"</span>{call}</footer></article>"
@@ -178,9 +196,16 @@ def notice(title: str, body: str = "", tone: str = "info") -> str:
 
 
 def lead_list(
-    page: LeadPage, scope: Scope, reasons: int = 3, filtered: bool = False, today: dt.date | None = None
+    page: LeadPage,
+    scope: Scope,
+    reasons: int = 3,
+    filtered: bool = False,
+    today: dt.date | None = None,
+    accounts: dict[str, dict[str, Any]] | None = None,
 ) -> str:
-    """The whole rep view body: a summary line, the next best customer (and its rule), then the other leads."""
+    """The whole rep view body: a summary line, the next best customer (and its rule), then the other leads
+    (``accounts``: the account line of the leads from existing accounts, by account_id)."""
+    accounts = accounts or {}
     if not page.is_loaded:
         return notice("No scores yet", "The nightly run has not written the lead scores. Try again later.")
     if page.in_scope == 0:
@@ -201,6 +226,12 @@ def lead_list(
     cards = []
     if page.next_best:
         best = page.next_best
-        cards.append(lead_card(best, scope, reasons, True, states.get(best["opty_id"]), today))
-    cards += [lead_card(row, scope, reasons, False, states.get(row["opty_id"]), today) for row in page.rows]
+        best_account = accounts.get(best.get("account_id") or "")
+        cards.append(lead_card(best, scope, reasons, True, states.get(best["opty_id"]), today, best_account))
+    cards += [
+        lead_card(
+            row, scope, reasons, False, states.get(row["opty_id"]), today, accounts.get(row.get("account_id") or "")
+        )
+        for row in page.rows
+    ]
     return summary + '<div class="cards">' + "".join(cards) + "</div>"

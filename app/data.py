@@ -44,6 +44,9 @@ PERFORMANCE = (
     "win_rate_change_decomposition",
 )
 NETWORK_ONLY = ("win_rate_change_decomposition",)  # no district: leaders only
+# the Accounts view and the lead cards' account line (docs/accounts.md): each table's latest as-of date
+ACCOUNTS = ("account_health", "account_rfm", "account_churn_risk", "account_clv", "account_cross_sell",
+            "product_affinity")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -149,6 +152,7 @@ class DataAccess:
     def for_lake(cls, lake_root: str, refresh_seconds: float = 5.0) -> DataAccess:
         loaders = {LEADS: load_leads, HOTSPOTS: area_loader(HOTSPOTS), TOP3: area_loader(TOP3)}
         loaders.update({name: area_loader(name) for name in PERFORMANCE})
+        loaders.update({name: area_loader(name) for name in ACCOUNTS})
         watches = {
             name: TableWatch(name, GOLD_TABLES[name].location(lake_root), loader, refresh_seconds)
             for name, loader in loaders.items()
@@ -473,3 +477,71 @@ class DataAccess:
             return AreaRows(is_loaded=False)
         table, area, version = found
         return AreaRows(table.to_pylist(), area.as_of_date, version)
+
+    # ---------------------------------------------------------------------------------------------- accounts
+    def _by_account(self, name: str) -> dict[str, list[dict[str, Any]]]:
+        """A table's latest rows per account (memoised per snapshot)."""
+        snap = self.cache.get(name)
+        if snap is None:
+            return {}
+        data: AreaData = snap.data
+
+        def compute() -> dict[str, list[dict[str, Any]]]:
+            found: dict[str, list[dict[str, Any]]] = {}
+            for row in data.table.to_pylist():
+                found.setdefault(row["account_id"], []).append(row)
+            return found
+
+        return data.memo.get_or_compute(("by_account",), compute)  # type: ignore[no-any-return]
+
+    def accounts(self, scope: Scope) -> tuple[AreaRows, dict[str, dict[str, Any]]]:
+        """The accounts in scope (account_health's rows: a manager's district, everything for a leader) and per
+        account its churn risk, lifetime value and first cross-sell suggestion (keys churn, clv, cross_sell)."""
+        found = self._area("account_health", scope, None)
+        if found is None:
+            return AreaRows(is_loaded=False), {}
+        table, area, version = found
+        rows = table.to_pylist()
+        extra = {name: self._by_account(name) for name in ("account_churn_risk", "account_clv", "account_cross_sell")}
+        details = {
+            r["account_id"]: {
+                "churn": _first(extra["account_churn_risk"].get(r["account_id"])),
+                "clv": _first(extra["account_clv"].get(r["account_id"])),
+                "cross_sell": min(extra["account_cross_sell"].get(r["account_id"], []), key=lambda x: x["rank"],
+                                  default=None),
+            }
+            for r in rows
+        }  # fmt: skip
+        return AreaRows(rows, area.as_of_date, version), details
+
+    def product_rules(self, scope: Scope) -> AreaRows:
+        """The reportable product-line rules (network-wide: leaders only), strongest first."""
+        if scope.role != "leader":
+            raise ScopeError("network-wide figures are for leadership")
+        snap = self.cache.get("product_affinity")
+        if snap is None:
+            return AreaRows(is_loaded=False)
+        data: AreaData = snap.data
+        rows = [r for r in data.table.to_pylist() if r["is_reportable"]]
+        rows.sort(key=lambda r: (-(r["lift_shrunk"] or 0.0), r["antecedent"], r["consequent"]))
+        return AreaRows(rows, data.as_of_date, snap.version)
+
+    def account_context(self, account_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """For the lead cards: each given account's RFM segment and segment, and its first cross-sell suggestion.
+        Only the accounts asked for (those of the leads the user already sees) are returned."""
+        rfm, cross = self._by_account("account_rfm"), self._by_account("account_cross_sell")
+        found = {}
+        for account in dict.fromkeys(a for a in account_ids if a):
+            profile = _first(rfm.get(account))
+            if profile is None:
+                continue
+            found[account] = {
+                "rfm_segment": profile.get("rfm_segment"),
+                "segment": profile.get("segment"),
+                "cross_sell": min(cross.get(account, []), key=lambda x: x["rank"], default=None),
+            }
+        return found
+
+
+def _first(rows: list[dict[str, Any]] | None) -> dict[str, Any] | None:
+    return rows[0] if rows else None

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any
 
+from app.accounts import accounts_html
 from app.actions import ActionError, ActionStore, LeadAction
 from app.ask_view import answer_html
 from app.auth import UserStore
@@ -34,6 +35,7 @@ STATUSES = [ALL, "HOTSPOT", "EMERGING", "STABLE", "NOISE"]
 _NOT_SIGNED_IN = notice("Not signed in", "Sign in again to see your leads.", tone="error")
 _MARKETS_DENIED = notice("Not available", "Market views are for managers and leadership.", tone="error")
 _PERFORMANCE_DENIED = notice("Not available", "Performance is for managers and leadership.", tone="error")
+_ACCOUNTS_DENIED = notice("Not available", "Accounts are for managers and leadership.", tone="error")
 _ASK_DENIED = notice("Not available", "Ask is for managers and leadership.", tone="error")
 
 
@@ -128,7 +130,11 @@ def leads_view(
     query = lead_query(enquiry_type, classification, search, sort, district, dealer)
     page = ctx.data.leads(scope, limit=size, query=query)
     today = dt.datetime.now(dt.UTC).date()
-    return lead_list(page, scope, ctx.settings.reasons_per_card, filtered=query.is_filtered, today=today)
+    shown = [page.next_best, *page.rows] if page.next_best else page.rows
+    accounts = ctx.data.account_context([str(r["account_id"]) for r in shown if r.get("account_id")])
+    return lead_list(
+        page, scope, ctx.settings.reasons_per_card, filtered=query.is_filtered, today=today, accounts=accounts
+    )
 
 
 def has_more_leads(
@@ -202,6 +208,20 @@ def performance_view(ctx: AppContext, username: str | None) -> str:
         return performance_html(ctx.data, scope)
     except ScopeError:
         return _PERFORMANCE_DENIED
+
+
+def accounts_view(ctx: AppContext, username: str | None) -> str:
+    """The accounts at risk, why and what to do, their value, segments and cross-sell: a manager's district, or
+    everything for a leader."""
+    scope = user_scope(ctx, username)
+    if scope is None:
+        return _NOT_SIGNED_IN
+    if not scope.can_see_markets:
+        return _ACCOUNTS_DENIED
+    try:
+        return accounts_html(ctx.data, scope)
+    except ScopeError:
+        return _ACCOUNTS_DENIED
 
 
 def can_ask_freely(ctx: AppContext) -> bool:

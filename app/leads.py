@@ -50,9 +50,8 @@ LEAD_COLUMNS = [
     "scored_at",
     "win_probability",
     "win_horizon_days",
+    "account_id",  # the repeat-buying account of the lead, when it is one (docs/accounts.md)
 ]
-# Columns a lake scored before they existed lacks until its next night: read as nulls.
-OPTIONAL_COLUMNS = ("win_probability", "win_horizon_days")
 SCORE_ORDER = [("total_score", "descending"), ("opty_id", "ascending")]
 _MEMO_SIZE = 1024
 
@@ -150,10 +149,8 @@ def best_rows(table: pa.Table, k: int, mask: pa.ChunkedArray | None = None, is_s
 
 def load_leads(table: DeltaTable) -> LeadData:
     """Loader for the snapshot cache: the latest ``as_of_date`` of ``scv_customer_score``."""
-    present = {field.name for field in table.schema().fields}
-    columns = ", ".join(
-        f'"{name}"' if name in present or name not in OPTIONAL_COLUMNS else f'null as "{name}"' for name in LEAD_COLUMNS
-    )
+    present = {field.name for field in table.schema().fields}  # a table written before a column was added
+    columns = ", ".join(f'"{name}"' if name in present else f'null as "{name}"' for name in LEAD_COLUMNS)
     sql = f"select {columns} from t where as_of_date = (select max(as_of_date) from t)"
     arrow = query({"t": table}, sql)
     return LeadData(_conform(arrow) if arrow.num_rows else _empty_leads())

@@ -2,8 +2,8 @@
 
 The signed-in user comes from ``gr.Request.username`` (set from the session of the app's own sign-in, see
 ``app.web`` and ``app.signin``); no input on the page says who the user is or what they may see. Explicit API endpoints
-(``/leads``, ``/markets``, ``/pipeline``, ``/performance``, ``/ask``, ``/act``, ``/whoami``) serve ``gradio_client``
-with the same handlers.
+(``/leads``, ``/markets``, ``/pipeline``, ``/performance``, ``/ask``, ``/accounts``, ``/act``, ``/whoami``) serve
+``gradio_client`` with the same handlers.
 """
 
 from __future__ import annotations
@@ -63,12 +63,16 @@ def _api(ctx: AppContext) -> None:
         """Log what the signed-in user did with one of their leads (called, done, snoozed, note)."""
         return h.record_action(ctx, _user(request), opty_id, action, outcome, snoozed_until, note)
 
+    def accounts(request: gr.Request = None) -> str:  # type: ignore[assignment]
+        """Accounts at risk, why and what to do (HTML) for the signed-in manager or leader."""
+        return h.accounts_view(ctx, _user(request))
+
     def whoami(request: gr.Request = None) -> str:  # type: ignore[assignment]
         """The signed-in user's role and scope."""
         scope = h.user_scope(ctx, _user(request))
         return "not signed in" if scope is None else f"{scope.role}: {scope.describe()}"
 
-    for fn in (leads, markets, pipeline, performance, ask, whoami, act):
+    for fn in (leads, markets, pipeline, performance, ask, accounts, whoami, act):
         gr.api(fn, api_name=fn.__name__)
 
 
@@ -144,6 +148,8 @@ def build_blocks(ctx: AppContext) -> gr.Blocks:
                 )
                 ask_button = gr.Button("Ask", variant="primary")
                 answer = gr.HTML()
+            with gr.Tab("Accounts", id="accounts", visible=False) as accounts_tab:  # as Markets
+                accounts_panel = gr.HTML()
         refresh = gr.Button("Refresh", variant="secondary")
         limit = gr.State(page_size)
 
@@ -184,11 +190,14 @@ def build_blocks(ctx: AppContext) -> gr.Blocks:
                 h.performance_view(ctx, user) if markets_ok else "",
                 gr.update(visible=True) if markets_ok else gr.update(),
                 gr.update(choices=districts, value=ALL, visible=len(districts) > 2),
+                gr.update(visible=True) if markets_ok else gr.update(),
+                h.accounts_view(ctx, user) if markets_ok else "",
             )
 
         load_outputs = [header, enquiry, cls, leads, limit, more, search, sort, district_f, dealer_f, export, lead_pick]
         load_outputs += [actions_html, as_of, trend_pick, markets_tab, tabs, district, hotspots, top3]
         load_outputs += [product_lines, scores, performance_tab, performance, ask_tab, ask_district]
+        load_outputs += [accounts_tab, accounts_panel]
         private: dict[str, Any] = {"api_visibility": "private"}
         demo.load(on_load, None, load_outputs, **private)
 

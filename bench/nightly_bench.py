@@ -10,9 +10,9 @@ Generates the demo landing zone (or reuses --workdir), holds back the files of t
 `scv nightly` for the day before (the first load of all history), then returns the last day's files and
 times the incremental night, then a gold backfill over --backfill-days dates. Each run is a separate
 process (engine start included); wall seconds and the child's peak RSS are printed, and for each run the
-seconds its win-rate steps took (gold and quality steps of ground.catalogue.gold.WIN_RATE_NODES, from the
-step lines the run prints): what the win-rate tables add to a night. --json writes the same figures (and
-each run's own peak RSS and CPU seconds) to a file.
+seconds its win-rate and account steps took (gold and quality steps of ground.catalogue.gold.WIN_RATE_NODES and
+ACCOUNT_NODES, from the step lines the run prints): what those tables add to a night. --json writes the same
+figures (and each run's own peak RSS and CPU seconds) to a file.
 """
 
 from __future__ import annotations
@@ -42,18 +42,23 @@ def scv(args: list[str], env: dict[str, str]) -> tuple[float, str]:
     return done.seconds, done.stdout
 
 
-def win_rate_seconds(out: str) -> float:
-    """The summed seconds of the win-rate steps in a run's step lines (``gold:<node>``, ``quality:<table>``)."""
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from ground.catalogue.gold import WIN_RATE_NODES
-
+def step_seconds(out: str, nodes: tuple[str, ...]) -> float:
+    """The summed seconds of the given nodes' steps in a run's step lines (``gold:<node>``, ``quality:<table>``)."""
     total = 0.0
     for line in out.splitlines():
         parts = line.split()
-        if parts and parts[0].split(":", 1)[-1] in WIN_RATE_NODES and parts[0].split(":", 1)[0] in ("gold", "quality"):
+        if parts and parts[0].split(":", 1)[-1] in nodes and parts[0].split(":", 1)[0] in ("gold", "quality"):
             seconds = [p for p in parts if p.endswith("s") and p[:-1].replace(".", "", 1).isdigit()]
             total += float(seconds[0][:-1]) if seconds else 0.0
     return total
+
+
+def node_groups() -> dict[str, tuple[str, ...]]:
+    """The groups of gold nodes whose seconds are reported per run: what each adds to a night."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from ground.catalogue.gold import ACCOUNT_NODES, WIN_RATE_NODES
+
+    return {"win-rate": WIN_RATE_NODES, "account": ACCOUNT_NODES}
 
 
 def peak_rss_mb() -> float:
@@ -109,7 +114,8 @@ def main() -> None:
     print(f"\nscale {args.scale}, seed {args.seed}, end {args.end_date}, {os.cpu_count()} cores")
     for label, seconds, out in results:
         print(f"{label:<48} {seconds:7.1f} s   {out.strip().splitlines()[-1]}")
-        print(f"{'  of which the win-rate steps':<48} {win_rate_seconds(out):7.1f} s")
+        for group, nodes in node_groups().items():
+            print(f"{'  of which the ' + group + ' steps':<48} {step_seconds(out, nodes):7.1f} s")
     print(f"peak RSS of any run: {peak_rss_mb():.0f} MB")
     if args.json:
         report = {
@@ -124,7 +130,10 @@ def main() -> None:
                     "seconds": round(seconds, 2),
                     "cpu_s": round(timed.cpu_s, 2),
                     "peak_rss_mb": round(timed.peak_rss_mb, 1),
-                    "win_rate_seconds": round(win_rate_seconds(out), 2),
+                    **{
+                        f"{group.replace('-', '_')}_seconds": round(step_seconds(out, nodes), 2)
+                        for group, nodes in node_groups().items()
+                    },
                     "summary": out.strip().splitlines()[-1],
                 }
                 for (label, seconds, out), timed in zip(results, RUNS, strict=True)

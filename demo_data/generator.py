@@ -12,15 +12,16 @@ from typing import Any
 
 import numpy as np
 
-from demo_data import drivers
+from demo_data import accounts, drivers
 from demo_data.activity import plan
 from demo_data.conversion import Adjust
 from demo_data.dealers import dealer_master
+from demo_data.drivers import PRICE_INR
 from demo_data.layout import SOURCES
 from demo_data.leads import Leads, new_leads
 from demo_data.messy import Mess
 from demo_data.pending import Pending
-from demo_data.render import Renderer
+from demo_data.render import Renderer, Table
 from demo_data.rhythm import Calendar
 from demo_data.supply import Supply
 from demo_data.truth import TruthWriter
@@ -46,6 +47,42 @@ def _adjuster(seed: int, driver_plan: drivers.DriverPlan, calendar: Calendar, wo
         return done.converts, done.reached, done.propensity
 
     return adjust
+
+
+def _invoice_values(won: dict[str, np.ndarray], ppl: np.ndarray, qty: np.ndarray) -> np.ndarray:
+    """Invoice amounts of the day's retail rows (the won deals first, then the walk-ins, as Supply.step gives
+    them): a won deal's value per vehicle times its units; a walk-in sale at the list price."""
+    n_won = len(won.get("qty", ()))
+    value = PRICE_INR[ppl].astype(np.int64) * qty
+    if n_won:
+        value[:n_won] = won["value"] * won["qty"]
+    return value
+
+
+def _account_tables(
+    renderer: Renderer,
+    plan: accounts.AccountPlan,
+    day: int,
+    due: dict[str, list[tuple[int, dict[str, np.ndarray]]]],
+    chunks: dict[int, Leads],
+) -> dict[str, Table]:
+    """The accounts' rows of the day's exports: their opportunity versions, journey, calls and invoices."""
+    won = renderer.gather(due["won"], chunks, ("opty", "dealer", "ppl", "value", "account"))
+    invoices = accounts.invoice_rows(plan, day, won)
+    return {
+        "customer_pipeline": renderer.leads(day, due["lead"], chunks),
+        "customer_journey": renderer.journey(day, due["journey"], chunks),
+        "call_log": renderer.calls(day, due["call"], chunks),
+        "retail": renderer.retail(
+            day,
+            invoices["dealer"],
+            invoices["ppl"],
+            invoices["qty"],
+            invoices["opty"],
+            invoices["value"],
+            invoices["account"],
+        ),  # fmt: skip
+    }
 
 
 def default_end_date() -> dt.date:
@@ -90,23 +127,47 @@ def generate(
     chunk_last: dict[int, int] = {}
     next_opty = 1
     landing.write("dealers", dealer_master(world))  # the master: one full snapshot, no mess planted in it
+    # the repeat-buying accounts: streams, renderer and pending events of their own (demo_data/accounts.py)
+    account_plan = accounts.plan_accounts(seed, world, calendar, scale, driver_plan)
+    renderer.account_codes = account_plan.codes
+    account_renderer = Renderer(world, calendar, account_plan.names, driver_plan.rep_codes)
+    account_renderer.account_codes, account_renderer.notes = account_plan.codes, accounts.NOTES
+    account_renderer.next_call, account_renderer.next_event = accounts.CALL_BASE + 1, accounts.EVENT_BASE + 1
+    account_renderer.next_invoice = accounts.INVOICE_BASE + 1
+    account_pending = Pending(days)
+    account_chunks: dict[int, Leads] = {}
+    account_last: dict[int, int] = {}
+    landing.write("accounts", accounts.master_file(account_plan, world))
+    landing.write("retail", accounts.history_file(account_plan, world, calendar))
     try:
         for day in range(days):
             rng = _rng(seed, 10, day)
             leads = new_leads(rng, world, calendar, day, next_opty, natural_supply.saleable_now(day), name_ranges)
             next_opty += len(leads)
+            leads.account = np.full(len(leads), -1, dtype=np.int64)
             drivers.assign(seed, driver_plan, leads)
             outcome, events = plan(rng, leads, world, calendar, _adjuster(seed, driver_plan, calendar, world))
             truth.opportunities(leads, outcome)
             chunks[day] = leads
             chunk_last[day] = pending.push(day, events)
             due = pending.pop(day)
+            account_leads, account_events = accounts.day_batch(account_plan, day)
+            truth.account_opportunities(
+                account_leads,
+                account_plan.opps["converts"][account_plan.opps["created"] == day],
+                account_plan.opps["close_off"][account_plan.opps["created"] == day],
+            )
+            account_chunks[day] = account_leads
+            account_last[day] = account_pending.push(day, account_events)
+            account_tables = _account_tables(
+                account_renderer, account_plan, day, account_pending.pop(day), account_chunks
+            )
             tables = {
                 "customer_pipeline": renderer.leads(day, due["lead"], chunks),
                 "customer_journey": renderer.journey(day, due["journey"], chunks),
                 "call_log": renderer.calls(day, due["call"], chunks),
             }
-            won = renderer.gather(due["won"], chunks, ("opty", "dealer", "ppl"))
+            won = renderer.gather(due["won"], chunks, ("opty", "dealer", "ppl", "value"))
             empty = np.zeros(0, dtype=np.int64)
             natural = renderer.gather(due["natural_won"], chunks, ("opty", "dealer", "ppl"))
             natural_supply.step(
@@ -130,17 +191,25 @@ def generate(
             )
             tables["stock"] = renderer.stock(day, sold.total, sold.saleable)
             tables["retail"] = renderer.retail(
-                day, sold.retail_dealer, sold.retail_ppl, sold.retail_qty, sold.retail_opty
+                day,
+                sold.retail_dealer,
+                sold.retail_ppl,
+                sold.retail_qty,
+                sold.retail_opty,
+                _invoice_values(won, sold.retail_ppl, sold.retail_qty),
             )
             for index, source in enumerate(SOURCES):
-                files, records = mess.files(source, index, day, tables[source.name])
+                files, records = mess.files(source, index, day, tables[source.name], account_tables.get(source.name))
                 for file in files:
                     landing.write(source.name, file)
                 truth.bad_records(records)
             for created in [c for c, last in chunk_last.items() if last <= day]:
                 del chunks[created], chunk_last[created]
+            for created in [c for c, last in account_last.items() if last <= day]:
+                del account_chunks[created], account_last[created]
         truth.hotspots(world)
         truth.drivers(driver_plan)
+        truth.accounts(account_plan)
     except BaseException:
         truth.abort()
         raise
@@ -152,7 +221,8 @@ def generate(
         "messy_rate": messy_rate,
     }
     counts = {
-        name: landing.counts.get(name, {"files": 0, "rows": 0}) for name in ("dealers", *(s.name for s in SOURCES))
+        name: landing.counts.get(name, {"files": 0, "rows": 0})
+        for name in ("dealers", "accounts", *(s.name for s in SOURCES))
     }
     manifest: dict[str, Any] = {
         "generator": "scv demo-data",

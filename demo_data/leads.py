@@ -49,6 +49,8 @@ class Leads:
     # set once the outcome is known: lost reason and competitor index (-1: none)
     reason: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int8))
     rival: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int8))
+    # the repeat-buying account an opportunity belongs to (demo_data.accounts), -1: none
+    account: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     def __len__(self) -> int:
         return len(self.opty)

@@ -88,8 +88,13 @@ class Mess:
         self.forced = kept
         return taken
 
-    def files(self, spec: SourceSpec, index: int, day: int, table: Table) -> tuple[list[FileOut], list[BadRecord]]:
-        """The day's file for one source (plus any resend or late file) and the bad records in them."""
+    def files(
+        self, spec: SourceSpec, index: int, day: int, table: Table, extra: Table | None = None
+    ) -> tuple[list[FileOut], list[BadRecord]]:
+        """The day's file for one source (plus any resend or late file) and the bad records in them.
+
+        ``extra`` rows (the repeat-buying accounts') are appended clean after the others, before a broken last
+        line, so the draws that place bad records are the ones made without them."""
         rng = np.random.default_rng(np.random.SeedSequence([self.seed, 4, day, index]))
         compact = self.calendar.compact[day]
         name = spec.file_name(compact)
@@ -130,6 +135,18 @@ class Mess:
             records.append(BadRecord(spec.name, name, len(lines), kind, key))
         lines.extend(base[previous:])
         data_rows = n + len(inserts)
+        if extra is not None and len(extra):
+            appended = render_lines(extra)
+            if has_broken:  # the broken line stays last: move it (and its record) after the appended rows
+                lines[-1:-1] = appended
+                records = [
+                    BadRecord(r.source, r.file, r.line + len(appended), r.kind, r.key)
+                    if r.kind == "broken_quoting" else r
+                    for r in records
+                ]  # fmt: skip
+            else:
+                lines.extend(appended)
+            data_rows += len(extra)
         outs = [FileOut(name, lines, data_rows)]
         if "redelivered_file" in forced or (self.rate > 0 and rng.random() < self.file_p):
             resend = spec.file_name(compact, "_resend")

@@ -69,6 +69,8 @@ class Renderer:
         self.next_call = 1
         self.next_event = 1
         self.next_invoice = 1
+        self.account_codes = np.zeros(0, dtype=object)  # the repeat-buying accounts' ids (demo_data.accounts)
+        self.notes = np.zeros(0, dtype=object)  # call notes, indexed by a call's "note" (-1: none)
 
     @staticmethod
     def gather(batches: list[Batch], chunks: dict[int, Leads], attrs: tuple[str, ...]) -> dict[str, np.ndarray]:
@@ -88,7 +90,7 @@ class Renderer:
     def leads(self, day: int, batches: list[Batch], chunks: dict[int, Leads]) -> Table:
         attrs = (
             *("opty", "dealer", "cls", "segment", "enquiry", "ppl", "expected_closure", "name", "mobile"),
-            *("rep", "source", "value", "reason", "rival"),
+            *("rep", "source", "value", "reason", "rival", "account"),
         )
         ev = self.gather(batches, chunks, attrs)
         if not ev:
@@ -115,8 +117,14 @@ class Renderer:
             ev["mobile"].astype(str).tolist(),
             timestamps(cal.iso[day], ev["sec"]),
             *self._outcome_columns(day, ev),
+            self._account_ids(ev["account"]),
         ]
         return Table(LEAD_HEADER, cols, opty)
+
+    def _account_ids(self, account: np.ndarray) -> list[str]:
+        if not len(self.account_codes):
+            return [""] * len(account)
+        return np.where(account >= 0, self.account_codes[np.maximum(account, 0)], "").tolist()
 
     def _outcome_columns(self, day: int, ev: dict[str, np.ndarray]) -> list[list[str]]:
         """Sales consultant, lead source, closed date, lost reason, competitor and deal value of each version."""
@@ -150,8 +158,15 @@ class Renderer:
             ev["duration"].astype(str).tolist(),
             DISPOSITIONS[ev["outcome"]].tolist(),
             followup.tolist(),
+            self._notes(ev.get("note"), n),
         ]
         return Table(CALL_HEADER, cols, refs)
+
+    def _notes(self, note: np.ndarray | None, n: int) -> list[str]:
+        """Each call's note; the dialer exports none for calls planned without one."""
+        if note is None or not len(self.notes):
+            return [""] * n
+        return np.where(note >= 0, self.notes[np.maximum(note, 0)], "").tolist()
 
     def journey(self, day: int, batches: list[Batch], chunks: dict[int, Leads]) -> Table:
         ev = self.gather(batches, chunks, ("opty",))
@@ -182,9 +197,21 @@ class Renderer:
         keys = [f"{date}|{c}|{p}" for c, p in zip(codes, names, strict=True)]
         return Table(STOCK_HEADER, cols, keys)
 
-    def retail(self, day: int, dealer: np.ndarray, ppl: np.ndarray, qty: np.ndarray, opty: np.ndarray) -> Table:
+    def retail(
+        self,
+        day: int,
+        dealer: np.ndarray,
+        ppl: np.ndarray,
+        qty: np.ndarray,
+        opty: np.ndarray,
+        value: np.ndarray,
+        account: np.ndarray | None = None,
+    ) -> Table:
+        """Invoices of the day; ``value`` is each invoice's amount, ``account`` its account (-1: none)."""
+        account = np.full(len(dealer), -1, dtype=np.int64) if account is None else account
         order = np.lexsort((opty, ppl, dealer))
         dealer, ppl, qty, opty = dealer[order], ppl[order], qty[order], opty[order]
+        value, account = value[order], account[order]
         n = len(order)
         invoices = ids("INV", np.arange(self.next_invoice, self.next_invoice + n), 8)
         self.next_invoice += n
@@ -197,5 +224,7 @@ class Renderer:
             PRODUCT_LINES[ppl].tolist(),
             qty.astype(str).tolist(),
             refs,
+            self._account_ids(account),
+            value.astype(np.int64).astype(str).tolist(),
         ]
         return Table(RETAIL_HEADER, cols, invoices)

@@ -4,6 +4,8 @@ hotspots.csv        the surging talukas and their stretch
 opportunities.csv   every opportunity's latent conversion propensity and planned outcome
 bad_records.csv     every bad line or file placed on purpose, with its exact file and line
 drivers.csv         the planted causes of win-rate movement (demo_data/drivers.py)
+accounts.csv        the repeat-buying accounts: cadence, churn, a negative turn before it (demo_data/accounts.py)
+account_pairs.csv   the product-line pairs planted as bought together by accounts
 manifest.json       arguments, counts and the sha256 of every file written
 """
 
@@ -16,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from demo_data.accounts import ACCOUNT_TRUTH_COLUMNS, PAIR_COLUMNS, AccountPlan, account_rows, pair_rows
 from demo_data.conversion import Outcome
 from demo_data.drivers import DriverPlan
 from demo_data.leads import Leads
@@ -33,7 +36,14 @@ OPPORTUNITY_COLUMNS = (
 )  # fmt: skip
 BAD_RECORD_COLUMNS = ("source", "file", "line", "kind", "key", "expected_handling")
 DRIVER_COLUMNS = ("kind", "dimension", "segment", "start_date", "competitor", "detail")
-TRUTH_FILES = ("hotspots.csv", "opportunities.csv", "bad_records.csv", "drivers.csv")
+TRUTH_FILES = (
+    "hotspots.csv",
+    "opportunities.csv",
+    "bad_records.csv",
+    "drivers.csv",
+    "accounts.csv",
+    "account_pairs.csv",
+)
 
 
 def _bool(values: np.ndarray) -> list[str]:
@@ -51,7 +61,7 @@ class TruthWriter:
         self.dir = truth_dir
         self.calendar = calendar
         self.codes = dealer_codes
-        self.counts = {"opportunities": 0, "bad_records": 0, "hotspots": 0, "drivers": 0}
+        self.counts = {"opportunities": 0, "bad_records": 0, "hotspots": 0, "drivers": 0, "accounts": 0}
         self._opp_file = (truth_dir / "opportunities.csv").open("w", encoding="utf-8", newline="")
         self._opp = csv.writer(self._opp_file, lineterminator="\n")
         self._opp.writerow(OPPORTUNITY_COLUMNS)
@@ -77,6 +87,35 @@ class TruthWriter:
         )
         self._opp.writerows(rows)
         self.counts["opportunities"] += len(leads)
+
+    def account_opportunities(self, leads: Leads, converts: np.ndarray, close_off: np.ndarray) -> None:
+        """The account opportunities created on the day: a planned order converts (propensity written 0.95),
+        an enquiry the plan loses does not (0.05)."""
+        iso = self.calendar.iso
+        close = leads.day + close_off
+        rows = zip(
+            [f"OPTY{n:08d}" for n in leads.opty.tolist()],
+            self.codes[leads.dealer].tolist(),
+            [str(iso[leads.day])] * len(leads),
+            _bool(converts),
+            np.where(converts, iso[close], "").tolist(),
+            np.where(converts, "0.9500", "0.0500").tolist(),
+            np.where(converts, "", iso[close]).tolist(),
+            strict=True,
+        )
+        self._opp.writerows(rows)
+        self.counts["opportunities"] += len(leads)
+
+    def accounts(self, plan: AccountPlan) -> None:
+        for name, columns, rows in (
+            ("accounts.csv", ACCOUNT_TRUTH_COLUMNS, account_rows(plan, self.calendar, self.codes)),
+            ("account_pairs.csv", PAIR_COLUMNS, pair_rows(plan)),
+        ):
+            with (self.dir / name).open("w", encoding="utf-8", newline="") as handle:
+                writer = csv.writer(handle, lineterminator="\n")
+                writer.writerow(columns)
+                writer.writerows(rows)
+        self.counts["accounts"] = len(plan)
 
     def bad_records(self, records: list[BadRecord]) -> None:
         self._bad.writerows((r.source, r.file, r.line, r.kind, r.key, r.expected_handling) for r in records)

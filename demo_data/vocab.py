@@ -12,11 +12,21 @@ LEAD_HEADER = (
     "Opty ID", "Dealer Code", "Created Date", "Sales Stage", "Lead Type", "Enquiry Type", "Customer Segment",
     "PPL", "Expected Closure", "Taluka", "District", "State", "Opty Status", "Customer Name", "Mobile",
     "Last Updated", "Sales Consultant", "Lead Source", "Closed Date", "Lost Reason", "Competitor", "Deal Value",
+    "Account ID",
 )  # fmt: skip
 JOURNEY_FIELDS = ("event_uid", "opportunity", "event", "ts")
-CALL_HEADER = ("CallRef", "OptyId", "CallStartTime", "DurationSecs", "Disposition", "NextFollowUpDate")
+CALL_HEADER = ("CallRef", "OptyId", "CallStartTime", "DurationSecs", "Disposition", "NextFollowUpDate", "Notes")
 STOCK_HEADER = ("Snapshot Date", "Dealer", "Product Line", "Total Stock", "Saleable Stock")
-RETAIL_HEADER = ("Invoice No", "Dealer", "Invoice Date", "Product Line", "Qty", "Opty Ref")
+RETAIL_HEADER = (
+    "Invoice No",
+    "Dealer",
+    "Invoice Date",
+    "Product Line",
+    "Qty",
+    "Opty Ref",
+    "Account ID",
+    "Invoice Value",
+)
 
 
 def _words(text: str) -> list[str]:

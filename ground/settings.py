@@ -1,5 +1,5 @@
 """The pipeline's settings (conf sections ``pipeline``, ``windows``, ``hotspot``, ``supply``, ``scoring``,
-``win_rate``), typed
+``win_rate``, ``accounts``), typed
 and validated when the configuration is loaded: an unknown key, a wrong type, a missing value or weights that
 do not sum to 1 is a ``ConfigError`` naming the file and the key, before any engine starts.
 
@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from ground.errors import Origins
 
-SECTIONS = ("pipeline", "windows", "hotspot", "supply", "scoring", "operations", "win_rate", "calibration")
+SECTIONS = ("pipeline", "windows", "hotspot", "supply", "scoring", "operations", "win_rate", "calibration", "accounts")
 
 
 class _Section(BaseModel):
@@ -345,6 +345,195 @@ class Calibration(_Section):
     calibration_bins: int = Field(ge=2)
 
 
+# --- accounts (docs/accounts.md) -----------------------------------------------------------------------------
+
+HEALTH_COMPONENTS = ("cadence", "purchase_trend", "engagement", "sentiment", "open_pipeline")
+HEALTH_CLASSES = ("Excellent", "Good", "Fair", "Poor")  # the thresholds' names; below Poor's is Critical
+
+
+class RfmRule(_Section):
+    segment: str = Field(min_length=1)
+    r: list[int] = Field(min_length=2, max_length=2)  # inclusive score ranges within 1-5
+    f: list[int] = Field(min_length=2, max_length=2)
+    m: list[int] = Field(min_length=2, max_length=2)
+
+    @model_validator(mode="after")
+    def _ranges(self) -> RfmRule:
+        for name in ("r", "f", "m"):
+            low, high = getattr(self, name)
+            if not 1 <= low <= high <= 5:
+                raise ValueError(f"{self.segment}: {name} must be a range within 1-5, got [{low}, {high}]")
+        return self
+
+
+class Rfm(_Section):
+    window_days: int = Field(ge=1)
+    segments: list[RfmRule] = Field(min_length=1)
+    default_segment: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _plain(self) -> Rfm:
+        _plain_names([r.segment for r in self.segments] + [self.default_segment], "rfm segments")
+        return self
+
+
+class Churn(_Section):
+    horizon_days: int = Field(ge=1)
+    model: str
+    penalizer: float = Field(ge=0)
+    l2: float = Field(ge=0)
+    min_accounts: int = Field(ge=2)
+    top_share: float = Field(gt=0, le=1)
+    high_risk: float = Field(ge=0, le=1)
+    medium_risk: float = Field(ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Churn:
+        if self.model not in ("auto", "bgnbd", "trained"):
+            raise ValueError(f"model must be auto, bgnbd or trained, got {self.model!r}")
+        if self.medium_risk > self.high_risk:
+            raise ValueError("medium_risk is above high_risk")
+        return self
+
+
+class Clv(_Section):
+    horizon_days: int = Field(ge=1)
+    model: str
+    penalizer: float = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _known(self) -> Clv:
+        if self.model not in ("auto", "bgnbd_gg", "cadence"):
+            raise ValueError(f"model must be auto, bgnbd_gg or cadence, got {self.model!r}")
+        return self
+
+
+class Affinity(_Section):
+    window_days: int = Field(ge=1)
+    min_pair_accounts: int = Field(ge=1)
+    prior_accounts: float = Field(ge=0)
+    min_lift: float = Field(ge=0)
+    suggestions_per_account: int = Field(ge=1)
+
+
+class SentimentLlm(_Section):
+    enabled: bool
+    max_notes: int = Field(ge=1)
+    batch_size: int = Field(ge=1)
+    timeout_s: float = Field(gt=0)
+    label_scores: dict[str, float]
+
+    @model_validator(mode="after")
+    def _labels(self) -> SentimentLlm:
+        if set(self.label_scores) != {"positive", "neutral", "negative"}:
+            raise ValueError("label_scores needs exactly positive, neutral and negative")
+        return self
+
+
+class Sentiment(_Section):
+    recent_days: int = Field(ge=1)
+    prior_days: int = Field(ge=1)
+    min_calls: int = Field(ge=1)
+    negative_below: float = Field(ge=-1, le=1)
+    positive_above: float = Field(ge=-1, le=1)
+    decline_points: float = Field(gt=0)
+    outcome_scores: dict[str, float]
+    lexicon: dict[str, float]
+    negators: list[str]
+    llm: SentimentLlm
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Sentiment:
+        if "default" not in self.outcome_scores:
+            raise ValueError("outcome_scores needs a 'default' for outcomes it does not list")
+        if self.negative_below > self.positive_above:
+            raise ValueError("negative_below is above positive_above")
+        bad = [t for t, w in self.lexicon.items() if not t.strip() or not -1 <= w <= 1]
+        if bad:
+            raise ValueError(f"lexicon terms must be non-empty with weights in [-1, 1]: {bad}")
+        return self
+
+
+class HealthEpisode(_Section):
+    lookback_days: int = Field(ge=0)
+    gap_days: int = Field(ge=0)
+
+
+class Health(_Section):
+    weights: dict[str, float]
+    trend_days: int = Field(ge=1)
+    min_orders: int = Field(ge=2)
+    cadence_zero_ratio: float = Field(gt=1)
+    full_answer_rate: float = Field(gt=0, le=1)
+    sentiment_floor: float = Field(ge=-1, le=1)
+    sentiment_full: float = Field(ge=-1, le=1)
+    neutral_score: float = Field(ge=0, le=100)
+    no_open_score: float = Field(ge=0, le=100)
+    classes: dict[str, float]
+    episode: HealthEpisode
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Health:
+        if set(self.weights) != set(HEALTH_COMPONENTS):
+            raise ValueError(f"weights needs exactly {list(HEALTH_COMPONENTS)}")
+        if not math.isclose(sum(self.weights.values()), 1.0, abs_tol=1e-9):
+            raise ValueError(f"weights must sum to 1, they sum to {sum(self.weights.values()):g}")
+        if set(self.classes) != set(HEALTH_CLASSES):
+            raise ValueError(f"classes needs exactly {list(HEALTH_CLASSES)} (below Poor is Critical)")
+        if self.sentiment_floor >= self.sentiment_full:
+            raise ValueError("sentiment_floor must be below sentiment_full")
+        bounds = [self.classes[c] for c in HEALTH_CLASSES]
+        if bounds != sorted(bounds, reverse=True):
+            raise ValueError("classes must fall from Excellent to Poor")
+        return self
+
+
+class Accounts(_Section):
+    history_days: int = Field(ge=1)
+    max_open_age_days: int = Field(ge=1)
+    rfm: Rfm
+    churn: Churn
+    clv: Clv
+    affinity: Affinity
+    sentiment: Sentiment
+    health: Health
+
+    @property
+    def call_lookback_days(self) -> int:
+        """How far before the earliest as-of date account calls are read: the sentiment windows, plus the
+        trailing dates of the health episodes."""
+        return self.sentiment.recent_days + self.sentiment.prior_days + self.health.episode.lookback_days
+
+    def sql_params(self) -> dict[str, Any]:
+        rules = ";".join(
+            f"{r.segment}:{r.r[0]}:{r.r[1]}:{r.f[0]}:{r.f[1]}:{r.m[0]}:{r.m[1]}" for r in self.rfm.segments
+        )
+        s, h = self.sentiment, self.health
+        return {
+            "account_history_days": self.history_days,
+            # account_purchases reaches back the history of the earliest trailing date of the health episodes
+            "account_reach_days": self.history_days + self.health.episode.lookback_days,
+            "account_open_age_days": self.max_open_age_days,
+            "rfm_window_days": self.rfm.window_days,
+            "rfm_rules": rules,
+            "rfm_default_segment": self.rfm.default_segment,
+            "affinity_window_days": self.affinity.window_days,
+            "affinity_min_pair_accounts": self.affinity.min_pair_accounts,
+            "affinity_prior_accounts": self.affinity.prior_accounts,
+            "affinity_min_lift": self.affinity.min_lift,
+            "cross_sell_per_account": self.affinity.suggestions_per_account,
+            "sentiment_recent_days": s.recent_days,
+            "sentiment_prior_days": s.prior_days,
+            "sentiment_min_calls": s.min_calls,
+            "sentiment_negative_below": s.negative_below,
+            "sentiment_positive_above": s.positive_above,
+            "sentiment_decline_points": s.decline_points,
+            "account_call_lookback_days": self.call_lookback_days,
+            "health_trend_days": h.trend_days,
+            "health_min_orders": h.min_orders,
+        }
+
+
 class PipelineSettings(_Section):
     pipeline: PipelineOptions
     windows: Windows
@@ -354,6 +543,7 @@ class PipelineSettings(_Section):
     operations: Operations
     win_rate: WinRate
     calibration: Calibration
+    accounts: Accounts
 
     def sql_params(self) -> dict[str, Any]:
         """The named parameters the gold SQL files may use (each file gets the ones it names)."""
@@ -374,6 +564,7 @@ class PipelineSettings(_Section):
             "stock_lookback_days": self.supply.stock_lookback_days,
             "max_open_age_days": self.scoring.max_open_age_days,
             **self.win_rate.sql_params(),
+            **self.accounts.sql_params(),
         }
 
 

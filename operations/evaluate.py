@@ -9,7 +9,10 @@ Reads the gold tables (delta-rs, no Spark) and the demo data's truth folder, the
   calibration error;
 - quarantine: every planted bad record accounted for (quarantined, corrected or skipped), none lost;
 - win-rate drivers: precision and recall of the driver alert episodes against the planted drivers, the days
-  from a driver's start to its first alert, and whether the planted mix shift is attributed to mix.
+  from a driver's start to its first alert, and whether the planted mix shift is attributed to mix;
+- accounts: how well the churn risk ranks the planted churners (AUC, top-decile lift), whether the planted
+  product pairs are among the top three rules of their antecedent, and the lifetime-value backtest's error
+  beside the account's own average (docs/accounts.md).
 """
 
 from __future__ import annotations
@@ -346,6 +349,85 @@ def win_rate_report(config: Config, truth_dir: Path) -> dict[str, Any]:
     }
 
 
+def churn_metrics(risk: pd.DataFrame, accounts: pd.DataFrame, as_of: Any, lost_days: int = 365) -> dict[str, Any]:
+    """risk: account_churn_risk on ``as_of``. A planted churner is an account whose stop (churn_date) is on or
+    before the date; the ones that stopped more than ``lost_days`` before it are long lost (RFM calls them Lost,
+    and any recency rule finds them), so they are left out of churn_auc and the lift, and kept in
+    churn_auc_all."""
+    if risk.empty:
+        return {"churn_auc": None, "churn_top_decile_lift": None}
+    stops = pd.to_datetime(accounts.set_index("account_id")["churn_date"], errors="coerce").dt.date
+    stop = risk["account_id"].map(stops)
+    churned = stop.notna() & (stop <= as_of)
+    long_lost = churned & (stop < as_of - timedelta(days=lost_days))
+    kept = risk[~long_lost]
+    labels = churned[~long_lost].astype(int)
+    scores = kept["churn_probability"].fillna(0.0)
+    k = max(1, int(round(0.1 * len(kept))))
+    top_rate = labels.loc[scores.sort_values(ascending=False, kind="stable").index[:k]].mean()
+    score_auc, all_auc = auc(scores, labels), auc(risk["churn_probability"].fillna(0.0), churned.astype(int))
+    return {
+        "churn_auc": round(score_auc, 4) if score_auc is not None else None,
+        "churn_top_decile_lift": round(float(top_rate / labels.mean()), 3) if labels.mean() > 0 else None,
+        "churn_auc_all": round(all_auc, 4) if all_auc is not None else None,
+        "churn_accounts": int(len(kept)),
+        "churn_planted": int(labels.sum()),
+        "churn_long_lost_left_out": int(long_lost.sum()),
+        "churn_model": str(risk["model"].iloc[0]),
+    }
+
+
+def affinity_metrics(rules: pd.DataFrame, pairs: pd.DataFrame, top: int = 3) -> dict[str, Any]:
+    """rules: product_affinity on one date. A planted pair is found when its consequent is among the ``top``
+    rules of its antecedent (the table's rank: reportable first, then shrunk lift)."""
+    ranks = {(r.antecedent, r.consequent): int(r.rank) for r in rules.itertuples(index=False)}
+    found = [ranks.get((p.antecedent, p.consequent)) for p in pairs.itertuples(index=False)]
+    return {
+        "affinity_pairs_found": round(sum(r is not None and r <= top for r in found) / len(found), 4)
+        if found else None,
+        "affinity_pair_ranks": {f"{p.antecedent} -> {p.consequent}": r for p, r in
+                                zip(pairs.itertuples(index=False), found, strict=True)},
+    }  # fmt: skip
+
+
+def account_report(config: Config, truth_dir: Path) -> dict[str, Any]:
+    """The account metrics on the latest as-of date of account_churn_risk; empty when the truth folder predates
+    the planted accounts."""
+    empty = {"churn_auc": None, "churn_top_decile_lift": None, "affinity_pairs_found": None, "clv_error": None,
+             "clv_baseline_error": None}  # fmt: skip
+    if not (truth_dir / "accounts.csv").exists():
+        return empty
+    accounts = pd.read_csv(truth_dir / "accounts.csv", keep_default_na=False)
+    pairs = pd.read_csv(truth_dir / "account_pairs.csv")
+    risk = _read_gold(config, "account_churn_risk", ["as_of_date", "account_id", "churn_probability", "model"])
+    if risk.empty:
+        return empty
+    as_of = risk["as_of_date"].max()
+    rules = _read_gold(config, "product_affinity", ["as_of_date", "antecedent", "consequent", "rank"])
+    tests = _read_gold(config, "account_model_backtest", ["as_of_date", "target", "model", "auc", "error", "is_chosen"])
+    tests = tests[tests["as_of_date"] == as_of]
+    clv = tests[tests["target"] == "clv"].set_index("model")
+    chosen = clv[clv["is_chosen"]]
+    churn = tests[tests["target"] == "churn"].set_index("model")
+
+    def metric(frame: pd.DataFrame, model: str, column: str) -> float | None:
+        value = frame[column].get(model) if model in frame.index else None
+        return round(float(value), 4) if value is not None and pd.notna(value) else None
+
+    return {
+        "accounts_as_of_date": str(as_of),
+        **churn_metrics(risk[risk["as_of_date"] == as_of], accounts, as_of),
+        "churn_backtest_auc_bgnbd": metric(churn, "bgnbd", "auc"),
+        "churn_backtest_auc_trained": metric(churn, "trained", "auc"),
+        **affinity_metrics(rules[rules["as_of_date"] == as_of], pairs),
+        "clv_error": metric(clv, str(chosen.index[0]), "error") if len(chosen) else None,
+        "clv_baseline_error": metric(clv, "baseline", "error"),
+        "clv_model": str(chosen.index[0]) if len(chosen) else None,
+        "clv_error_bgnbd_gg": metric(clv, "bgnbd_gg", "error"),
+        "clv_error_cadence": metric(clv, "cadence", "error"),
+    }
+
+
 def evaluate(config: Config, truth_dir: Path, horizon: int = 30, top: int = 20) -> dict[str, Any]:
     dates = ["start_date", "end_date"]
     hotspots = pd.read_csv(truth_dir / "hotspots.csv", parse_dates=dates)
@@ -376,6 +458,7 @@ def evaluate(config: Config, truth_dir: Path, horizon: int = 30, top: int = 20) 
         **fitted_score_metrics(config, opportunities, data_end, horizon, top),
         **quarantine_metrics(config, bad),
         **win_rate_report(config, truth_dir),
+        **account_report(config, truth_dir),
         "horizon_days": horizon,
         "top_per_dealer": top,
     }
@@ -424,6 +507,12 @@ def run(args: argparse.Namespace, config: Config) -> int:
         f"lead time {report['driver_alert_lead_days']} days  ({report.get('driver_alert_episodes')} alert "
         f"episodes, {report.get('drivers_planted_in_range')} planted drivers); mix shift attributed to mix: "
         f"{report.get('mix_shift_attributed')}"
+    )
+    print(
+        f"accounts: churn AUC {report.get('churn_auc')}  top-decile lift {report.get('churn_top_decile_lift')}  "
+        f"({report.get('churn_model')}); planted pairs found {report.get('affinity_pairs_found')}; CLV error "
+        f"{report.get('clv_error')} ({report.get('clv_model')}) against {report.get('clv_baseline_error')} for "
+        "the account's own average"
     )
     print(f"report:   {out}")
     return 0

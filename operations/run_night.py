@@ -100,15 +100,18 @@ def _operator_report(config: Config, run_id: str, dates: list[date], outcome: ob
     return f"operator report to {sent}" + (f", {len(failed)} failed" if failed else "")
 
 
-def _alerts(config: Config, as_of: date, gap: str, args: argparse.Namespace) -> tuple[str, bool]:
-    """Send the leadership alert for the date; (summary, any delivery failed)."""
+def _alerts(
+    config: Config, as_of: date, gap: str, args: argparse.Namespace, covers_from: date | None = None
+) -> tuple[str, bool]:
+    """Send the leadership alert for the date (covering the dates from ``covers_from`` after a gap); (summary,
+    any delivery failed)."""
     from alert_agent.cli import print_report
     from alert_agent.gold import GoldInputError
     from alert_agent.night import NightNotComplete
     from alert_agent.run import run_alert
 
     try:
-        result = run_alert(config, as_of=as_of, is_dry_run=args.dry_run_alert, note=gap)
+        result = run_alert(config, as_of=as_of, is_dry_run=args.dry_run_alert, note=gap, covers_from=covers_from)
     except (GoldInputError, NightNotComplete) as exc:
         print(f"scv run-night: alert not sent: {exc}", file=sys.stderr)
         return "alert not sent", True
@@ -146,7 +149,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
         if args.skip_alert:
             parts.append("alerts skipped (--skip-alert)")
         else:
-            summary, failed = _alerts(config, dates[-1], gap, args)
+            summary, failed = _alerts(config, dates[-1], gap, args, dates[0] if gap else None)
             parts.append(summary)
             code = EXIT_FAILED if failed else 0
     if outcome is not None and not args.skip_maintain and not outcome.failed:

@@ -140,6 +140,15 @@ def test_routing_when_empty_skip_sends_nothing_and_to_overrides_everyone() -> No
     assert [(p.alert_type, p.recipient) for p in override] == [(LEADERSHIP, "me@example.com")]
 
 
+def test_when_empty_skip_still_sends_accounts_turning_critical_to_whom_they_concern() -> None:
+    quiet = rank_talukas(signals([hotspot_row("Calm", "D", "STABLE")]), WEIGHTS)
+    skip = AlertSettings(leadership=("ceo@example.com",), when_empty="skip",
+                         district_managers=(DistrictManager("d@example.com", ("D",)),
+                                            DistrictManager("e@example.com", ("E",))))  # fmt: skip
+    plans = plan_messages(quiet, [], skip, "2026-11-21", account_districts=["d"])
+    assert [(p.recipient, p.is_all_clear) for p in plans] == [("ceo@example.com", True), ("d@example.com", True)]
+
+
 def test_manager_scope_and_unknown_districts_are_reported() -> None:
     from alert_agent.reasons import interpretation
     from alert_agent.routing import unknown_districts

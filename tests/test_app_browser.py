@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from app.scope import Scope
-from testkit import base_config, free_port
-from testkit.rows import make_user, write_sample_lake
+from testkit import base_config, free_port, write_gold
+from testkit.rows import AS_OF, make_user, write_sample_lake
 
 CHROMIUM = "/usr/bin/chromium"
 OUT = Path(__file__).resolve().parents[1] / "test-output" / "app"
@@ -35,6 +35,22 @@ pytestmark = [
 ]
 
 
+def write_accounts(lake: Path) -> None:
+    """Two accounts at risk, one with a long name, for the Accounts view."""
+    long_name = "Maharashtra State Road Transport Corporation Divisional Workshop Fleet Account"
+    write_gold(lake, "account_health", [
+        {"as_of_date": AS_OF, "account_id": a, "account_name": name, "segment": "Institutional",
+         "district": "Pune", "state": "Maharashtra", "rfm_segment": "Cannot Lose", "health_score": score,
+         "health_class": cls, "factors": "No order for 200 days (it usually orders every 60 days)",
+         "intervention": "Visit the account this week: its next order is 140 days overdue",
+         "is_new_critical": cls == "Critical"}
+        for a, name, score, cls in (("ACC1", long_name, 31.0, "Critical"), ("ACC2", "Patil Transport", 60.0, "Poor"))
+    ])  # fmt: skip
+    write_gold(lake, "account_churn_risk", [
+        {"as_of_date": AS_OF, "account_id": a, "churn_probability": 0.8, "horizon_days": 180} for a in ("ACC1", "ACC2")
+    ])  # fmt: skip
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -43,6 +59,7 @@ def server(tmp_path_factory):
 
     root = tmp_path_factory.mktemp("app-browser")
     write_sample_lake(root / "lake")
+    write_accounts(root / "lake")
     passwords = {name: secrets.token_urlsafe(10) for name in USERS}
     for name, scope in USERS.items():
         make_user(root / "users.yaml", name, passwords[name], scope)
@@ -109,6 +126,7 @@ def test_rep_on_a_phone_sees_lead_cards(server, browser):
     assert min(calls.nth(i).bounding_box()["height"] for i in range(5)) >= 44
     assert page.get_by_role("tab", name="Markets").count() == 0
     assert page.get_by_role("tab", name="Performance").count() == 0
+    assert page.get_by_role("tab", name="Accounts").count() == 0
     assert page.get_by_role("tab", name="Pipeline").count() == 1
     assert horizontal_overflow(page) <= 0
     assert clipped_texts(page) == []
@@ -158,4 +176,23 @@ def test_leader_on_a_desktop_sees_markets_and_charts(server, browser):
     page.wait_for_function("document.querySelectorAll('.lead-card').length == 7", timeout=15_000)  # all dealers
     assert clipped_texts(page) == []
     page.screenshot(path=str(OUT / "leader-1366-leads.png"), full_page=True)
+    context.close()
+
+
+def test_leader_sees_accounts_at_risk_and_they_fit_a_phone(server, browser):
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    sign_in(page, server, "boss")
+    page.wait_for_selector(".area-card", timeout=30_000)
+    page.get_by_role("tab", name="Accounts").click()
+    page.wait_for_selector("[data-account]", state="visible")
+    cards = page.locator("[data-account]")
+    assert cards.count() == 2 and "Maharashtra State Road Transport" in cards.first.inner_text()
+    assert "What to do:" in cards.first.inner_text() and "New today" in cards.first.inner_text()
+    assert "No pair of product lines is bought together by enough accounts yet." in page.inner_text("body")
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.wait_for_timeout(300)
+    assert horizontal_overflow(page) <= 0
+    assert clipped_texts(page) == []
+    page.screenshot(path=str(OUT / "leader-360-accounts.png"), full_page=True)
     context.close()

@@ -86,6 +86,7 @@ def test_rep_reads_only_their_dealer_through_the_api(server):
     product_lines, _ = rep.predict(api_name="/pipeline")
     assert "5 · avg" in product_lines  # five leads of DLR0001, not seven
     assert "Performance is for managers and leadership." in rep.predict(api_name="/performance")
+    assert "Accounts are for managers and leadership." in rep.predict(api_name="/accounts")
 
 
 def test_manager_and_leader_scopes_through_the_api(server):
@@ -98,6 +99,7 @@ def test_manager_and_leader_scopes_through_the_api(server):
     assert "Sinnar" in hotspots and "Haveli" not in hotspots
     assert "OPP-101" in ids(leader.predict("All", "All", api_name="/leads"))
     assert "No win-rate figures yet" in leader.predict(api_name="/performance")  # no win-rate tables here
+    assert "No account figures yet" in leader.predict(api_name="/accounts")  # no account tables here
 
 
 def test_a_new_table_version_is_served_without_restart(server):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from pyspark.sql import functions as F
 
 from gold.scv_customer_score import score_opportunities
 from testkit import base_config
@@ -70,7 +71,8 @@ def scored(spark):  # type: ignore[no-untyped-def]
         ),
     ]
     cfg = base_config().pipeline.scoring
-    return {r.opty_id: r for r in score_opportunities(spark.createDataFrame(rows, FEATURES_DDL), cfg).collect()}
+    features = spark.createDataFrame(rows, FEATURES_DDL).withColumn("account_id", F.lit(None).cast("string"))
+    return {r.opty_id: r for r in score_opportunities(features, cfg).collect()}
 
 
 def test_components_and_total(scored) -> None:  # type: ignore[no-untyped-def]

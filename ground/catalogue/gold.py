@@ -167,7 +167,8 @@ TABLES = [
             "score_lead_classification double, score_customer_type double, score_followup double, "
             "score_engagement double, score_stock double, total_score double, rank_in_dealer int, "
             "reason_codes array<string>, reasons array<string>, next_best_action string, "
-            "weights_version string, scored_at timestamp, win_probability double, win_horizon_days int"
+            "weights_version string, scored_at timestamp, win_probability double, win_horizon_days int, "
+            "account_id string"  # account_id: docs/accounts.md
         ),
         key=("opty_id",),
         description="Priority score of every open opportunity as of the latest scored date "
@@ -393,4 +394,208 @@ WIN_RATE_NODES = (
     "lost_reasons",
     "win_rate_coverage",
     "win_rate_driver_alerts",
+)
+
+# --- accounts that buy again (docs/accounts.md) ---------------------------------------------------------------
+
+HEALTH_CLASS_NAMES = ("Excellent", "Good", "Fair", "Poor", "Critical")
+SENTIMENT_LABELS = ("Positive", "Neutral", "Negative", "Unknown")
+SENTIMENT_TRENDS = ("Improving", "Stable", "Declining", "Unknown")
+
+VIEWS += [
+    View(
+        "account_purchases",
+        inputs=("retail", "customer_pipeline"),
+        description="Every invoice of a repeat-buying account within the run's reach: the invoice's account, or "
+        "its opportunity's; its value, or the opportunity's deal value times the units.",
+        staged=True,
+    ),
+    View(
+        "account_calls",
+        inputs=("call_log", "customer_pipeline"),
+        description="Every call on an account's opportunities within the sentiment windows and episode look back "
+        "of the run's dates: outcome, whether it connected, the notes.",
+    ),
+]
+
+TABLES += [
+    Table(
+        "account_rfm",
+        "gold",
+        cols(
+            "as_of_date date, account_id string, account_name string, segment string, region string, "
+            "dealer_code string, district string, state string, first_purchase_date date, last_purchase_date date, "
+            "recency_days int, orders bigint, frequency bigint, monetary double, units bigint, "
+            "mean_interval_days double, r_score int, f_score int, m_score int, rfm_segment string"
+        ),
+        key=("as_of_date", "account_id"),
+        partition_by=("as_of_date",),
+        description="Recency, frequency and monetary scores (1-5, quintiles of the date's accounts) and the RFM "
+        "segment by the rules in conf, per account that bought within accounts.history_days; with the account's "
+        "name, segment, region and home dealer (the master's, else its latest invoice's dealer) and place.",
+        checks=(
+            between("r_score", 1, 5),
+            between("f_score", 1, 5),
+            between("m_score", 1, 5),
+            between("recency_days", 0),
+            between("orders", 1),
+            not_null("rfm_segment"),
+        ),
+        inputs=("account_purchases", "accounts", "customer_pipeline", "dealer_geo"),
+    ),
+    Table(
+        "product_affinity",
+        "gold",
+        cols(
+            "as_of_date date, antecedent string, consequent string, accounts bigint, antecedent_accounts bigint, "
+            "consequent_accounts bigint, pair_accounts bigint, support double, confidence double, lift double, "
+            "confidence_shrunk double, lift_shrunk double, is_reportable boolean, rank int"
+        ),
+        key=("as_of_date", "antecedent", "consequent"),
+        partition_by=("as_of_date",),
+        description="Association rules between product lines at account level (the lines each account bought in "
+        "accounts.affinity.window_days): support, confidence, lift, the confidence shrunk toward the consequent's "
+        "base rate, and each rule's rank among its antecedent's (reportable first, then shrunk lift).",
+        checks=(between("support", 0, 1), between("confidence", 0, 1), between("lift", 0), between("rank", 1)),
+        inputs=("account_purchases",),
+    ),
+    Table(
+        "account_cross_sell",
+        "gold",
+        cols(
+            "as_of_date date, account_id string, rank int, product_line string, because_of string, "
+            "confidence double, lift double, pair_accounts bigint"
+        ),
+        key=("as_of_date", "account_id", "rank"),
+        partition_by=("as_of_date",),
+        description="Per account, the product lines it has not bought that accounts buying what it buys also buy: "
+        "from the reportable rules of product_affinity with a shrunk lift of accounts.affinity.min_lift or more, "
+        "highest shrunk confidence first.",
+        checks=(between("rank", 1), between("confidence", 0, 1), not_null("product_line")),
+        inputs=("product_affinity", "account_purchases"),
+    ),
+    Table(
+        "account_sentiment",
+        "gold",
+        cols(
+            "as_of_date date, account_id string, calls_recent bigint, connected_recent bigint, calls_prior bigint, "
+            "answer_rate_recent double, score_recent double, score_prior double, score_change double, "
+            "negative_calls_recent bigint, label string, trend string, last_call_date date, "
+            "top_terms string, llm_scored bigint"
+        ),
+        key=("as_of_date", "account_id"),
+        partition_by=("as_of_date",),
+        description="Per account with calls in the windows: the mean call score (outcome plus notes by the rule "
+        "lexicon in conf, or the optional LLM's label) in the recent window against the prior one, its label and "
+        "trend, the answered share and the negative terms heard lately (features in sql/gold/account_sentiment.sql, "
+        "call scoring in gold/account_sentiment.py).",
+        checks=(
+            in_set("label", SENTIMENT_LABELS),
+            in_set("trend", SENTIMENT_TRENDS),
+            between("score_recent", -1, 1),
+            between("answer_rate_recent", 0, 1),
+        ),
+        inputs=("account_calls",),
+        logic="python",
+    ),
+    Table(
+        "account_churn_risk",
+        "gold",
+        cols(
+            "as_of_date date, account_id string, orders bigint, first_purchase_date date, last_purchase_date date, "
+            "recency_days int, age_days int, mean_interval_days double, overdue_ratio double, p_alive double, "
+            "p_no_purchase_bgnbd double, p_no_purchase_trained double, churn_probability double, model string, "
+            "horizon_days int, risk_band string, risk_rank int"
+        ),
+        key=("as_of_date", "account_id"),
+        partition_by=("as_of_date",),
+        description="The probability of no purchase in the next accounts.churn.horizon_days (180) per account: "
+        "BG/NBD and a model trained on the account history, both backtested (account_model_backtest); "
+        "churn_probability is the chosen model's. Per as-of date through applyInPandas (gold/account_churn_risk.py).",
+        checks=(
+            between("churn_probability", 0, 1),
+            between("p_alive", 0, 1),
+            in_set("risk_band", ("High", "Medium", "Low")),
+            between("risk_rank", 1),
+            not_null("model"),
+        ),
+        inputs=("account_purchases",),
+        logic="python",
+    ),
+    Table(
+        "account_clv",
+        "gold",
+        cols(
+            "as_of_date date, account_id string, expected_purchases double, expected_order_value double, "
+            "clv double, clv_bgnbd_gg double, clv_cadence double, baseline_value double, horizon_days int, "
+            "model string"
+        ),
+        key=("as_of_date", "account_id"),
+        partition_by=("as_of_date",),
+        description="Expected purchases and invoice value over the next accounts.clv.horizon_days (12 months): "
+        "BG/NBD with Gamma-Gamma, the cadence model, and the account's own average (the baseline); clv is the "
+        "model that backtested best (built with account_churn_risk).",
+        checks=(between("clv", 0), between("expected_purchases", 0), not_null("model")),
+        inputs=("account_purchases",),
+        logic="python",
+        built_by="account_churn_risk",
+    ),
+    Table(
+        "account_model_backtest",
+        "gold",
+        cols(
+            "as_of_date date, target string, model string, cutoff_date date, horizon_days int, accounts bigint, "
+            "positives bigint, auc double, top_lift double, brier double, error double, is_chosen boolean"
+        ),
+        key=("as_of_date", "target", "model"),
+        partition_by=("as_of_date",),
+        description="Time-split backtests of the account models on each as-of date: fitted on the history up to "
+        "the cutoff (the horizon before the date), scored on what happened after it. churn: AUC, top-share lift "
+        "and Brier score of P(no purchase); clv: the error (sum of absolute errors over the sum of actual value) "
+        "of each model and of the baseline (built with account_churn_risk).",
+        checks=(in_set("target", ("churn", "clv")), between("auc", 0, 1), between("error", 0)),
+        inputs=("account_purchases",),
+        logic="python",
+        built_by="account_churn_risk",
+    ),
+    Table(
+        "account_health",
+        "gold",
+        cols(
+            "as_of_date date, account_id string, account_name string, segment string, dealer_code string, "
+            "district string, state string, rfm_segment string, health_score double, health_class string, "
+            "score_cadence double, score_purchase_trend double, score_engagement double, score_sentiment double, "
+            "score_open_pipeline double, recency_days int, mean_interval_days double, orders_recent bigint, "
+            "orders_prior bigint, open_opportunities bigint, sentiment_label string, answer_rate double, "
+            "factor_codes string, factors string, intervention string, critical_since date, is_new_critical boolean"
+        ),
+        key=("as_of_date", "account_id"),
+        partition_by=("as_of_date",),
+        description="Account health 0-100 (Excellent 85+, Good 75-84, Fair 65-74, Poor 55-64, Critical below 55) "
+        "from cadence against the account's own history, purchase trend, engagement, sentiment and open pipeline, "
+        "with its top factors in words and one intervention; a Critical episode's start (traced over the trailing "
+        "dates) and is_new_critical on its first day (gold/account_health.py).",
+        checks=(
+            between("health_score", 0, 100),
+            in_set("health_class", HEALTH_CLASS_NAMES),
+            not_null("intervention"),
+            not_null("is_new_critical"),
+        ),
+        inputs=("account_rfm", "account_sentiment", "account_purchases", "customer_pipeline_history"),
+        logic="python",
+    ),
+]
+
+# the account nodes of the graph (their steps' seconds are what they add to a night: bench/nightly_bench.py)
+ACCOUNT_NODES = (
+    "account_purchases",
+    "account_calls",
+    "account_rfm",
+    "product_affinity",
+    "account_cross_sell",
+    "account_sentiment",
+    "account_churn_risk",
+    "account_clv",
+    "account_model_backtest",
+    "account_health",
 )

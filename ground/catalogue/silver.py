@@ -17,6 +17,8 @@ _OPPORTUNITY = (
     # optional, for the win-rate tables (after the lineage: where a table written before them gains them)
     + ", rep_id string, lead_source string, closed_date date, lost_reason string, competitor string, "
     "deal_value double"
+    # optional, for the account tables (docs/accounts.md)
+    ", account_id string"
 )
 
 TABLES = [
@@ -55,7 +57,7 @@ TABLES = [
         "silver",
         cols(
             "call_id string, opty_id string, call_at timestamp, duration_s int, outcome string, "
-            "next_followup_date date, " + LINEAGE
+            "next_followup_date date, " + LINEAGE + ", notes string"  # notes: optional, what the agent typed
         ),
         key=("call_id",),
         checks=(between("duration_s", 0), not_null("opty_id")),
@@ -86,9 +88,17 @@ TABLES = [
         "silver",
         cols(
             "retail_id string, dealer_code string, retail_date date, product_line string, units int, "
-            "opty_id string, value double, " + LINEAGE
+            "opty_id string, value double, " + LINEAGE + ", account_id string"  # account_id: optional
         ),
         key=("retail_id",),
         checks=(between("units", 1), not_null("dealer_code")),
+    ),
+    Table(
+        "accounts",
+        "silver",
+        cols("account_id string, account_name string, segment string, region string, dealer_code string, " + LINEAGE),
+        key=("account_id",),
+        description="The account master: the repeat-buying accounts' names, segment, region and home dealer "
+        "(optional: without it an account is known by its id and the dealer it buys from).",
     ),
 ]

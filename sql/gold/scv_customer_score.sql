@@ -150,7 +150,9 @@ final as (
         coalesce(call_stats.calls, 0) as calls,
         cast(coalesce(call_stats.connected_calls, 0) as bigint) as connected_calls,
         call_stats.avg_connected_duration_s,
-        cast(stock_lines.saleable_stock as bigint) as saleable_stock
+        cast(stock_lines.saleable_stock as bigint) as saleable_stock,
+        -- the repeat-buying account, when the opportunity is one's (the app shows its segment and cross-sell)
+        opportunities.account_id
     from open_opportunities as opportunities
     left join call_stats
         on opportunities.as_of_date = call_stats.as_of_date and opportunities.opty_id = call_stats.opty_id
