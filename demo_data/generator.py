@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from demo_data import drivers
+from demo_data import drivers, kpi
 from demo_data.activity import plan
 from demo_data.conversion import Adjust
 from demo_data.dealers import dealer_master
@@ -35,15 +35,22 @@ def _rng(seed: int, purpose: int, day: int) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence([seed, purpose, day]))
 
 
-def _adjuster(seed: int, driver_plan: drivers.DriverPlan, calendar: Calendar, world: World) -> Adjust:
-    """The planted win-rate drivers as the conversion step's ``adjust`` hook; records lost reasons on the leads."""
+def _adjuster(
+    seed: int, driver_plan: drivers.DriverPlan, calendar: Calendar, world: World, kpi_plan: kpi.KpiPlan
+) -> Adjust:
+    """The planted win-rate drivers and slow movers as the conversion step's ``adjust`` hook; records lost
+    reasons on the leads."""
 
     def adjust(
         leads: Leads, propensity: np.ndarray, converts: np.ndarray, reached: np.ndarray, close_off: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         done = drivers.adjust(seed, driver_plan, calendar, world, leads, propensity, converts, reached, close_off)
-        leads.reason, leads.rival = done.reason, done.competitor
-        return done.converts, done.reached, done.propensity
+        # a slow-moving pair sells nothing from its start: its would-be wins are lost (not interested)
+        stop, keep = kpi.stop_selling(seed, kpi_plan, leads.day, leads.dealer, leads.ppl, leads.day + close_off)
+        stop &= done.converts
+        reason = np.where(stop, drivers.NOT_INTERESTED, done.reason).astype(np.int8)
+        leads.reason, leads.rival = reason, np.where(stop, -1, done.competitor).astype(np.int8)
+        return done.converts & ~stop, done.reached, done.propensity * keep
 
     return adjust
 
@@ -77,6 +84,7 @@ def generate(
     world = build_world(seed, spec, days)
     names, name_ranges = customer_names()
     driver_plan = drivers.plan_drivers(seed, world, calendar)
+    kpi_plan = kpi.plan_kpi(seed, world, calendar, driver_plan)
     renderer = Renderer(world, calendar, names, driver_plan.rep_codes)
     supply = Supply(_rng(seed, 2, 0), world)
     # the stock a new enquiry finds: the world without the planted win-rate drivers, whose sales it keeps
@@ -90,13 +98,15 @@ def generate(
     chunk_last: dict[int, int] = {}
     next_opty = 1
     landing.write("dealers", dealer_master(world))  # the master: one full snapshot, no mess planted in it
+    landing.write("targets", kpi.targets_file(seed, world, calendar))  # monthly targets, one file, no mess
     try:
         for day in range(days):
             rng = _rng(seed, 10, day)
             leads = new_leads(rng, world, calendar, day, next_opty, natural_supply.saleable_now(day), name_ranges)
             next_opty += len(leads)
             drivers.assign(seed, driver_plan, leads)
-            outcome, events = plan(rng, leads, world, calendar, _adjuster(seed, driver_plan, calendar, world))
+            adjust = _adjuster(seed, driver_plan, calendar, world, kpi_plan)
+            outcome, events = plan(rng, leads, world, calendar, adjust)
             truth.opportunities(leads, outcome)
             chunks[day] = leads
             chunk_last[day] = pending.push(day, events)
@@ -106,7 +116,7 @@ def generate(
                 "customer_journey": renderer.journey(day, due["journey"], chunks),
                 "call_log": renderer.calls(day, due["call"], chunks),
             }
-            won = renderer.gather(due["won"], chunks, ("opty", "dealer", "ppl"))
+            won = renderer.gather(due["won"], chunks, ("opty", "dealer", "ppl", "value"))
             empty = np.zeros(0, dtype=np.int64)
             natural = renderer.gather(due["natural_won"], chunks, ("opty", "dealer", "ppl"))
             natural_supply.step(
@@ -126,10 +136,12 @@ def generate(
                 won.get("ppl", empty),
                 won.get("qty", empty),
                 won.get("opty", empty),
+                stopped=kpi_plan.stopped_on(day),
             )
-            tables["stock"] = renderer.stock(day, sold.total, sold.saleable)
+            tables["stock"] = renderer.stock(day, sold.total, sold.saleable, sold.last_receipt)
+            won_value = won.get("value", empty) * won.get("qty", empty)
             tables["retail"] = renderer.retail(
-                day, sold.retail_dealer, sold.retail_ppl, sold.retail_qty, sold.retail_opty
+                day, *kpi.day_retail(seed, kpi_plan, world, calendar, day, sold, won_value)
             )
             for index, source in enumerate(SOURCES):
                 files, records = mess.files(source, index, day, tables[source.name])
@@ -140,6 +152,7 @@ def generate(
                 del chunks[created], chunk_last[created]
         truth.hotspots(world)
         truth.drivers(driver_plan)
+        truth.kpi_events(kpi.events_csv(kpi_plan, world, calendar))
     except BaseException:
         truth.abort()
         raise
@@ -151,7 +164,8 @@ def generate(
         "messy_rate": messy_rate,
     }
     counts = {
-        name: landing.counts.get(name, {"files": 0, "rows": 0}) for name in ("dealers", *(s.name for s in SOURCES))
+        name: landing.counts.get(name, {"files": 0, "rows": 0})
+        for name in ("dealers", "targets", *(s.name for s in SOURCES))
     }
     manifest: dict[str, Any] = {
         "generator": "scv demo-data",

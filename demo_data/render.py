@@ -170,7 +170,7 @@ class Renderer:
         ]
         return Table(JOURNEY_FIELDS, cols, uids, is_jsonl=True)
 
-    def stock(self, day: int, total: np.ndarray, saleable: np.ndarray) -> Table:
+    def stock(self, day: int, total: np.ndarray, saleable: np.ndarray, last_receipt: np.ndarray) -> Table:
         n, lines = total.shape
         dealer = np.repeat(np.arange(n), lines)
         ppl = np.tile(np.arange(lines), n)
@@ -179,12 +179,16 @@ class Renderer:
         names = PRODUCT_LINES[ppl].tolist()
         cols = [[date] * len(dealer), codes, names, total.ravel().astype(str).tolist()]
         cols.append(saleable.ravel().astype(str).tolist())
+        receipt = last_receipt.ravel()
+        cols.append(np.where(receipt >= 0, self.calendar.iso[np.maximum(receipt, 0)], "").tolist())
         keys = [f"{date}|{c}|{p}" for c, p in zip(codes, names, strict=True)]
         return Table(STOCK_HEADER, cols, keys)
 
-    def retail(self, day: int, dealer: np.ndarray, ppl: np.ndarray, qty: np.ndarray, opty: np.ndarray) -> Table:
+    def retail(
+        self, day: int, dealer: np.ndarray, ppl: np.ndarray, qty: np.ndarray, opty: np.ndarray, value: np.ndarray
+    ) -> Table:
         order = np.lexsort((opty, ppl, dealer))
-        dealer, ppl, qty, opty = dealer[order], ppl[order], qty[order], opty[order]
+        dealer, ppl, qty, opty, value = dealer[order], ppl[order], qty[order], opty[order], value[order]
         n = len(order)
         invoices = ids("INV", np.arange(self.next_invoice, self.next_invoice + n), 8)
         self.next_invoice += n
@@ -197,5 +201,6 @@ class Renderer:
             PRODUCT_LINES[ppl].tolist(),
             qty.astype(str).tolist(),
             refs,
+            value.astype(str).tolist(),
         ]
         return Table(RETAIL_HEADER, cols, invoices)

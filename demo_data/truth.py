@@ -4,6 +4,7 @@ hotspots.csv        the surging talukas and their stretch
 opportunities.csv   every opportunity's latent conversion propensity and planned outcome
 bad_records.csv     every bad line or file placed on purpose, with its exact file and line
 drivers.csv         the planted causes of win-rate movement (demo_data/drivers.py)
+kpi_events.csv      the planted KPI events: a retail drop, a product spike, the festive season, slow movers
 manifest.json       arguments, counts and the sha256 of every file written
 """
 
@@ -33,7 +34,7 @@ OPPORTUNITY_COLUMNS = (
 )  # fmt: skip
 BAD_RECORD_COLUMNS = ("source", "file", "line", "kind", "key", "expected_handling")
 DRIVER_COLUMNS = ("kind", "dimension", "segment", "start_date", "competitor", "detail")
-TRUTH_FILES = ("hotspots.csv", "opportunities.csv", "bad_records.csv", "drivers.csv")
+TRUTH_FILES = ("hotspots.csv", "opportunities.csv", "bad_records.csv", "drivers.csv", "kpi_events.csv")
 
 
 def _bool(values: np.ndarray) -> list[str]:
@@ -51,7 +52,7 @@ class TruthWriter:
         self.dir = truth_dir
         self.calendar = calendar
         self.codes = dealer_codes
-        self.counts = {"opportunities": 0, "bad_records": 0, "hotspots": 0, "drivers": 0}
+        self.counts = {"opportunities": 0, "bad_records": 0, "hotspots": 0, "drivers": 0, "kpi_events": 0}
         self._opp_file = (truth_dir / "opportunities.csv").open("w", encoding="utf-8", newline="")
         self._opp = csv.writer(self._opp_file, lineterminator="\n")
         self._opp.writerow(OPPORTUNITY_COLUMNS)
@@ -115,6 +116,11 @@ class TruthWriter:
             for p in plan.planted:
                 writer.writerow((p.kind, p.dimension, p.segment, self.calendar.iso[p.start], p.competitor, p.detail))
         self.counts["drivers"] = len(plan.planted)
+
+    def kpi_events(self, text: str) -> None:
+        """The planted KPI events (demo_data/kpi.py), as written by ``kpi.events_csv``."""
+        (self.dir / "kpi_events.csv").write_text(text, encoding="utf-8")
+        self.counts["kpi_events"] = text.count("\n") - 1
 
     def close(self, manifest: dict[str, Any]) -> None:
         """Finish the streamed files, then write manifest.json (with the truth files' sha256)."""

@@ -15,8 +15,8 @@ LEAD_HEADER = (
 )  # fmt: skip
 JOURNEY_FIELDS = ("event_uid", "opportunity", "event", "ts")
 CALL_HEADER = ("CallRef", "OptyId", "CallStartTime", "DurationSecs", "Disposition", "NextFollowUpDate")
-STOCK_HEADER = ("Snapshot Date", "Dealer", "Product Line", "Total Stock", "Saleable Stock")
-RETAIL_HEADER = ("Invoice No", "Dealer", "Invoice Date", "Product Line", "Qty", "Opty Ref")
+STOCK_HEADER = ("Snapshot Date", "Dealer", "Product Line", "Total Stock", "Saleable Stock", "Last Receipt Date")
+RETAIL_HEADER = ("Invoice No", "Dealer", "Invoice Date", "Product Line", "Qty", "Opty Ref", "Invoice Value")
 
 
 def _words(text: str) -> list[str]:
