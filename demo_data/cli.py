@@ -10,8 +10,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from demo_data.layout import SOURCES
 from demo_data.kpi import TARGETS_PATH
+from demo_data.layout import SOURCES
 from demo_data.truth import TRUTH_FILES
 
 SCALE_DAYS = {"small": 60, "medium": 120, "large": 365}

@@ -109,8 +109,8 @@ def plan_kpi(seed: int, world: World, calendar: Calendar, drivers: DriverPlan) -
     # slow movers: pairs that sell well (no natural 90-day silence), away from the drop dealers
     share = sales / np.maximum(sales.sum(axis=1, keepdims=True), 1e-9)
     eligible = np.argwhere((sales >= 0.08) & (share >= 0.15) & ~np.isin(np.arange(world.n_dealers), drop)[:, None])
-    picks = rng.choice(len(eligible), size=min(SLOW_PAIRS, len(eligible)), replace=False) if len(eligible) else []
-    pairs = sorted((int(eligible[i][0]), int(eligible[i][1])) for i in picks)
+    picks = rng.choice(len(eligible), size=min(SLOW_PAIRS, len(eligible)), replace=False) if len(eligible) else ()
+    pairs = sorted((int(eligible[i][0]), int(eligible[i][1])) for i in list(picks))
     stopped = np.zeros(sales.shape, bool)
     for dealer, product in pairs:
         stopped[dealer, product] = True
