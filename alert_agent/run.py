@@ -12,12 +12,12 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from alert_agent import gold, ledger, narrative, outbox
+from alert_agent import gold, kpi_section, ledger, narrative, outbox
 from alert_agent.night import NightNotComplete, NightVerdict, night_verdict
 from alert_agent.rank import ScoredTaluka, rank_talukas
 from alert_agent.reasons import interpretation
 from alert_agent.render import build_message, render_html, render_text
-from alert_agent.routing import MessagePlan, plan_messages, unknown_districts
+from alert_agent.routing import LEADERSHIP, MessagePlan, plan_messages, unknown_districts
 from alert_agent.settings import (
     AlertSettings,
     LlmSettings,
@@ -59,6 +59,7 @@ class AlertRun:
     is_dry_run: bool
     night: NightVerdict
     note: str = ""  # said at the top of every email of the run (e.g. the dates a catch-up covered)
+    anomalies: kpi_section.AnomalySection = field(default_factory=kpi_section.AnomalySection)  # leadership's
     narratives: dict[tuple[tuple[str, str, str], ...], narrative.NarrativeResult] = field(default_factory=dict)
     outcomes: list[RecipientOutcome] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -145,6 +146,7 @@ def run_alert(
         is_dry_run=is_dry_run,
         night=night,
         note=note,
+        anomalies=kpi_section.section(kpi_section.read_rows(lake_root, as_of), kpi_section.top_n(config)),
     )
     if not night.is_complete:
         run.warnings.append(night.warning())
@@ -169,8 +171,9 @@ def _process(ctx: _Context, run: AlertRun, plan: MessagePlan, was_sent: bool) ->
     """Render one recipient's message, write it to the outbox, then (unless dry run) send and record it."""
     paragraph, note = _interpretation(run, plan, ctx.llm, ctx.settings, ctx.http_client)
     view = email_view(
-        plan, ctx.settings, run.freshness, paragraph, note, data_warning=run.night.warning(), run_note=run.note
-    )
+        plan, ctx.settings, run.freshness, paragraph, note, data_warning=run.night.warning(), run_note=run.note,
+        anomalies=run.anomalies if plan.alert_type == LEADERSHIP else None,
+    )  # fmt: skip
     html = render_html(view)
     alert_key = f"{run.as_of.isoformat()}/{plan.alert_type}/{plan.recipient}"
     message = build_message(view, html, render_text(view), ctx.sender, plan.recipient, alert_key)

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
+from alert_agent.kpi_section import AnomalySection
 from alert_agent.rank import DistrictRow, ScoredTaluka
 from alert_agent.reasons import percent, reason_sentences
 from alert_agent.routing import LEADERSHIP, MessagePlan
@@ -123,6 +124,7 @@ class EmailView:
     districts: tuple[DistrictView, ...]
     data_warning: str = ""  # the night behind the figures was incomplete or failed: shown first, in red
     run_note: str = ""  # e.g. the dates a catch-up covered without an email of their own
+    anomalies: AnomalySection = AnomalySection()  # KPI anomalies raised today (leadership; docs/kpi.md)
 
 
 def _figures(t: ScoredTaluka) -> tuple[Figure, ...]:
@@ -173,6 +175,7 @@ def email_view(
     interpretation_note: str = "",
     data_warning: str = "",
     run_note: str = "",
+    anomalies: AnomalySection | None = None,
 ) -> EmailView:
     """Everything one recipient's email shows."""
     as_of = freshness.as_of_date.isoformat()
@@ -203,4 +206,5 @@ def email_view(
         districts=district_views(plan.districts),
         data_warning=clean(data_warning),
         run_note=clean(run_note),
+        anomalies=anomalies or AnomalySection(),
     )

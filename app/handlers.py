@@ -7,13 +7,16 @@ only narrow what the scope allows.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from html import escape
 
 from app.auth import UserStore
 from app.cards import fmt_date, lead_list, notice
 from app.data import DataAccess
+from app.kpis import kpis_html
 from app.markets import hotspot_cards, product_line_chart, score_chart, top3_html
 from app.performance import performance_html
 from app.scope import Scope, ScopeError
@@ -35,6 +38,7 @@ class AppContext:
     users: UserStore
     data: DataAccess
     window_days: int = 5
+    kpi_origin_of: Callable[[dt.date], dt.date] | None = None  # kpi.forecast's refit schedule (the KPIs view)
 
     @classmethod
     def from_config(cls, config: Config) -> AppContext:
@@ -45,6 +49,7 @@ class AppContext:
             users=UserStore(settings.users_file, settings.inline_users, settings.bcrypt_rounds),
             data=DataAccess.for_lake(settings.lake_root, settings.refresh_seconds),
             window_days=int(windows.get("window_days", 5)),
+            kpi_origin_of=config.pipeline.kpi.forecast.origin_of,
         )
 
 
@@ -160,3 +165,13 @@ def performance_view(ctx: AppContext, username: str | None) -> str:
         return performance_html(ctx.data, scope)
     except ScopeError:
         return _PERFORMANCE_DENIED
+
+
+def kpis_view(ctx: AppContext, username: str | None) -> str:
+    """The day's KPIs, retail against its forecast band, anomalies, slow stock and (leaders) ABC classes: a rep's
+    dealer, a manager's district, or the whole network for a leader."""
+    scope = user_scope(ctx, username)
+    if scope is None:
+        return _NOT_SIGNED_IN
+    origin_of = ctx.kpi_origin_of or (lambda day: day - dt.timedelta(days=(day.weekday() + 1) % 7))  # Sundays
+    return kpis_html(ctx.data.kpi_tables(), scope, origin_of)

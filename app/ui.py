@@ -2,7 +2,7 @@
 
 The signed-in user comes from ``gr.Request.username`` (set from the session of the app's own sign-in, see
 ``app.web`` and ``app.signin``); no input on the page says who the user is or what they may see. Explicit API endpoints
-(``/leads``, ``/markets``, ``/pipeline``, ``/performance``, ``/whoami``) serve ``gradio_client`` with the same
+(``/leads``, ``/markets``, ``/pipeline``, ``/performance``, ``/kpis``, ``/whoami``) serve ``gradio_client`` with the same
 handlers.
 """
 
@@ -42,12 +42,16 @@ def _api(ctx: AppContext) -> None:
         """Win-rate drivers and figures (HTML) for the signed-in manager or leader."""
         return h.performance_view(ctx, _user(request))
 
+    def kpis(request: gr.Request = None) -> str:  # type: ignore[assignment]
+        """KPIs, the forecast band, anomalies and slow stock (HTML) in the signed-in user's scope."""
+        return h.kpis_view(ctx, _user(request))
+
     def whoami(request: gr.Request = None) -> str:  # type: ignore[assignment]
         """The signed-in user's role and scope."""
         scope = h.user_scope(ctx, _user(request))
         return "not signed in" if scope is None else f"{scope.role}: {scope.describe()}"
 
-    for fn in (leads, markets, pipeline, performance, whoami):
+    for fn in (leads, markets, pipeline, performance, kpis, whoami):
         gr.api(fn, api_name=fn.__name__)
 
 
@@ -77,6 +81,8 @@ def build_blocks(ctx: AppContext) -> gr.Blocks:
                 scores = gr.HTML(min_width=320)
             with gr.Tab("Performance", id="performance", visible=False) as performance_tab:  # as Markets
                 performance = gr.HTML()
+            with gr.Tab("KPIs", id="kpis"):  # every role, scoped (app/kpis.py)
+                kpis = gr.HTML()
         refresh = gr.Button("Refresh", variant="secondary")
         limit = gr.State(page_size)
 
@@ -102,10 +108,11 @@ def build_blocks(ctx: AppContext) -> gr.Blocks:
                 *h.pipeline_view(ctx, user),
                 gr.update(visible=True) if markets_ok else gr.update(),
                 h.performance_view(ctx, user) if markets_ok else "",
+                h.kpis_view(ctx, user),
             )
 
         load_outputs = [header, enquiry, cls, leads, limit, more, markets_tab, tabs, district, hotspots, top3]
-        load_outputs += [product_lines, scores, performance_tab, performance]
+        load_outputs += [product_lines, scores, performance_tab, performance, kpis]
         private: dict[str, Any] = {"api_visibility": "private"}
         demo.load(on_load, None, load_outputs, **private)
 
