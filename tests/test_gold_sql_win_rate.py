@@ -32,7 +32,12 @@ def test_closed_deals_takes_the_first_closing_known_by_the_date(spark) -> None: 
             version("O1", "WON", datetime(2024, 1, 8, 9)),
             version("O2", "C0", datetime(2024, 1, 2, 9), created_date=D(2024, 1, 2), state="KA", dealer_code="D2"),
             version(
-                "O2", "LOST", datetime(2024, 1, 6, 9), created_date=D(2024, 1, 2), state="KA", lost_reason="No Response",
+                "O2",
+                "LOST",
+                datetime(2024, 1, 6, 9),
+                created_date=D(2024, 1, 2),
+                state="KA",
+                lost_reason="No Response",
                 dealer_code="D2",
             ),  # fmt: skip
             version("O3", "C2", datetime(2024, 1, 4, 9), created_date=D(2024, 1, 2)),
