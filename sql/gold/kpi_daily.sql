@@ -199,18 +199,29 @@ rep_days as (
       and to_date(history.updated_at) between rep_bounds.first_day and rep_bounds.last_day
 ),
 
+-- each consultant's activity days with the next one: on an as-of date a consultant's latest activity is the one
+-- whose span holds the date, so each date meets one row per consultant (no count of distinct over a range)
+rep_spans as (
+    select
+        dealer_code,
+        rep_id,
+        day,
+        coalesce(lead(day) over (partition by dealer_code, rep_id order by day), date'9999-12-31') as next_day
+    from rep_days
+),
+
 dealer_reps as (
     select
         dates.as_of_date,
-        rep_days.dealer_code,
-        count(distinct rep_days.rep_id) as reps,
-        count(
-            distinct case when rep_days.day > date_sub(dates.as_of_date, :kpi_active_rep_days) then rep_days.rep_id end
-        ) as active_reps
-    from rep_days
+        rep_spans.dealer_code,
+        count(*) as reps,
+        count_if(rep_spans.day > date_sub(dates.as_of_date, :kpi_active_rep_days)) as active_reps
+    from rep_spans
     inner join dates
-        on rep_days.day between date_sub(dates.as_of_date, :kpi_rep_roster_days - 1) and dates.as_of_date
-    group by dates.as_of_date, rep_days.dealer_code
+        on dates.as_of_date >= rep_spans.day
+        and dates.as_of_date < rep_spans.next_day
+        and rep_spans.day > date_sub(dates.as_of_date, :kpi_rep_roster_days)
+    group by dates.as_of_date, rep_spans.dealer_code
 ),
 
 rep_levels as (
