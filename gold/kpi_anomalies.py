@@ -67,7 +67,7 @@ def day_forecasts(forecasts: pd.DataFrame, forecast: KpiForecast) -> pd.DataFram
     wanted = forecasts["forecast_date"].map(lambda d: forecast.origin_of(d - timedelta(days=1)))
     chosen = forecasts[forecasts["as_of_date"] == wanted].copy()
     z = NormalDist().inv_cdf(0.5 + forecast.interval / 200.0)
-    chosen["sd"] = (chosen["forecast_high"] - chosen["forecast_low"]) / (2.0 * z)
+    chosen["sd"] = (chosen["forecast_high"] - chosen["forecast"]) / z  # the upper side: the lower one may be clipped
     return chosen[[*KEY, "forecast_date", "forecast", "sd"]]
 
 
@@ -232,8 +232,9 @@ def root_causes(found: pd.DataFrame, cells: pd.DataFrame, settings: KpiAnomalies
             lines = top_contributors(contributions(parent, secondary, row["kpi"], window, baseline, row["expected"]),
                                      side, gap, 1)  # fmt: skip
             top_line = lines[0][0] if lines else None
-        row["contributors"] = ", ".join(name for name, _ in named)  # largest gap first
-        row["contributor_shares"] = ", ".join(f"{share:.4f}" for _, share in named)  # of the parent's gap
+        # largest gap first, "; " between them (a district's name holds a comma)
+        row["contributors"] = "; ".join(name for name, _ in named)
+        row["contributor_shares"] = "; ".join(f"{share:.4f}" for _, share in named)  # of the parent's gap
         row["top_product_line"] = top_line
         row["sentence"] = sentence(row, named, top_line)
         out.append(row)

@@ -315,7 +315,7 @@ WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", 
 class KpiForecast(_Section):
     kpis: list[str] = Field(min_length=1)
     levels: list[str] = Field(min_length=1)
-    history_days: int = Field(ge=14)
+    history_days: dict[str, int]  # per level
     min_history_days: int = Field(ge=7)
     horizon_days: int = Field(ge=1)
     season_length: int = Field(ge=1)
@@ -331,9 +331,18 @@ class KpiForecast(_Section):
         _known_names(self.levels, KPI_LEVELS, "levels")
         if self.refit_weekday not in WEEKDAYS:
             raise ValueError(f"refit_weekday must be one of {list(WEEKDAYS)}, got {self.refit_weekday!r}")
-        if self.min_history_days > self.history_days:
-            raise ValueError("min_history_days is above history_days")
+        missing = sorted(set(self.levels) - set(self.history_days))
+        if missing:
+            raise ValueError(f"history_days: no value for {missing}")
+        _known_names(list(self.history_days), KPI_LEVELS, "history_days")
+        short = {level: days for level, days in self.history_days.items() if days < self.min_history_days}
+        if short:
+            raise ValueError(f"history_days: {short} below min_history_days ({self.min_history_days})")
         return self
+
+    @property
+    def longest_history(self) -> int:
+        return max(self.history_days[level] for level in self.levels)
 
     def origin_of(self, day: date) -> date:
         """The latest refit date (origin) on or before ``day``."""
@@ -395,7 +404,7 @@ class Kpi(_Section):
         a = self.anomalies
         anomaly_days = a.lookback_days + a.persist_window_days + a.window_days + a.baseline_days + 7
         return max(
-            self.forecast.history_days + 7 + a.lookback_days + a.persist_window_days + a.window_days,
+            self.forecast.longest_history + 7 + a.lookback_days + a.persist_window_days + a.window_days,
             anomaly_days,
             self.conversion_days,
             self.cover_days,

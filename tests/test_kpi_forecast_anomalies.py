@@ -13,12 +13,13 @@ from chispa import assert_approx_df_equality
 
 from frames import ddl_frame
 from gold.kpi_anomalies import detect
-from gold.kpi_forecast import FIT_SCHEMA, choose_per_level, forecast_series, needed_origins
+from gold.kpi_forecast import FIT_SCHEMA, choose_per_level, forecast_series, needed_origins, origins_to_fit
 from ground.settings import KpiAnomalies, KpiForecast
 
 D = date
 FORECAST = KpiForecast(
-    kpis=["retail_units"], levels=["district", "dealer"], history_days=56, min_history_days=28, horizon_days=7,
+    kpis=["retail_units"], levels=["district", "dealer"], history_days={"district": 56, "dealer": 56},
+    min_history_days=28, horizon_days=7,
     season_length=7, ets_model="ANA", interval=90, refit_weekday="Monday", backtest_windows=2,
     backtest_horizon_days=7,
 )  # fmt: skip
@@ -37,6 +38,28 @@ def test_origins_are_the_refit_weekday_before_each_day_the_run_reads() -> None:
     assert FORECAST.origin_of(D(2024, 1, 8)) == D(2024, 1, 8)
     assert FORECAST.origin_of(D(2024, 1, 7)) == D(2024, 1, 1)
     assert needed_origins([D(2024, 1, 10)], FORECAST, ANOMALIES) == {D(2024, 1, 1), D(2024, 1, 8)}
+
+
+def test_a_night_between_refit_weekdays_reuses_the_stored_fits() -> None:
+    needed = {D(2024, 1, 1), D(2024, 1, 8)}  # Mondays
+    # Wednesday the 10th with both stored: nothing is fitted
+    assert origins_to_fit(needed, {D(2024, 1, 1), D(2024, 1, 8)}, [D(2024, 1, 10)]) == []
+    # Monday the 8th's night (or its rerun) refits its own origin only
+    assert origins_to_fit(needed, {D(2024, 1, 1), D(2024, 1, 8)}, [D(2024, 1, 8)]) == [D(2024, 1, 8)]
+    # a first night (or a missed refit night) fits what is missing
+    assert origins_to_fit(needed, {D(2024, 1, 1)}, [D(2024, 1, 10)]) == [D(2024, 1, 8)]
+    assert origins_to_fit(needed, set(), [D(2024, 1, 10)]) == [D(2024, 1, 1), D(2024, 1, 8)]
+
+
+def test_each_level_sees_its_own_history_days() -> None:
+    origin = D(2024, 3, 3)
+    settings = FORECAST.model_copy(update={"history_days": {"district": 56, "dealer": 35}})
+    days = [origin - timedelta(days=69 - k) for k in range(70)]
+    y = np.resize(np.array([5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 2.0]), 70)
+    district = pd.DataFrame({"origin": origin, **KEY, "day": days, "y": y})
+    dealer = district.assign(level="dealer", member="D1", dealer_code="D1")
+    assert forecast_series(district, settings)["history_days"].iloc[0] == 56
+    assert forecast_series(dealer, settings)["history_days"].iloc[0] == 35
 
 
 def test_forecast_series_repeats_an_exact_weekly_pattern() -> None:
@@ -65,32 +88,35 @@ def test_the_model_ships_for_a_level_only_where_it_beats_seasonal_naive(spark) -
         spark,
         FIT_SCHEMA,
         [
-            # districts: ETS's mean MASE (0.7) beats naive's (1.1): ETS ships
-            (origin, "retail_units", "district", "A", "MH", "A", None, None, day, 1, 10.0, 8.0, 12.0, 9.0, 5.0, 13.0,
-             0.6, 1.0, 2.0, 56),
-            (origin, "retail_units", "district", "B", "MH", "B", None, None, day, 1, 20.0, 17.0, 23.0, 22.0, 15.0,
-             29.0, 0.8, 1.2, 3.0, 56),
-            # dealers: ETS 1.3 against naive 0.9: seasonal naive ships
-            (origin, "retail_units", "dealer", "D1", "MH", "A", "D1", None, day, 1, 1.0, 0.0, 2.0, 2.0, 0.0, 4.0,
-             1.3, 0.9, 1.0, 56),
+            # districts: ETS's mean MASE (0.7) beats naive's (1.1): ETS ships, its interval (half width 2) widened
+            # by sqrt(mean(2.25, 6.25)) = 2.06...
+            (origin, "retail_units", "district", "A", "MH", "A", None, None, day, 1, 10.0, 12.0, 9.0, 13.0,
+             0.6, 1.0, 2.25, 1.0, 2.0, 56),
+            (origin, "retail_units", "district", "B", "MH", "B", None, None, day, 1, 20.0, 22.0, 22.0, 29.0,
+             0.8, 1.2, 6.25, 1.0, 3.0, 56),
+            # dealers: ETS 1.3 against naive 0.9: seasonal naive ships; its backtest errors (z2 0.25) were within
+            # the interval: no widening (never narrower than the model's own)
+            (origin, "retail_units", "dealer", "D1", "MH", "A", "D1", None, day, 1, 1.0, 2.0, 2.0, 4.0,
+             1.3, 0.9, 4.0, 0.25, 1.0, 56),
         ],
     )  # fmt: skip
     ddl = (
         "as_of_date date, kpi string, level string, member string, state string, district string, "
         "dealer_code string, product_line string, forecast_date date, horizon_day int, forecast double, "
-        "forecast_low double, forecast_high double, model string, level_mase double, level_naive_mase double, "
-        "series_mase double, series_naive_mase double, naive_scale double, history_days int"
+        "forecast_low double, forecast_high double, model string, interval_scale double, level_mase double, "
+        "level_naive_mase double, series_mase double, series_naive_mase double, naive_scale double, history_days int"
     )
+    scale = 4.25**0.5
     expected = ddl_frame(
         spark,
         ddl,
         [
-            (origin, "retail_units", "district", "A", "MH", "A", None, None, day, 1, 10.0, 8.0, 12.0, "ets", 0.7, 1.1,
-             0.6, 1.0, 2.0, 56),
-            (origin, "retail_units", "district", "B", "MH", "B", None, None, day, 1, 20.0, 17.0, 23.0, "ets", 0.7,
-             1.1, 0.8, 1.2, 3.0, 56),
+            (origin, "retail_units", "district", "A", "MH", "A", None, None, day, 1, 10.0, 10.0 - 2 * scale,
+             10.0 + 2 * scale, "ets", scale, 0.7, 1.1, 0.6, 1.0, 2.0, 56),
+            (origin, "retail_units", "district", "B", "MH", "B", None, None, day, 1, 20.0, 20.0 - 2 * scale,
+             20.0 + 2 * scale, "ets", scale, 0.7, 1.1, 0.8, 1.2, 3.0, 56),
             (origin, "retail_units", "dealer", "D1", "MH", "A", "D1", None, day, 1, 2.0, 0.0, 4.0, "seasonal_naive",
-             1.3, 0.9, 1.3, 0.9, 1.0, 56),
+             1.0, 1.3, 0.9, 1.3, 0.9, 1.0, 56),
         ],
     )  # fmt: skip
     assert_approx_df_equality(choose_per_level(fits), expected, 1e-9, ignore_row_order=True, ignore_nullable=True)
@@ -132,7 +158,7 @@ def test_an_anomaly_persisting_two_days_names_the_dealers_behind_the_gap() -> No
         "level": "district", "member": "Pune, MH", "state": "MH", "district": "Pune", "dealer_code": None,
         "product_line": None, "direction": "below", "window_days": 2, "actual": 8.0, "expected": 20.0,
         "expected_low": 20.0 - 2 * sd, "expected_high": 20.0 + 2 * sd, "gap": -12.0, "gap_share": -0.6,
-        "z": -12.0 / sd, "severity": "high", "contributors": "D1, D2", "contributor_shares": "0.8333, 0.1667",
+        "z": -12.0 / sd, "severity": "high", "contributors": "D1; D2", "contributor_shares": "0.8333; 0.1667",
         "top_product_line": "Pickup",
         "sentence": "Retail units in Pune, MH 60% below forecast for 1 day: 8 against 20 expected in the last 2 "
         "days; 100% of the gap from D1 and D2, mostly Pickup.",

@@ -441,9 +441,9 @@ TABLES += [
         "gold",
         cols(
             "as_of_date date, kpi string, " + _KPI_MEMBER + ", forecast_date date, horizon_day int, "
-            "forecast double, forecast_low double, forecast_high double, model string, level_mase double, "
-            "level_naive_mase double, series_mase double, series_naive_mase double, naive_scale double, "
-            "history_days int"
+            "forecast double, forecast_low double, forecast_high double, model string, interval_scale double, "
+            "level_mase double, level_naive_mase double, series_mase double, series_naive_mase double, "
+            "naive_scale double, history_days int"
         ),
         key=("as_of_date", "kpi", "level", "member", "forecast_date"),
         partition_by=("as_of_date",),
@@ -467,7 +467,8 @@ TABLES += [
         key=("as_of_date", "anomaly_id"),
         partition_by=("as_of_date",),
         description="KPI anomalies: the last days' actuals outside their forecast interval, persisting, with "
-        "severity and a root cause (the children that explain most of the gap), one sentence with its numbers, "
+        "severity and a root cause (the children that explain most of the gap, '; ' between them, with their "
+        "shares of it), one sentence with its numbers, "
         "ranked by the size of the gap, raised once per episode (is_new) (gold/kpi_anomalies.py).",
         checks=(
             in_set("direction", ("below", "above")),
