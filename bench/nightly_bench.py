@@ -7,7 +7,9 @@ Generates the demo landing zone (or reuses --workdir), holds back the files of t
 times the incremental night, then a gold backfill over --backfill-days dates. Each run is a separate
 process (engine start included); wall seconds and the child's peak RSS are printed, and for each run the
 seconds its win-rate steps took (gold and quality steps of ground.catalogue.gold.WIN_RATE_NODES, from the
-step lines the run prints): what the win-rate tables add to a night.
+step lines the run prints): what the win-rate tables add to a night; likewise the KPI steps
+(ground.catalogue.gold.KPI_NODES) and, alone, the forecast step (gold:kpi_forecast, with the origins it fitted:
+a night fits one a week, a first night the few its anomaly windows reach back to).
 """
 
 from __future__ import annotations
@@ -33,15 +35,17 @@ def scv(args: list[str], env: dict[str, str]) -> tuple[float, str]:
     return seconds, done.stdout
 
 
-def win_rate_seconds(out: str) -> float:
-    """The summed seconds of the win-rate steps in a run's step lines (``gold:<node>``, ``quality:<table>``)."""
+def win_rate_seconds(out: str, nodes: tuple[str, ...] | None = None) -> float:
+    """The summed seconds of the win-rate steps (or of ``nodes``) in a run's step lines (``gold:<node>``,
+    ``quality:<table>``)."""
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from ground.catalogue.gold import WIN_RATE_NODES
 
+    nodes = WIN_RATE_NODES if nodes is None else nodes
     total = 0.0
     for line in out.splitlines():
         parts = line.split()
-        if parts and parts[0].split(":", 1)[-1] in WIN_RATE_NODES and parts[0].split(":", 1)[0] in ("gold", "quality"):
+        if parts and parts[0].split(":", 1)[-1] in nodes and parts[0].split(":", 1)[0] in ("gold", "quality"):
             seconds = [p for p in parts if p.endswith("s") and p[:-1].replace(".", "", 1).isdigit()]
             total += float(seconds[0][:-1]) if seconds else 0.0
     return total
@@ -52,6 +56,9 @@ def peak_rss_mb() -> float:
 
 
 def main() -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from ground.catalogue.gold import KPI_NODES
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", default="medium", choices=["small", "medium", "large"])
     parser.add_argument("--seed", type=int, default=7)
@@ -99,6 +106,10 @@ def main() -> None:
     for label, seconds, out in results:
         print(f"{label:<48} {seconds:7.1f} s   {out.strip().splitlines()[-1]}")
         print(f"{'  of which the win-rate steps':<48} {win_rate_seconds(out):7.1f} s")
+        print(f"{'  of which the KPI steps':<48} {win_rate_seconds(out, KPI_NODES):7.1f} s")
+        forecast = [line for line in out.splitlines() if line.startswith("gold:kpi_forecast ")]
+        note = forecast[0].split("s  ", 1)[-1] if forecast and "s  " in forecast[0] else ""
+        print(f"{'    forecasting (gold:kpi_forecast)':<48} {win_rate_seconds(out, ('kpi_forecast',)):7.1f} s   {note}")
     print(f"peak RSS of any run: {peak_rss_mb():.0f} MB")
     if args.workdir is None:
         shutil.rmtree(work)
