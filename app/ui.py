@@ -2,8 +2,8 @@
 
 The signed-in user comes from ``gr.Request.username`` (set from the session of the app's own sign-in, see
 ``app.web`` and ``app.signin``); no input on the page says who the user is or what they may see. Explicit API endpoints
-(``/leads``, ``/markets``, ``/pipeline``, ``/performance``, ``/kpis``, ``/whoami``) serve ``gradio_client`` with the same
-handlers.
+(``/leads``, ``/markets``, ``/pipeline``, ``/performance``, ``/kpis``, ``/whoami``) serve ``gradio_client`` with the
+same handlers.
 """
 
 from __future__ import annotations

@@ -7,11 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from alert_helpers import realistic_rows
 from test_alert_render import view_for
 
 from alert_agent.kpi_section import AnomalySection, section
 from alert_agent.render import render_html, render_text
-from alert_helpers import realistic_rows
 from app.handlers import AppContext, kpis_view
 from app.kpis import chart_points
 from app.scope import Scope
