@@ -12,12 +12,12 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from alert_agent import account_alerts, gold, ledger, narrative, outbox
+from alert_agent import account_alerts, gold, kpi_section, ledger, narrative, outbox
 from alert_agent.night import NightNotComplete, NightVerdict, night_verdict
 from alert_agent.rank import ScoredTaluka, rank_talukas
 from alert_agent.reasons import interpretation
 from alert_agent.render import browser_html, build_message, render_html, render_text
-from alert_agent.routing import MessagePlan, plan_messages, unknown_districts
+from alert_agent.routing import LEADERSHIP, MessagePlan, plan_messages, unknown_districts
 from alert_agent.settings import (
     AlertSettings,
     LlmSettings,
@@ -61,6 +61,7 @@ class AlertRun:
     is_dry_run: bool
     night: NightVerdict
     note: str = ""  # said at the top of every email of the run (e.g. the dates a catch-up covered)
+    anomalies: kpi_section.AnomalySection = field(default_factory=kpi_section.AnomalySection)  # leadership's
     narratives: dict[tuple[tuple[str, str, str], ...], narrative.NarrativeResult] = field(default_factory=dict)
     daily_leads: dict[tuple[str, str, str], dict[date, int]] = field(default_factory=dict)  # for the charts
     weights: RankingWeights | None = None  # the ranking weights (the report shows the 0-100 priority)
@@ -152,6 +153,7 @@ def run_alert(
         night=night,
         note=note,
         weights=settings.weights,
+        anomalies=kpi_section.section(kpi_section.read_rows(lake_root, as_of), kpi_section.top_n(config)),
     )
     # the accounts turning Critical on the date (a catch-up's email: on any date it covers), once per episode
     episode = config.pipeline.accounts.health.episode
@@ -208,6 +210,7 @@ def _process(ctx: _Context, run: AlertRun, plan: MessagePlan, was_sent: bool) ->
         run_note=run.note,
         charts=_charts(run, plan, ctx.settings),
         accounts=account_alerts.for_plan(run.critical_accounts, plan),
+        anomalies=run.anomalies if plan.alert_type == LEADERSHIP else None,
     )
     html = render_html(view)
     alert_key = f"{run.as_of.isoformat()}/{plan.alert_type}/{plan.recipient}"

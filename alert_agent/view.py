@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from alert_agent.account_alerts import CriticalAccount
+from alert_agent.kpi_section import AnomalySection
 from alert_agent.rank import DistrictRow, ScoredTaluka, max_priority, priority_0_100
 from alert_agent.reasons import clean, percent, plural, reason_sentences
 from alert_agent.routing import LEADERSHIP, MessagePlan
@@ -148,13 +149,13 @@ class EmailView:
     watch: tuple[WatchLine, ...] = ()
     images: tuple[InlineImage, ...] = ()
     trend_days: int = 30
+    accounts: tuple[AccountView, ...] = ()  # accounts crossing into Critical today
+    accounts_more: int = 0  # ... and how many more the app lists
+    anomalies: AnomalySection = AnomalySection()  # KPI anomalies raised today (leadership; docs/kpi.md)
 
     @property
     def is_app_linked(self) -> bool:
         return bool(self.app_url)
-
-    accounts: tuple[AccountView, ...] = ()  # accounts crossing into Critical today
-    accounts_more: int = 0  # ... and how many more the app lists
 
 
 def _figures(t: ScoredTaluka) -> tuple[Figure, ...]:
@@ -275,6 +276,7 @@ def email_view(
     run_note: str = "",
     charts: tuple[InlineImage, ...] = (),
     accounts: Sequence[CriticalAccount] = (),
+    anomalies: AnomalySection | None = None,
 ) -> EmailView:
     """Everything one recipient's email shows; ``charts`` are the shown talukas' trend charts, in order."""
     as_of = freshness.as_of_date.isoformat()
@@ -316,4 +318,5 @@ def email_view(
         trend_days=settings.trend_days,
         accounts=tuple(account_view(a) for a in accounts[: settings.accounts_top_n]),
         accounts_more=max(0, len(accounts) - settings.accounts_top_n),
+        anomalies=anomalies or AnomalySection(),
     )

@@ -16,6 +16,8 @@ import pyarrow.compute as pc
 
 from app.actions import ACTIONS_TABLE, LeadState, lead_states, load_actions
 from app.areas import STATUS_ORDER, AreaData, area_loader
+from app.kpi_data import TABLES as KPI_TABLES
+from app.kpi_data import KpiTable, kpi_loader
 from app.leads import LeadData, best_rows, load_leads
 from app.scope import Scope, ScopeError, apply_mask, area_mask, lead_mask
 from app.snapshot import SnapshotCache, TableWatch
@@ -153,6 +155,7 @@ class DataAccess:
         loaders = {LEADS: load_leads, HOTSPOTS: area_loader(HOTSPOTS), TOP3: area_loader(TOP3)}
         loaders.update({name: area_loader(name) for name in PERFORMANCE})
         loaders.update({name: area_loader(name) for name in ACCOUNTS})
+        loaders.update({name: kpi_loader(name) for name in KPI_TABLES})  # the KPIs view (app/kpis.py)
         watches = {
             name: TableWatch(name, GOLD_TABLES[name].location(lake_root), loader, refresh_seconds)
             for name, loader in loaders.items()
@@ -457,6 +460,15 @@ class DataAccess:
         if found is None:
             return []
         return sorted(v for v in pc.unique(found[0].column("district")).to_pylist() if v)
+
+    # --------------------------------------------------------------------------------------------- kpis
+    def kpi_tables(self) -> dict[str, KpiTable | None]:
+        """The loaded KPI tables (None: not written yet); app.kpis applies the scope to every row it shows."""
+        tables: dict[str, KpiTable | None] = {}
+        for name in KPI_TABLES:
+            snap = self.cache.get(name)
+            tables[name] = snap.data if snap is not None else None
+        return tables
 
     # ------------------------------------------------------------------------------------- performance
     def performance_rows(self, name: str, scope: Scope) -> AreaRows:

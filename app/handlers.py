@@ -11,6 +11,7 @@ import csv
 import datetime as dt
 import io
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from html import escape
 from typing import Any
@@ -21,6 +22,7 @@ from app.ask_view import answer_html
 from app.auth import UserStore
 from app.cards import esc, fmt_date, lead_list, notice
 from app.data import SORTS, DataAccess, LeadQuery
+from app.kpis import kpis_html
 from app.markets import hotspot_cards, product_line_chart, score_chart, top3_html
 from app.performance import performance_html
 from app.scope import Scope, ScopeError
@@ -47,6 +49,7 @@ class AppContext:
     window_days: int = 5
     ask: AskSettings | None = None  # None: the Ask tab answers guided questions only
     actions: ActionStore | None = None  # where rep actions are written (None: read-only app)
+    kpi_origin_of: Callable[[dt.date], dt.date] | None = None  # kpi.forecast's refit schedule (the KPIs view)
 
     @classmethod
     def from_config(cls, config: Config) -> AppContext:
@@ -59,6 +62,7 @@ class AppContext:
             window_days=int(windows.get("window_days", 5)),
             ask=ask_settings(config),
             actions=ActionStore(settings.lake_root),
+            kpi_origin_of=config.pipeline.kpi.forecast.origin_of,
         )
 
 
@@ -461,3 +465,13 @@ def trend_view(ctx: AppContext, username: str | None, taluka: str | None) -> str
     if not taluka:
         return notice("Taluka trend", "Pick a taluka to see its last 30 days.")
     return trend_html(str(taluka), ctx.data.taluka_trend(scope, str(taluka)), ctx.window_days)
+
+
+def kpis_view(ctx: AppContext, username: str | None) -> str:
+    """The day's KPIs, retail against its forecast band, anomalies, slow stock and (leaders) ABC classes: a rep's
+    dealer, a manager's district, or the whole network for a leader."""
+    scope = user_scope(ctx, username)
+    if scope is None:
+        return _NOT_SIGNED_IN
+    origin_of = ctx.kpi_origin_of or (lambda day: day - dt.timedelta(days=(day.weekday() + 1) % 7))  # Sundays
+    return kpis_html(ctx.data.kpi_tables(), scope, origin_of)

@@ -80,6 +80,13 @@ html, body { overflow-x: hidden; }
 .chart-title { font-size:17px; margin:0 0 4px; }
 .bars { display:grid; grid-template-columns:minmax(5.5em, 34%) minmax(60px, 1fr) auto; gap:0 8px;
   align-items:center; font-size:14px; }
+.kpi-tiles { display:grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap:8px; }
+@media (min-width: 760px) { .kpi-tiles { grid-template-columns: repeat(4, minmax(0, 1fr)); } }
+.kpi-tile { border:1px solid #eaecf0; border-radius:10px; padding:8px 10px; background:#fff; min-width:0; }
+.kpi-label { font-size:12px; color:#667085; }
+.kpi-value { font-size:18px; font-weight:700; overflow-wrap:anywhere; }
+.kpi-note { font-size:12px; color:#475467; overflow-wrap:anywhere; }
+.kpi-chart { display:block; max-width:720px; background:#fff; border:1px solid #eaecf0; border-radius:10px; }
 .bar-row { display:contents; }
 .bar-row > span { min-height:32px; display:flex; align-items:center; }
 .bar-row > .bar-track { min-height:0; display:block; }

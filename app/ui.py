@@ -2,8 +2,8 @@
 
 The signed-in user comes from ``gr.Request.username`` (set from the session of the app's own sign-in, see
 ``app.web`` and ``app.signin``); no input on the page says who the user is or what they may see. Explicit API endpoints
-(``/leads``, ``/markets``, ``/pipeline``, ``/performance``, ``/ask``, ``/accounts``, ``/act``, ``/whoami``) serve
-``gradio_client`` with the same handlers.
+(``/leads``, ``/markets``, ``/pipeline``, ``/performance``, ``/ask``, ``/accounts``, ``/kpis``, ``/act``,
+``/whoami``) serve ``gradio_client`` with the same handlers.
 """
 
 from __future__ import annotations
@@ -67,12 +67,16 @@ def _api(ctx: AppContext) -> None:
         """Accounts at risk, why and what to do (HTML) for the signed-in manager or leader."""
         return h.accounts_view(ctx, _user(request))
 
+    def kpis(request: gr.Request = None) -> str:  # type: ignore[assignment]
+        """KPIs, the forecast band, anomalies and slow stock (HTML) in the signed-in user's scope."""
+        return h.kpis_view(ctx, _user(request))
+
     def whoami(request: gr.Request = None) -> str:  # type: ignore[assignment]
         """The signed-in user's role and scope."""
         scope = h.user_scope(ctx, _user(request))
         return "not signed in" if scope is None else f"{scope.role}: {scope.describe()}"
 
-    for fn in (leads, markets, pipeline, performance, ask, accounts, whoami, act):
+    for fn in (leads, markets, pipeline, performance, ask, accounts, kpis, whoami, act):
         gr.api(fn, api_name=fn.__name__)
 
 
@@ -150,6 +154,8 @@ def build_blocks(ctx: AppContext) -> gr.Blocks:
                 answer = gr.HTML()
             with gr.Tab("Accounts", id="accounts", visible=False) as accounts_tab:  # as Markets
                 accounts_panel = gr.HTML()
+            with gr.Tab("KPIs", id="kpis"):  # every role, scoped (app/kpis.py)
+                kpis = gr.HTML()
         refresh = gr.Button("Refresh", variant="secondary")
         limit = gr.State(page_size)
 
@@ -192,12 +198,13 @@ def build_blocks(ctx: AppContext) -> gr.Blocks:
                 gr.update(choices=districts, value=ALL, visible=len(districts) > 2),
                 gr.update(visible=True) if markets_ok else gr.update(),
                 h.accounts_view(ctx, user) if markets_ok else "",
+                h.kpis_view(ctx, user),
             )
 
         load_outputs = [header, enquiry, cls, leads, limit, more, search, sort, district_f, dealer_f, export, lead_pick]
         load_outputs += [actions_html, as_of, trend_pick, markets_tab, tabs, district, hotspots, top3]
         load_outputs += [product_lines, scores, performance_tab, performance, ask_tab, ask_district]
-        load_outputs += [accounts_tab, accounts_panel]
+        load_outputs += [accounts_tab, accounts_panel, kpis]
         private: dict[str, Any] = {"api_visibility": "private"}
         demo.load(on_load, None, load_outputs, **private)
 

@@ -282,6 +282,79 @@ def win_rate_alerts(lake_root: str, reader: Reader, args: dict[str, Any]) -> Too
     return ToolResult("win_rate_alerts", title, columns, rows, ["win_rate_driver_alerts"], day)
 
 
+def kpi_anomalies(lake_root: str, reader: Reader, args: dict[str, Any]) -> ToolResult:
+    """The KPI anomalies of a date, ranked, each with its root cause in one sentence."""
+    district = reader.district_for(args.get("district"))
+    day, when = _date_clause(lake_root, "kpi_anomalies", args.get("date"))
+    rows = _read(
+        lake_root,
+        "kpi_anomalies",
+        "select rank, kpi, level, member, direction, severity, days_active, "
+        "cast(round(gap_share * 100) as bigint) as gap_pct, contributors, sentence "
+        f"from t where {when}{_district_clause(district)} order by rank limit {int(args.get('limit', 5))}",
+    )
+    columns = ["rank", "kpi", "level", "member", "direction", "severity", "days_active", "gap_pct", "contributors",
+               "sentence"]  # fmt: skip
+    title = "KPIs off their forecast, and why" + (f" in {district}" if district else "")
+    return ToolResult("kpi_anomalies", title, columns, rows, ["kpi_anomalies"], day)
+
+
+KPI_LEVELS_ASKED = ("company", "state", "district", "dealer", "product_line")
+
+
+def kpi_targets(lake_root: str, reader: Reader, args: dict[str, Any]) -> ToolResult:
+    """Month to date against target, the run rate and the active reps, per member of a level."""
+    district = reader.district_for(args.get("district"))
+    level = args.get("level") or ("district" if district else "company")
+    if reader.district is not None and level not in ("district", "dealer"):
+        raise ToolError(f"outside your scope: you see district {reader.district}, by district or by dealer")
+    day, when = _date_clause(lake_root, "kpi_daily", args.get("date"))
+    rows = _read(
+        lake_root,
+        "kpi_daily",
+        "select member, district, mtd_retail_units, cast(round(mtd_target_units) as bigint) as mtd_target_units, "
+        "cast(round(target_attainment * 100) as bigint) as target_attainment_pct, "
+        "cast(round(run_rate_units) as bigint) as run_rate_units, target_units, "
+        "cast(round(run_rate_vs_target * 100) as bigint) as run_rate_vs_target_pct, "
+        "cast(round(active_reps_ratio * 100) as bigint) as active_reps_pct, top_mover_product_line "
+        f"from t where {when} and level = {_sql_text(level)}{_district_clause(district)} "
+        f"order by target_attainment nulls last, member limit {int(args.get('limit', 10))}",
+    )
+    columns = ["member", "mtd_retail_units", "mtd_target_units", "target_attainment_pct", "run_rate_units",
+               "target_units", "run_rate_vs_target_pct", "active_reps_pct", "top_mover_product_line"]  # fmt: skip
+    title = f"Retail against target by {level.replace('_', ' ')}" + (f" in {district}" if district else "")
+    return ToolResult("kpi_targets", title, columns, rows, ["kpi_daily"], day)
+
+
+def accounts_at_risk(lake_root: str, reader: Reader, args: dict[str, Any]) -> ToolResult:
+    """Accounts by health, the weakest first, with the churn probability, the top factors and what to do
+    (account ids, never names)."""
+    district = reader.district_for(args.get("district"))
+    day, when = _date_clause(lake_root, "account_health", args.get("date"))
+    health = open_table(GOLD_TABLES["account_health"].location(lake_root))
+    risk = open_table(GOLD_TABLES["account_churn_risk"].location(lake_root))
+    if health is None:
+        raise MissingTable("account_health")
+    if risk is None:
+        raise MissingTable("account_churn_risk")
+    segment = args.get("segment")
+    segment_clause = f" and lower(h.segment) = lower({_sql_text(segment)})" if segment else ""
+    district_clause = f" and lower(h.district) = lower({_sql_text(district)})" if district else ""
+    sql = (
+        "select h.account_id, h.segment, h.district, h.dealer_code as dealer, "
+        "cast(round(h.health_score) as bigint) as health_score, h.health_class, "
+        "cast(round(r.churn_probability * 100) as bigint) as churn_risk_pct, h.recency_days, h.factors, "
+        "h.intervention from h left join r on r.as_of_date = h.as_of_date and r.account_id = h.account_id "
+        f"where h.{when}{district_clause}{segment_clause} "
+        f"order by health_score, account_id limit {int(args.get('limit', 10))}"
+    )
+    rows = query({"h": health, "r": risk}, sql).to_pylist()
+    columns = ["account_id", "segment", "district", "dealer", "health_score", "health_class", "churn_risk_pct",
+               "recency_days", "factors", "intervention"]  # fmt: skip
+    title = "Accounts at risk, the weakest first" + (f" in {district}" if district else "")
+    return ToolResult("accounts_at_risk", title, columns, rows, ["account_health", "account_churn_risk"], day)
+
+
 def night_status(lake_root: str, reader: Reader, args: dict[str, Any]) -> ToolResult:
     location = OPS_TABLES["nights"].location(lake_root)
     rows = _read(
@@ -342,6 +415,31 @@ CATALOGUE: dict[str, Tool] = {
             "What drives our wins and losses?",
             (DISTRICT, DATE, LIMIT),
             win_rate_alerts,
+        ),
+        Tool(
+            "kpi_anomalies",
+            "KPIs (leads, bookings, retail units or value) off their forecast interval for days, ranked, each with "
+            "its root cause: the dealers or product lines that explain most of the gap, in one sentence.",
+            "Which KPIs are off forecast, and why?",
+            (DISTRICT, DATE, LIMIT),
+            kpi_anomalies,
+        ),
+        Tool(
+            "kpi_targets",
+            "Retail units month to date against target, the run rate for the month against its target, the "
+            "share of reps active and the top product mover, by company, state, district, dealer or product line.",
+            "Are we on track for the month's target?",
+            (Parameter("level", "string", "compare by", KPI_LEVELS_ASKED), DISTRICT, DATE, LIMIT),
+            kpi_targets,
+        ),
+        Tool(
+            "accounts_at_risk",
+            "Repeat-buying accounts (fleets, institutions) by health, the weakest first: health score and class, "
+            "the probability of no purchase in the churn horizon, days since the last purchase, the top factors "
+            "and the recommended intervention (account ids, never names).",
+            "Which accounts are at risk?",
+            (DISTRICT, Parameter("segment", "string", "an account segment: Fleet or Institutional"), DATE, LIMIT),
+            accounts_at_risk,
         ),
         Tool(
             "night_status",

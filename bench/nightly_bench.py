@@ -10,9 +10,11 @@ Generates the demo landing zone (or reuses --workdir), holds back the files of t
 `scv nightly` for the day before (the first load of all history), then returns the last day's files and
 times the incremental night, then a gold backfill over --backfill-days dates. Each run is a separate
 process (engine start included); wall seconds and the child's peak RSS are printed, and for each run the
-seconds its win-rate and account steps took (gold and quality steps of ground.catalogue.gold.WIN_RATE_NODES and
-ACCOUNT_NODES, from the step lines the run prints): what those tables add to a night. --json writes the same
-figures (and each run's own peak RSS and CPU seconds) to a file.
+seconds its win-rate, account and KPI steps took (gold and quality steps of ground.catalogue.gold.WIN_RATE_NODES,
+ACCOUNT_NODES and KPI_NODES, from the step lines the run prints): what those tables add to a night; and, alone,
+the forecast step (gold:kpi_forecast, with the origins it fitted: a night fits one a week, a first night the
+few its anomaly windows reach back to). --json writes the same figures (and each run's own peak RSS and CPU
+seconds) to a file.
 """
 
 from __future__ import annotations
@@ -56,9 +58,9 @@ def step_seconds(out: str, nodes: tuple[str, ...]) -> float:
 def node_groups() -> dict[str, tuple[str, ...]]:
     """The groups of gold nodes whose seconds are reported per run: what each adds to a night."""
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from ground.catalogue.gold import ACCOUNT_NODES, WIN_RATE_NODES
+    from ground.catalogue.gold import ACCOUNT_NODES, KPI_NODES, WIN_RATE_NODES
 
-    return {"win-rate": WIN_RATE_NODES, "account": ACCOUNT_NODES}
+    return {"win-rate": WIN_RATE_NODES, "account": ACCOUNT_NODES, "KPI": KPI_NODES}
 
 
 def peak_rss_mb() -> float:
@@ -116,6 +118,9 @@ def main() -> None:
         print(f"{label:<48} {seconds:7.1f} s   {out.strip().splitlines()[-1]}")
         for group, nodes in node_groups().items():
             print(f"{'  of which the ' + group + ' steps':<48} {step_seconds(out, nodes):7.1f} s")
+        forecast = [line for line in out.splitlines() if line.startswith("gold:kpi_forecast ")]
+        note = forecast[0].split("s  ", 1)[-1] if forecast and "s  " in forecast[0] else ""
+        print(f"{'    forecasting (gold:kpi_forecast)':<48} {step_seconds(out, ('kpi_forecast',)):7.1f} s   {note}")
     print(f"peak RSS of any run: {peak_rss_mb():.0f} MB")
     if args.json:
         report = {
@@ -131,7 +136,7 @@ def main() -> None:
                     "cpu_s": round(timed.cpu_s, 2),
                     "peak_rss_mb": round(timed.peak_rss_mb, 1),
                     **{
-                        f"{group.replace('-', '_')}_seconds": round(step_seconds(out, nodes), 2)
+                        f"{group.lower().replace('-', '_')}_seconds": round(step_seconds(out, nodes), 2)
                         for group, nodes in node_groups().items()
                     },
                     "summary": out.strip().splitlines()[-1],

@@ -11,7 +11,7 @@ What is planted (``accounts.csv`` and ``account_pairs.csv`` in the truth folder)
 - **affinity**: two product-line pairs (A -> B): most accounts whose main line is A also buy B.
 
 The accounts live beside the rest of the generator, not in it: every draw comes from streams of their own
-(purposes 40 to 42), their opportunities, calls and journey events are rendered by a renderer of their own
+(purposes 60 and 61), their opportunities, calls and journey events are rendered by a renderer of their own
 (ids ``OPTY9...``, ``CL9...``, ``EV9...``, ``INV9...``) and appended, clean, after the day's other rows, and their
 deliveries come from the depot (dealer stock does not move). So the other sources' rows, the planted bad
 records and every earlier truth are what they were without accounts; only the new columns (Account ID, Notes,
@@ -178,7 +178,7 @@ def _names(rng: np.random.Generator, segment: np.ndarray, taluka: np.ndarray) ->
 def plan_accounts(seed: int, world: World, calendar: Calendar, scale: str, drivers: DriverPlan) -> AccountPlan:
     """Accounts, their orders from the start of the history to 200 days past the end, and what is planted."""
     spec = ACCOUNT_SCALES[scale]
-    rng = _rng(seed, 40)
+    rng = _rng(seed, 60)
     days = calendar.days
     n = spec.accounts
     history_start = days - spec.history_days
@@ -274,7 +274,7 @@ def _plan_opportunities(seed: int, plan: AccountPlan, days: int, drivers: Driver
     """One won opportunity per order line created 6-24 days before it (orders whose opportunity would start
     before the data range are invoiced without one), an enquiry lost now and then, one lost after a planted
     negative turn; their stages, calls (with notes) and journey."""
-    rng = _rng(seed, 41)
+    rng = _rng(seed, 61)
     in_range = plan.line_day >= 0
     line_index = np.flatnonzero(in_range)
     order_key = plan.line_account[line_index].astype(np.int64) * 10_000_000 + plan.line_day[line_index]

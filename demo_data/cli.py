@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from demo_data.kpi import TARGETS_PATH
 from demo_data.layout import SOURCES
 from demo_data.truth import TRUTH_FILES
 
@@ -64,6 +65,7 @@ def clean(out_dir: Path, truth_dir: Path) -> None:
     """Remove what an earlier run wrote: the source folders and the truth files (nothing else)."""
     for spec in SOURCES:
         shutil.rmtree(out_dir / spec.folder, ignore_errors=True)
+    shutil.rmtree(out_dir / Path(TARGETS_PATH).parent, ignore_errors=True)  # the monthly targets (demo_data.kpi)
     for name in (*TRUTH_FILES, "manifest.json"):
         (truth_dir / name).unlink(missing_ok=True)
 
@@ -118,7 +120,8 @@ def run(args: argparse.Namespace, config: Any) -> int:
     truth = summary["truth"]
     print(
         f"  truth: {truth['hotspots']} hotspots, {truth['opportunities']:,} opportunities, "
-        f"{truth['bad_records']:,} bad records, {truth['drivers']} win-rate drivers -> {truth_dir}"
+        f"{truth['bad_records']:,} bad records, {truth['drivers']} win-rate drivers, "
+        f"{truth['kpi_events']} KPI events -> {truth_dir}"
     )
     print(f"done in {seconds:.1f} s")
     return 0

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from demo_data import accounts, drivers
+from demo_data import accounts, drivers, kpi
 from demo_data.activity import plan
 from demo_data.conversion import Adjust
 from demo_data.dealers import dealer_master
@@ -36,15 +36,22 @@ def _rng(seed: int, purpose: int, day: int) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence([seed, purpose, day]))
 
 
-def _adjuster(seed: int, driver_plan: drivers.DriverPlan, calendar: Calendar, world: World) -> Adjust:
-    """The planted win-rate drivers as the conversion step's ``adjust`` hook; records lost reasons on the leads."""
+def _adjuster(
+    seed: int, driver_plan: drivers.DriverPlan, calendar: Calendar, world: World, kpi_plan: kpi.KpiPlan
+) -> Adjust:
+    """The planted win-rate drivers and slow movers as the conversion step's ``adjust`` hook; records lost
+    reasons on the leads."""
 
     def adjust(
         leads: Leads, propensity: np.ndarray, converts: np.ndarray, reached: np.ndarray, close_off: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         done = drivers.adjust(seed, driver_plan, calendar, world, leads, propensity, converts, reached, close_off)
-        leads.reason, leads.rival = done.reason, done.competitor
-        return done.converts, done.reached, done.propensity
+        # a slow-moving pair sells nothing from its start: its would-be wins are lost (not interested)
+        stop, keep = kpi.stop_selling(seed, kpi_plan, leads.day, leads.dealer, leads.ppl, leads.day + close_off)
+        stop &= done.converts
+        reason = np.where(stop, drivers.NOT_INTERESTED, done.reason).astype(np.int8)
+        leads.reason, leads.rival = reason, np.where(stop, -1, done.competitor).astype(np.int8)
+        return done.converts & ~stop, done.reached, done.propensity * keep
 
     return adjust
 
@@ -114,6 +121,7 @@ def generate(
     world = build_world(seed, spec, days)
     names, name_ranges = customer_names()
     driver_plan = drivers.plan_drivers(seed, world, calendar)
+    kpi_plan = kpi.plan_kpi(seed, world, calendar, driver_plan)
     renderer = Renderer(world, calendar, names, driver_plan.rep_codes)
     supply = Supply(_rng(seed, 2, 0), world)
     # the stock a new enquiry finds: the world without the planted win-rate drivers, whose sales it keeps
@@ -139,6 +147,7 @@ def generate(
     account_last: dict[int, int] = {}
     landing.write("accounts", accounts.master_file(account_plan, world))
     landing.write("retail", accounts.history_file(account_plan, world, calendar))
+    landing.write("targets", kpi.targets_file(seed, world, calendar))  # monthly targets, one file, no mess
     try:
         for day in range(days):
             rng = _rng(seed, 10, day)
@@ -146,7 +155,8 @@ def generate(
             next_opty += len(leads)
             leads.account = np.full(len(leads), -1, dtype=np.int64)
             drivers.assign(seed, driver_plan, leads)
-            outcome, events = plan(rng, leads, world, calendar, _adjuster(seed, driver_plan, calendar, world))
+            adjust = _adjuster(seed, driver_plan, calendar, world, kpi_plan)
+            outcome, events = plan(rng, leads, world, calendar, adjust)
             truth.opportunities(leads, outcome)
             chunks[day] = leads
             chunk_last[day] = pending.push(day, events)
@@ -188,15 +198,12 @@ def generate(
                 won.get("qty", empty),
                 won.get("opty", empty),
                 shelf_rng=_rng(seed, 12, day),
+                stopped=kpi_plan.stopped_on(day),
             )
-            tables["stock"] = renderer.stock(day, sold.total, sold.saleable)
+            tables["stock"] = renderer.stock(day, sold.total, sold.saleable, sold.last_receipt)
+            won_value = won.get("value", empty) * won.get("qty", empty)
             tables["retail"] = renderer.retail(
-                day,
-                sold.retail_dealer,
-                sold.retail_ppl,
-                sold.retail_qty,
-                sold.retail_opty,
-                _invoice_values(won, sold.retail_ppl, sold.retail_qty),
+                day, *kpi.day_retail(seed, kpi_plan, world, calendar, day, sold, won_value)
             )
             for index, source in enumerate(SOURCES):
                 files, records = mess.files(source, index, day, tables[source.name], account_tables.get(source.name))
@@ -210,6 +217,7 @@ def generate(
         truth.hotspots(world)
         truth.drivers(driver_plan)
         truth.accounts(account_plan)
+        truth.kpi_events(kpi.events_csv(kpi_plan, world, calendar))
     except BaseException:
         truth.abort()
         raise
@@ -222,7 +230,7 @@ def generate(
     }
     counts = {
         name: landing.counts.get(name, {"files": 0, "rows": 0})
-        for name in ("dealers", "accounts", *(s.name for s in SOURCES))
+        for name in ("dealers", "accounts", "targets", *(s.name for s in SOURCES))
     }
     manifest: dict[str, Any] = {
         "generator": "scv demo-data",

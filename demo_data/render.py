@@ -185,7 +185,7 @@ class Renderer:
         ]
         return Table(JOURNEY_FIELDS, cols, uids, is_jsonl=True)
 
-    def stock(self, day: int, total: np.ndarray, saleable: np.ndarray) -> Table:
+    def stock(self, day: int, total: np.ndarray, saleable: np.ndarray, last_receipt: np.ndarray) -> Table:
         n, lines = total.shape
         dealer = np.repeat(np.arange(n), lines)
         ppl = np.tile(np.arange(lines), n)
@@ -194,6 +194,8 @@ class Renderer:
         names = PRODUCT_LINES[ppl].tolist()
         cols = [[date] * len(dealer), codes, names, total.ravel().astype(str).tolist()]
         cols.append(saleable.ravel().astype(str).tolist())
+        receipt = last_receipt.ravel()
+        cols.append(np.where(receipt >= 0, self.calendar.iso[np.maximum(receipt, 0)], "").tolist())
         keys = [f"{date}|{c}|{p}" for c, p in zip(codes, names, strict=True)]
         return Table(STOCK_HEADER, cols, keys)
 

@@ -34,6 +34,7 @@ class DaySupply:
     retail_opty: np.ndarray  # opportunity number, 0 for a walk-in sale without an opportunity
     total: np.ndarray
     saleable: np.ndarray
+    last_receipt: np.ndarray  # day index of the latest batch received, -1 before the first one
 
 
 class Supply:
@@ -49,6 +50,7 @@ class Supply:
         self.arrival_day = np.full((n, lines), -1, dtype=np.int64)
         self.arrival_qty = np.zeros((n, lines), dtype=np.int64)
         self.walkin_share = world.dealer_walkin[:, None] * world.dealer_mix
+        self.last_receipt = np.full((n, lines), -1, dtype=np.int64)
 
     def saleable_now(self, day: int) -> np.ndarray:
         """Saleable units at the start of ``day`` (what a new enquiry finds)."""
@@ -77,10 +79,14 @@ class Supply:
         won_qty: np.ndarray,
         won_opty: np.ndarray,
         shelf_rng: np.random.Generator | None = None,
+        stopped: np.ndarray | None = None,
     ) -> DaySupply:
+        """``stopped``: dealer x product-line pairs that sell nothing to walk-ins (the planted slow movers of
+        ``demo_data.kpi``); their draws are made all the same, so the stream draws as before."""
         held = self.world.is_gap[day][:, None]
         due = (self.arrival_day == day) & ~held
         self.on_hand += np.where(due, self.arrival_qty, 0)
+        self.last_receipt = np.where(due, day, self.last_receipt)
         self.arrival_day = np.where(due, -1, np.where((self.arrival_day == day) & held, day + 1, self.arrival_day))
         shape = self.on_hand.shape
         need = np.zeros(shape, dtype=np.int64)
@@ -90,9 +96,15 @@ class Supply:
         boost = np.where(held[:, 0], 0.0, self.world.multiplier[day])
         lam = self.walkin_share * calendar.demand_factor(day) * boost[:, None]
         walkin = np.minimum(rng.poisson(lam), self.on_hand)
+        if stopped is not None:
+            walkin = np.where(stopped, 0, walkin)
         self.on_hand -= walkin
         if shelf_rng is not None:
-            walkin += self._shelf_sales(shelf_rng, calendar, day, held[:, 0])
+            shelf = self._shelf_sales(shelf_rng, calendar, day, held[:, 0])
+            if stopped is not None:  # a stopped pair sells nothing, not even in a hotspot (drawn all the same)
+                self.on_hand += np.where(stopped, shelf, 0)
+                shelf = np.where(stopped, 0, shelf)
+            walkin += shelf
         order = (self.on_hand <= self.reorder_point) & (self.arrival_day < 0) & ~held
         self.arrival_day = np.where(order, day + self.lead_time + rng.integers(0, 3, size=shape), self.arrival_day)
         self.arrival_qty = np.where(order, self.batch, self.arrival_qty)
@@ -107,4 +119,5 @@ class Supply:
             retail_opty=np.concatenate([won_opty, np.zeros(len(walk_dealer), dtype=np.int64)]),
             total=self.on_hand + self.blocked,
             saleable=np.where(held, 0, self.on_hand),
+            last_receipt=self.last_receipt.copy(),
         )

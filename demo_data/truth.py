@@ -6,6 +6,7 @@ bad_records.csv     every bad line or file placed on purpose, with its exact fil
 drivers.csv         the planted causes of win-rate movement (demo_data/drivers.py)
 accounts.csv        the repeat-buying accounts: cadence, churn, a negative turn before it (demo_data/accounts.py)
 account_pairs.csv   the product-line pairs planted as bought together by accounts
+kpi_events.csv      the planted KPI events: a retail drop, a product spike, the festive season, slow movers
 manifest.json       arguments, counts and the sha256 of every file written
 """
 
@@ -43,6 +44,7 @@ TRUTH_FILES = (
     "drivers.csv",
     "accounts.csv",
     "account_pairs.csv",
+    "kpi_events.csv",
 )
 
 
@@ -61,7 +63,14 @@ class TruthWriter:
         self.dir = truth_dir
         self.calendar = calendar
         self.codes = dealer_codes
-        self.counts = {"opportunities": 0, "bad_records": 0, "hotspots": 0, "drivers": 0, "accounts": 0}
+        self.counts = {
+            "opportunities": 0,
+            "bad_records": 0,
+            "hotspots": 0,
+            "drivers": 0,
+            "accounts": 0,
+            "kpi_events": 0,
+        }
         self._opp_file = (truth_dir / "opportunities.csv").open("w", encoding="utf-8", newline="")
         self._opp = csv.writer(self._opp_file, lineterminator="\n")
         self._opp.writerow(OPPORTUNITY_COLUMNS)
@@ -154,6 +163,11 @@ class TruthWriter:
             for p in plan.planted:
                 writer.writerow((p.kind, p.dimension, p.segment, self.calendar.iso[p.start], p.competitor, p.detail))
         self.counts["drivers"] = len(plan.planted)
+
+    def kpi_events(self, text: str) -> None:
+        """The planted KPI events (demo_data/kpi.py), as written by ``kpi.events_csv``."""
+        (self.dir / "kpi_events.csv").write_text(text, encoding="utf-8")
+        self.counts["kpi_events"] = text.count("\n") - 1
 
     def close(self, manifest: dict[str, Any]) -> None:
         """Finish the streamed files, then write manifest.json (with the truth files' sha256)."""

@@ -16,7 +16,7 @@ LEAD_HEADER = (
 )  # fmt: skip
 JOURNEY_FIELDS = ("event_uid", "opportunity", "event", "ts")
 CALL_HEADER = ("CallRef", "OptyId", "CallStartTime", "DurationSecs", "Disposition", "NextFollowUpDate", "Notes")
-STOCK_HEADER = ("Snapshot Date", "Dealer", "Product Line", "Total Stock", "Saleable Stock")
+STOCK_HEADER = ("Snapshot Date", "Dealer", "Product Line", "Total Stock", "Saleable Stock", "Last Receipt Date")
 RETAIL_HEADER = (
     "Invoice No",
     "Dealer",

@@ -10,13 +10,25 @@ nothing here repeats a default.
 from __future__ import annotations
 
 import math
+from datetime import date, timedelta
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ground.errors import Origins
 
-SECTIONS = ("pipeline", "windows", "hotspot", "supply", "scoring", "operations", "win_rate", "calibration", "accounts")
+SECTIONS = (
+    "pipeline",
+    "windows",
+    "hotspot",
+    "supply",
+    "scoring",
+    "operations",
+    "win_rate",
+    "calibration",
+    "accounts",
+    "kpi",
+)
 
 
 class _Section(BaseModel):
@@ -534,6 +546,135 @@ class Accounts(_Section):
         }
 
 
+KPI_NAMES = ("leads", "hi_leads", "bookings", "retail_units", "retail_value")
+KPI_LEVELS = ("company", "state", "district", "product_line", "dealer")
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+class KpiForecast(_Section):
+    kpis: list[str] = Field(min_length=1)
+    levels: list[str] = Field(min_length=1)
+    history_days: dict[str, int]  # per level
+    min_history_days: int = Field(ge=7)
+    horizon_days: int = Field(ge=1)
+    season_length: int = Field(ge=1)
+    ets_model: str = Field(min_length=3, max_length=3)
+    interval: int = Field(ge=50, le=99)
+    refit_weekday: str
+    backtest_windows: int = Field(ge=1)
+    backtest_horizon_days: int = Field(ge=1)
+
+    @model_validator(mode="after")
+    def _known(self) -> KpiForecast:
+        _known_names(self.kpis, KPI_NAMES, "kpis")
+        _known_names(self.levels, KPI_LEVELS, "levels")
+        if self.refit_weekday not in WEEKDAYS:
+            raise ValueError(f"refit_weekday must be one of {list(WEEKDAYS)}, got {self.refit_weekday!r}")
+        missing = sorted(set(self.levels) - set(self.history_days))
+        if missing:
+            raise ValueError(f"history_days: no value for {missing}")
+        _known_names(list(self.history_days), KPI_LEVELS, "history_days")
+        short = {level: days for level, days in self.history_days.items() if days < self.min_history_days}
+        if short:
+            raise ValueError(f"history_days: {short} below min_history_days ({self.min_history_days})")
+        return self
+
+    @property
+    def longest_history(self) -> int:
+        return max(self.history_days[level] for level in self.levels)
+
+    def origin_of(self, day: date) -> date:
+        """The latest refit date (origin) on or before ``day``."""
+        return day - timedelta(days=(day.weekday() - WEEKDAYS.index(self.refit_weekday)) % 7)
+
+
+class KpiAnomalies(_Section):
+    kpis: list[str] = Field(min_length=1)
+    levels: list[str] = Field(min_length=1)
+    window_days: int = Field(ge=1)
+    z: float = Field(gt=0)
+    persist_days: int = Field(ge=1)
+    persist_window_days: int = Field(ge=1)
+    min_expected: float = Field(ge=0)
+    min_gap_share: float = Field(ge=0)
+    baseline_days: int = Field(ge=1)
+    lookback_days: int = Field(ge=0)
+    gap_days: int = Field(ge=0)
+    severity_high: float = Field(gt=0)
+    severity_medium: float = Field(gt=0)
+
+    @model_validator(mode="after")
+    def _known(self) -> KpiAnomalies:
+        _known_names(self.kpis, KPI_NAMES, "kpis")
+        _known_names(self.levels, KPI_LEVELS, "levels")
+        if self.persist_days > self.persist_window_days:
+            raise ValueError("persist_days cannot exceed persist_window_days")
+        if self.severity_medium > self.severity_high:
+            raise ValueError("severity_medium is above severity_high")
+        return self
+
+
+class Kpi(_Section):
+    conversion_days: int = Field(ge=1)
+    cover_days: int = Field(ge=1)
+    mover_days: int = Field(ge=1)
+    active_rep_days: int = Field(ge=1)
+    rep_roster_days: int = Field(ge=1)
+    abc_days: int = Field(ge=1)
+    abc_a_share: float = Field(gt=0, lt=1)
+    abc_b_share: float = Field(gt=0, lt=1)
+    slow_moving_days: list[int] = Field(min_length=1)
+    seasonality_days: int = Field(ge=7)
+    seasonality_min_days: int = Field(ge=1)
+    forecast: KpiForecast
+    anomalies: KpiAnomalies
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Kpi:
+        if self.abc_a_share + self.abc_b_share >= 1:
+            raise ValueError("abc_a_share + abc_b_share must be below 1 (the rest is class C)")
+        if sorted(set(self.slow_moving_days)) != self.slow_moving_days or min(self.slow_moving_days) < 1:
+            raise ValueError(f"slow_moving_days must be increasing positive days, got {self.slow_moving_days}")
+        return self
+
+    @property
+    def reach_days(self) -> int:
+        """Days of daily facts before the earliest as-of date the KPI tables read (kpi_dealer_daily)."""
+        a = self.anomalies
+        anomaly_days = a.lookback_days + a.persist_window_days + a.window_days + a.baseline_days + 7
+        return max(
+            self.forecast.longest_history + 7 + a.lookback_days + a.persist_window_days + a.window_days,
+            anomaly_days,
+            self.conversion_days,
+            self.cover_days,
+            2 * self.mover_days,
+            self.abc_days,
+        )
+
+    def sql_params(self) -> dict[str, Any]:
+        return {
+            "kpi_reach_days": self.reach_days,
+            "kpi_conversion_days": self.conversion_days,
+            "kpi_cover_days": self.cover_days,
+            "kpi_mover_days": self.mover_days,
+            "kpi_active_rep_days": self.active_rep_days,
+            "kpi_rep_roster_days": self.rep_roster_days,
+            "abc_days": self.abc_days,
+            "abc_a_share": self.abc_a_share,
+            "abc_b_share": self.abc_b_share,
+            "slow_moving_days": ",".join(str(d) for d in self.slow_moving_days),
+            "slow_moving_reach_days": max(self.slow_moving_days),
+            "seasonality_days": self.seasonality_days,
+            "seasonality_min_days": self.seasonality_min_days,
+        }
+
+
+def _known_names(values: list[str], known: tuple[str, ...], what: str) -> None:
+    unknown = sorted(set(values) - set(known))
+    if unknown:
+        raise ValueError(f"{what}: unknown {unknown} (choose from {list(known)})")
+
+
 class PipelineSettings(_Section):
     pipeline: PipelineOptions
     windows: Windows
@@ -544,6 +685,7 @@ class PipelineSettings(_Section):
     win_rate: WinRate
     calibration: Calibration
     accounts: Accounts
+    kpi: Kpi
 
     def sql_params(self) -> dict[str, Any]:
         """The named parameters the gold SQL files may use (each file gets the ones it names)."""
@@ -565,6 +707,7 @@ class PipelineSettings(_Section):
             "max_open_age_days": self.scoring.max_open_age_days,
             **self.win_rate.sql_params(),
             **self.accounts.sql_params(),
+            **self.kpi.sql_params(),
         }
 
 

@@ -13,6 +13,9 @@ Reads the gold tables (delta-rs, no Spark) and the demo data's truth folder, the
 - accounts: how well the churn risk ranks the planted churners (AUC, top-decile lift), whether the planted
   product pairs are among the top three rules of their antecedent, and the lifetime-value backtest's error
   beside the account's own average (docs/accounts.md).
+- KPI monitoring: precision and recall of the KPI anomaly episodes against the planted retail drop and product
+  spike, whether the planted dealers are the top two contributors of the drop, the forecasts' MASE, and the
+  planted slow movers listed in slow_moving_stock.
 """
 
 from __future__ import annotations
@@ -20,13 +23,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from ground.config import Config
+from ground.settings import KpiForecast
 
 FLAGS = ("HOTSPOT", "EMERGING")
 
@@ -428,6 +432,215 @@ def account_report(config: Config, truth_dir: Path) -> dict[str, Any]:
     }
 
 
+def _anomaly_is_true(row: Any, event: Any, window_days: int) -> bool:
+    """An anomaly row tells a planted KPI event: the drop in its district (or the state, the network, one of the
+    two dealers), below forecast, from its start; the spike in its product line (or a series whose gap is mostly
+    that line), above forecast, from its start to a window after its end."""
+    if not str(row.kpi).startswith("retail"):
+        return False
+    if event.kind == "retail_drop":
+        state = str(event.member).rsplit(", ", 1)[-1]
+        places = {("district", event.member), ("state", state), ("company", "All")}
+        places |= {("dealer", d) for d in str(event.dealer_codes).split()}
+        return row.direction == "below" and row.as_of_date >= event.start_date and (row.level, row.member) in places
+    if event.kind == "product_spike":
+        in_time = event.start_date <= row.as_of_date <= event.end_date + timedelta(days=window_days)
+        names_it = (row.level == "product_line" and row.member == event.member) or row.top_product_line == event.member
+        return bool(row.direction == "above" and in_time and names_it)
+    return False
+
+
+# How long the other planted causes move retail: a hotspot's extra leads close won 4 to 45 days after them (and
+# its walk-ins rise at once); a supply gap's held sales are invoiced 1 to 3 days after its end.
+HOTSPOT_RETAIL_DAYS = 45
+GAP_RELEASE_DAYS = 3
+
+
+def other_causes(hotspots: pd.DataFrame, drivers: pd.DataFrame) -> pd.DataFrame:
+    """The other planted causes of a retail movement, one row each: the win-rate district drop (most of its wins
+    lost: retail below), each hotspot selling more (above, from its start to HOTSPOT_RETAIL_DAYS after its end),
+    each supply-gap hotspot (below during the gap, above when its held sales are invoiced after it). Columns:
+    cause, district ('District, State'), direction, first, last (dates of the movement, the detector's window
+    after them included by the caller)."""
+    rows = []
+    for d in drivers[drivers["kind"] == "district_drop"].itertuples(index=False):
+        rows.append(("win-rate district drop", d.segment, "below", d.start_date, date.max))
+    for h in hotspots.itertuples(index=False):
+        place = f"{h.district}, {h.state}"
+        if str(h.has_supply_gap).lower() == "true":
+            rows.append(("supply-gap hotspot", place, "below", h.start_date, h.end_date))
+            rows.append(("supply-gap hotspot release", place, "above", h.end_date,
+                         h.end_date + timedelta(days=GAP_RELEASE_DAYS)))  # fmt: skip
+        else:
+            rows.append(("hotspot", place, "above", h.start_date, h.end_date + timedelta(days=HOTSPOT_RETAIL_DAYS)))
+    return pd.DataFrame(rows, columns=["cause", "district", "direction", "first", "last"])
+
+
+def _other_cause(row: Any, causes: pd.DataFrame, window_days: int) -> str | None:
+    """The planted cause outside the KPI events an anomaly row tells: its district (or the state of the district,
+    or the network) moved that way for that cause while the row's window overlapped the movement."""
+    for c in causes.itertuples(index=False):
+        state = c.district.rsplit(", ", 1)[-1]
+        where = (row.level, row.member) in {("district", c.district), ("state", state), ("company", "All")}
+        last = c.last if c.last == date.max else c.last + timedelta(days=window_days)
+        if where and row.direction == c.direction and c.first <= row.as_of_date <= last:
+            return str(c.cause)
+    return None
+
+
+def kpi_metrics(
+    anomalies: pd.DataFrame,
+    events: pd.DataFrame,
+    dates: list[Any],
+    window_days: int,
+    gap_days: int,
+    causes: pd.DataFrame | None = None,
+) -> dict[str, Any]:
+    """Episode precision and recall of kpi_anomalies against the planted retail drop and product spike, and the
+    root-cause hit rate: of the rows telling the drop at district level, the share whose top two contributors are
+    the two planted dealers. An episode telling one of the ``causes`` (other_causes: the hotspots and the win-rate
+    district drop, which move retail too) counts as true in ``anomaly_precision`` and not in
+    ``anomaly_precision_kpi_events``; recall is over the KPI events only."""
+    empty = {"anomaly_precision": None, "anomaly_recall": None, "root_cause_hit_rate": None}
+    if not dates:
+        return empty
+    causes = causes if causes is not None else other_causes(pd.DataFrame(), pd.DataFrame(columns=["kind"]))
+    first, last = min(dates), max(dates)
+    planted = events[events["kind"].isin(("retail_drop", "product_spike"))]
+    planted = planted[(planted["start_date"] <= last) & (planted["end_date"] + timedelta(days=window_days) >= first)]
+    rows = anomalies[(anomalies["as_of_date"] >= first) & (anomalies["as_of_date"] <= last)].copy()
+    rows["event"] = None
+    for event in planted.itertuples(index=False):
+        hit = [_anomaly_is_true(r, event, window_days) for r in rows.itertuples(index=False)]
+        rows.loc[hit, "event"] = event.kind
+    rows["cause"] = [
+        _other_cause(r, causes, window_days) if r.event is None else None for r in rows.itertuples(index=False)
+    ]
+    rows["is_event"] = rows["event"].notna()
+    rows["is_true"] = rows["is_event"] | rows["cause"].notna()
+    rows["episode"] = episodes_of(rows, gap_days) if len(rows) else []
+    by_episode = rows.groupby(["alert_id", "episode"]) if len(rows) else None
+    episodes = by_episode["is_true"].any() if by_episode is not None else pd.Series(dtype=bool)
+    events_only = by_episode["is_event"].any() if by_episode is not None else pd.Series(dtype=bool)
+    first_day = by_episode["as_of_date"].min() if by_episode is not None else pd.Series(dtype=object)
+    false_episodes = sorted(f"{a} from {first_day[(a, n)]}" for (a, n), ok in episodes.items() if not ok)
+    other = sorted({f"{c}: {a}" for a, c in zip(rows["alert_id"], rows["cause"], strict=True) if c})
+    detected = sorted(set(rows.loc[rows["is_event"], "event"]))
+    drop = planted[planted["kind"] == "retail_drop"]
+    hits: list[bool] = []
+    if len(drop):
+        event = drop.iloc[0]
+        dealers = set(str(event["dealer_codes"]).split())
+        told = rows[(rows["event"] == "retail_drop") & (rows["level"] == "district")]
+        hits = [set(str(c).split("; ")[:2]) == dealers for c in told["contributors"]]
+    return {
+        "anomaly_precision": round(float(episodes.mean()), 4) if len(episodes) else None,
+        "anomaly_precision_kpi_events": round(float(events_only.mean()), 4) if len(events_only) else None,
+        "anomaly_recall": round(len(detected) / len(planted), 4) if len(planted) else None,
+        "root_cause_hit_rate": round(sum(hits) / len(hits), 4) if hits else None,
+        "anomaly_episodes": int(len(episodes)),
+        "anomaly_false_episodes": false_episodes[:10],
+        "anomaly_other_causes": other[:10],
+        "anomaly_events_planted_in_range": int(len(planted)),
+        "anomaly_events_detected": detected,
+        "root_cause_rows": len(hits),
+    }
+
+
+def forecast_metrics(forecasts: pd.DataFrame, actuals: pd.DataFrame, settings: KpiForecast) -> dict[str, Any]:
+    """Out-of-sample MASE of the shipped forecasts as the anomaly detector uses them (each day from the latest
+    origin before it), over the evaluated days: per series mean absolute error / its in-sample seasonal-naive
+    error, averaged per level; ``forecast_mase`` is the mean of the levels'."""
+    if forecasts.empty or actuals.empty:
+        return {"forecast_mase": None}
+    wanted = forecasts["forecast_date"].map(lambda d: settings.origin_of(d - timedelta(days=1)))
+    used = forecasts[forecasts["as_of_date"] == wanted]
+    joined = used.merge(
+        actuals.rename(columns={"as_of_date": "forecast_date"}), on=["kpi", "level", "member", "forecast_date"]
+    )
+    joined = joined[joined["naive_scale"] > 0]
+    if joined.empty:
+        return {"forecast_mase": None}
+    joined["error"] = (joined["actual"] - joined["forecast"]).abs() / joined["naive_scale"]
+    series = joined.groupby(["kpi", "level", "member"])["error"].mean().reset_index()
+    by_level = series.groupby("level")["error"].mean()
+    return {
+        "forecast_mase": round(float(by_level.mean()), 4),
+        "forecast_mase_by_level": {k: round(float(v), 4) for k, v in by_level.items()},
+        "forecast_days_evaluated": int(joined["forecast_date"].nunique()),
+    }
+
+
+def slow_moving_metrics(slow: pd.DataFrame, events: pd.DataFrame, min_days: int) -> dict[str, Any]:
+    """Of the planted slow movers (dealer x product line that stop selling from a start date) that have gone
+    ``min_days`` days without a sale by the last as-of date of ``slow_moving_stock``, the share the table lists
+    on that date; and how many pairs it lists in all (the network's other stock that sits is listed too)."""
+    planted = events[events["kind"] == "slow_moving"]
+    if slow.empty or planted.empty:
+        return {"slow_moving_recall": None}
+    last = max(slow["as_of_date"])
+    due = planted[[(last - start).days >= min_days for start in planted["start_date"]]]
+    on_last = slow[slow["as_of_date"] == last]
+    listed = set(zip(on_last["dealer_code"], on_last["product_line"], strict=True))
+    found = [(d, p) in listed for d, p in zip(due["dealer_codes"], due["product_line"], strict=True)]
+    return {
+        "slow_moving_recall": round(sum(found) / len(found), 4) if found else None,
+        "slow_moving_planted_due": len(found),
+        "slow_moving_pairs_listed": len(listed),
+    }
+
+
+def kpi_report(config: Config, truth_dir: Path) -> dict[str, Any]:
+    """The KPI anomaly and forecast metrics; empty when the truth folder predates the planted KPI events."""
+    if not (truth_dir / "kpi_events.csv").exists():
+        return {
+            "anomaly_precision": None,
+            "anomaly_recall": None,
+            "root_cause_hit_rate": None,
+            "forecast_mase": None,
+            "slow_moving_recall": None,
+        }
+    events = pd.read_csv(truth_dir / "kpi_events.csv", parse_dates=["start_date", "end_date"], keep_default_na=False)
+    for column in ("start_date", "end_date"):
+        events[column] = events[column].dt.date
+    daily = _read_gold(config, "kpi_daily", ["as_of_date", "level", "member", "retail_units", "retail_value"])
+    dates = sorted(daily.loc[daily["level"] == "company", "as_of_date"].unique())
+    anomalies = _read_gold(
+        config,
+        "kpi_anomalies",
+        ["as_of_date", "anomaly_id", "kpi", "level", "member", "direction", "contributors", "top_product_line"],
+    ).rename(columns={"anomaly_id": "alert_id"})
+    forecasts = _read_gold(
+        config,
+        "kpi_forecast",
+        ["as_of_date", "kpi", "level", "member", "forecast_date", "forecast", "naive_scale"],
+    )
+    actuals = (
+        pd.concat(
+            [daily.assign(kpi=k, actual=daily[k].astype(float)) for k in forecasts["kpi"].unique() if k in daily],
+            ignore_index=True,
+        )[["as_of_date", "kpi", "level", "member", "actual"]]
+        if len(forecasts)
+        else pd.DataFrame()
+    )
+    settings = config.pipeline.kpi
+    hotspots = pd.read_csv(truth_dir / "hotspots.csv", parse_dates=["start_date", "end_date"])
+    for column in ("start_date", "end_date"):
+        hotspots[column] = hotspots[column].dt.date
+    drivers = pd.DataFrame(columns=["kind", "segment", "start_date"])
+    if (truth_dir / "drivers.csv").exists():
+        drivers = pd.read_csv(truth_dir / "drivers.csv", parse_dates=["start_date"], keep_default_na=False)
+        drivers["start_date"] = drivers["start_date"].dt.date
+    causes = other_causes(hotspots, drivers)
+    window = settings.anomalies.window_days
+    slow = _read_gold(config, "slow_moving_stock", ["as_of_date", "dealer_code", "product_line"])
+    return {
+        **kpi_metrics(anomalies, events, dates, window, settings.anomalies.gap_days, causes),
+        **forecast_metrics(forecasts, actuals, settings.forecast),
+        **slow_moving_metrics(slow, events, min(settings.slow_moving_days)),
+    }
+
+
 def evaluate(config: Config, truth_dir: Path, horizon: int = 30, top: int = 20) -> dict[str, Any]:
     dates = ["start_date", "end_date"]
     hotspots = pd.read_csv(truth_dir / "hotspots.csv", parse_dates=dates)
@@ -459,6 +672,7 @@ def evaluate(config: Config, truth_dir: Path, horizon: int = 30, top: int = 20) 
         **quarantine_metrics(config, bad),
         **win_rate_report(config, truth_dir),
         **account_report(config, truth_dir),
+        **kpi_report(config, truth_dir),
         "horizon_days": horizon,
         "top_per_dealer": top,
     }
@@ -513,6 +727,11 @@ def run(args: argparse.Namespace, config: Config) -> int:
         f"({report.get('churn_model')}); planted pairs found {report.get('affinity_pairs_found')}; CLV error "
         f"{report.get('clv_error')} ({report.get('clv_model')}) against {report.get('clv_baseline_error')} for "
         "the account's own average"
+    )
+    print(
+        f"kpis:     anomaly precision {report.get('anomaly_precision')}  recall {report.get('anomaly_recall')}  "
+        f"root cause hit rate {report.get('root_cause_hit_rate')}  forecast MASE {report.get('forecast_mase')}  "
+        f"({report.get('anomaly_episodes')} anomaly episodes); slow movers listed {report.get('slow_moving_recall')}"
     )
     print(f"report:   {out}")
     return 0

@@ -38,6 +38,8 @@ LACKS = {
     ("customer_pipeline", "expected_closure_date"): "no expected closure: the closure score is the missing value",
     ("customer_pipeline", "customer_phone"): "no phone: the app shows no tap-to-call",
     ("retail", "units"): "no units: retail volume is 0",
+    ("retail", "value"): "no invoice value: kpi_daily's retail value and product_abc are empty",
+    ("stock", "last_receipt_date"): "no receipt dates: slow_moving_stock has no stock age",
 }
 TABLE_LACKS = {
     "customer_pipeline": "no opportunities: every gold table is empty",
@@ -46,6 +48,7 @@ TABLE_LACKS = {
     "retail": "no retail: retail volume and growth are 0",
     "customer_journey": "no journey events",
     "dealers": "no dealer master: dealer locations come from the pipeline only",
+    "targets": "no targets: kpi_daily has no month-to-date against target",
 }
 
 

@@ -48,8 +48,8 @@ def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Config:
 def bodies(config: Config, recipient: str) -> tuple[str, str]:
     path = Path(config.paths.outbox_dir) / AS_OF.isoformat() / f"{recipient}.eml"
     message: Message = email.message_from_bytes(path.read_bytes())
-    parts = {p.get_content_type(): p.get_payload(decode=True).decode() for p in message.walk() if not p.is_multipart()}
-    return parts["text/plain"], parts["text/html"]
+    parts = {p.get_content_type(): p.get_payload(decode=True) for p in message.walk() if not p.is_multipart()}
+    return parts["text/plain"].decode(), parts["text/html"].decode()  # the other parts: the trend charts (PNG)
 
 
 def test_new_critical_accounts_join_the_email_ranked_by_value_at_risk(config: Config) -> None:

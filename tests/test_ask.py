@@ -1,4 +1,4 @@
-"""`scv ask` through a local fake OpenAI-compatible model: the 33 questions of the evaluation set routed to the
+"""`scv ask` through a local fake OpenAI-compatible model: the 42 questions of the evaluation set routed to the
 right catalogue questions, a manager kept to their district, out-of-catalogue requests refused, answers with a
 figure not in the results rejected, nothing personal sent to the model, and the guided questions without one."""
 
@@ -19,7 +19,7 @@ import pytest
 from ask.answer import guided, with_model
 from ask.evaluation import evaluate, questions
 from ask.settings import ask_settings
-from ask.tools import CATALOGUE, Reader, run_tool
+from ask.tools import CATALOGUE, Reader, ToolError, run_tool
 from conftest import scv_environment
 from ground.llm import Endpoint
 from testkit import base_config, write_gold, write_night
@@ -65,6 +65,42 @@ def _lake(root: Path) -> str:
          "closed": 180, "impact_deals": 27.0, "rank": 1, "episode_start": date(2026, 11, 10)},
     ]  # fmt: skip
     write_gold(lake, "win_rate_driver_alerts", alerts)
+    anomalies = [
+        {"as_of_date": AS_OF, "anomaly_id": "k1", "kpi": "retail_units", "level": "district", "member": "Pune",
+         "state": "Maharashtra", "district": "Pune", "direction": "below", "gap_share": -0.38, "severity": "high",
+         "days_active": 3, "contributors": "DLR0001; DLR0002", "rank": 1, "is_new": True,
+         "sentence": "Retail units in Pune 38% below forecast for 3 days; 70% of the gap from DLR0001 and DLR0002"},
+        {"as_of_date": AS_OF, "anomaly_id": "k2", "kpi": "retail_units", "level": "product_line",
+         "member": "Cargo EV", "direction": "above", "gap_share": 0.52, "severity": "high", "days_active": 2,
+         "contributors": "DLR0007", "rank": 2, "is_new": True,
+         "sentence": "Retail units of Cargo EV 52% above forecast for 2 days; most of it from DLR0007"},
+    ]  # fmt: skip
+    write_gold(lake, "kpi_anomalies", anomalies)
+    kpis = [
+        {"as_of_date": AS_OF, "level": level, "member": member, "district": district, "mtd_retail_units": mtd,
+         "mtd_target_units": target * 20 / 30, "target_units": target, "target_attainment": mtd / (target * 20 / 30),
+         "run_rate_units": mtd / 20 * 30, "run_rate_vs_target": mtd / 20 * 30 / target, "active_reps_ratio": 0.8,
+         "top_mover_product_line": "Cargo EV"}
+        for level, member, district, mtd, target in [
+            ("company", "All", None, 840, 1500), ("district", "Pune", "Pune", 120, 240),
+            ("district", "Nashik", "Nashik", 150, 210), ("dealer", "DLR0001", "Pune", 50, 90),
+        ]
+    ]  # fmt: skip
+    write_gold(lake, "kpi_daily", kpis)
+    health = [
+        {"as_of_date": AS_OF, "account_id": account, "account_name": name, "segment": segment, "district": district,
+         "dealer_code": dealer, "health_score": score, "health_class": klass, "recency_days": recency,
+         "factors": "No order for 2.5 times its usual interval", "intervention": "Visit the fleet manager this week"}
+        for account, name, segment, district, dealer, score, klass, recency in [
+            ("ACC0007", "Patil Roadlines", "Fleet", "Pune", "DLR0001", 41.0, "Critical", 190),
+            ("ACC0011", "Shri Dairy Sangh", "Institutional", "Pune", "DLR0001", 58.0, "Poor", 120),
+            ("ACC0023", "Sinnar Transport", "Fleet", "Nashik", "DLR0002", 62.0, "Fair", 80),
+        ]
+    ]  # fmt: skip
+    write_gold(lake, "account_health", health)
+    risk = [{"as_of_date": AS_OF, "account_id": a, "churn_probability": p} for a, p in
+            [("ACC0007", 0.81), ("ACC0011", 0.55), ("ACC0023", 0.34)]]  # fmt: skip
+    write_gold(lake, "account_churn_risk", risk)
     write_night(lake, AS_OF)
     return lake
 
@@ -131,7 +167,7 @@ def test_the_evaluation_set_is_routed_scoped_and_refused_as_expected(model, tmp_
     report = evaluate(model.endpoint, lake, ask_settings(base_config()))
     assert report["questions"] >= 30
     assert report["wrong"] == [] and report["share_correct"] == 1.0
-    assert report["by_kind"] == {"injection": "2/2", "refusal": "2/2", "routing": "27/27", "scope": "2/2"}
+    assert report["by_kind"] == {"injection": "2/2", "refusal": "2/2", "routing": "35/35", "scope": "3/3"}
 
 
 def test_nothing_personal_reaches_the_model(model, tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -165,7 +201,32 @@ def test_a_manager_is_kept_to_their_district_and_the_tools_select_no_person(tmp_
     assert followups.rows == [{"dealer": "DLR0001", "district": "Pune", "open_leads": 2, "overdue_followups": 2,
                                "never_contacted": 0, "average_score": 81}]  # fmt: skip
     for tool in CATALOGUE:
-        assert not {"customer_name", "customer_phone", "opty_id"} & set(run_tool(tool, {}, lake, pune).columns)
+        columns = set(run_tool(tool, {}, lake, pune).columns)
+        assert not {"customer_name", "customer_phone", "opty_id", "account_name"} & columns
+
+
+def test_kpi_and_account_questions_read_their_gold_tables_in_scope(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    lake = _lake(tmp_path)
+    pune, boss = Reader("manager", "Pune"), Reader("leader")
+    anomalies = run_tool("kpi_anomalies", {}, lake, pune)
+    assert [(r["member"], r["gap_pct"], r["contributors"]) for r in anomalies.rows] == [
+        ("Pune", -38, "DLR0001; DLR0002")
+    ]
+    assert [r["member"] for r in run_tool("kpi_anomalies", {}, lake, boss).rows] == ["Pune", "Cargo EV"]
+    targets = run_tool("kpi_targets", {}, lake, boss)  # a leader: the company; behind target first
+    assert [(r["member"], r["target_attainment_pct"], r["run_rate_units"]) for r in targets.rows] == [("All", 84, 1260)]
+    by_district = run_tool("kpi_targets", {"level": "district"}, lake, boss).rows
+    assert [(r["member"], r["target_attainment_pct"]) for r in by_district] == [("Pune", 75), ("Nashik", 107)]
+    assert [r["member"] for r in run_tool("kpi_targets", {}, lake, pune).rows] == ["Pune"]
+    with pytest.raises(ToolError, match="outside your scope"):
+        run_tool("kpi_targets", {"level": "company"}, lake, pune)
+    at_risk = run_tool("accounts_at_risk", {"segment": "Fleet"}, lake, boss)
+    assert [(r["account_id"], r["health_score"], r["churn_risk_pct"]) for r in at_risk.rows] == [
+        ("ACC0007", 41, 81),
+        ("ACC0023", 62, 34),
+    ]
+    assert [r["account_id"] for r in run_tool("accounts_at_risk", {}, lake, pune).rows] == ["ACC0007", "ACC0011"]
+    assert at_risk.tables == ["account_health", "account_churn_risk"]
 
 
 def test_the_model_unreachable_gives_the_results_and_says_why(tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -35,6 +35,15 @@ CASES = [
         {"win_rate": {"alerts": {"drop": {"window_days": 14}}}},
         "win_rate: alerts.drop.window_days must be one of the windows' days [7, 30, 90]",
     ),
+    (
+        {"kpi": {"forecast": {"history_days": {"taluka": 56}}}},
+        "kpi.forecast: history_days: unknown ['taluka'] (choose from",
+    ),
+    (
+        {"kpi": {"forecast": {"history_days": {"dealer": 14}}}},
+        "kpi.forecast: history_days: {'dealer': 14} below min_history_days (28)",
+    ),
+    ({"kpi": {"forecast": {"refit_weekday": "Sun"}}}, "kpi.forecast: refit_weekday must be one of ['Monday',"),
 ]
 
 

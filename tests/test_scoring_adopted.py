@@ -7,6 +7,7 @@ import math
 from datetime import date
 
 import pytest
+from pyspark.sql import functions as F
 
 from gold.scv_customer_score import score_opportunities
 from ground.config import ConfigError
@@ -66,7 +67,7 @@ ROWS = [
 
 
 def _scored(spark, scoring):  # type: ignore[no-untyped-def]
-    df = spark.createDataFrame(ROWS, FEATURES_DDL)
+    df = spark.createDataFrame(ROWS, FEATURES_DDL).withColumn("account_id", F.lit(None).cast("string"))
     return {r.opty_id: r for r in score_opportunities(df, scoring).collect()}
 
 

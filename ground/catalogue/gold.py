@@ -599,3 +599,152 @@ ACCOUNT_NODES = (
     "account_model_backtest",
     "account_health",
 )
+
+
+# --- KPI monitoring (docs/kpi.md) --------------------------------------------------------------------------
+
+KPI_LEVELS = ("company", "state", "district", "product_line", "dealer")
+_KPI_MEMBER = "level string, member string, state string, district string, dealer_code string, product_line string"
+
+VIEWS += [
+    View(
+        "kpi_dealer_daily",
+        inputs=("customer_pipeline_history", "retail", "stock"),
+        description="Per dealer, product line and day over the KPI reach: leads created (and high intent, as "
+        "created), bookings (first C3), deals closed and won, retail units and value, stock.",
+        staged=True,
+    ),
+    View(
+        "kpi_series",
+        inputs=("kpi_dealer_daily", "dealer_geo"),
+        description="The daily KPI values of every series (level x member: company, state, district, product "
+        "line, dealer) over the reach, placed by the dealers' geography on the run's last date.",
+        staged=True,
+    ),
+]
+
+TABLES += [
+    Table(
+        "kpi_daily",
+        "gold",
+        cols(
+            "as_of_date date, " + _KPI_MEMBER + ", leads bigint, hi_leads bigint, bookings bigint, "
+            "retail_units bigint, retail_value double, closed_30d bigint, won_30d bigint, conversion double, "
+            "saleable_stock bigint, stock_cover_days double, mtd_retail_units bigint, mtd_retail_value double, "
+            "target_units bigint, target_value double, mtd_target_units double, target_attainment double, "
+            "run_rate_units double, run_rate_vs_target double, active_reps bigint, reps bigint, "
+            "active_reps_ratio double, top_mover_product_line string, top_mover_units_change bigint"
+        ),
+        key=("as_of_date", "level", "member"),
+        partition_by=("as_of_date",),
+        description="The day's KPIs per level (company, state, district, product line, dealer): leads, high-intent "
+        "leads, bookings, retail units and value, conversion, stock cover; month to date against target, run "
+        "rate, active reps ratio, top product mover.",
+        checks=(
+            in_set("level", KPI_LEVELS),
+            between("retail_units", 0),
+            between("conversion", 0, 1),
+            between("active_reps_ratio", 0, 1),
+        ),
+        inputs=("kpi_dealer_daily", "dealer_geo", "targets", "customer_pipeline_history"),
+    ),
+    Table(
+        "kpi_forecast",
+        "gold",
+        cols(
+            "as_of_date date, kpi string, " + _KPI_MEMBER + ", forecast_date date, horizon_day int, "
+            "forecast double, forecast_low double, forecast_high double, model string, interval_scale double, "
+            "level_mase double, level_naive_mase double, series_mase double, series_naive_mase double, "
+            "naive_scale double, history_days int"
+        ),
+        key=("as_of_date", "kpi", "level", "member", "forecast_date"),
+        partition_by=("as_of_date",),
+        description="Forecasts of the next days per series, written on refit dates only (as_of_date is the "
+        "origin: data through that day): AutoETS with weekly seasonality or seasonal naive, whichever the level's "
+        "rolling-origin backtest (MASE) favours (gold/kpi_forecast.py).",
+        checks=(in_set("level", KPI_LEVELS), in_set("model", ("ets", "seasonal_naive")), between("horizon_day", 1)),
+        inputs=("kpi_series",),
+        logic="python",
+    ),
+    Table(
+        "kpi_anomalies",
+        "gold",
+        cols(
+            "as_of_date date, anomaly_id string, kpi string, " + _KPI_MEMBER + ", direction string, "
+            "window_days int, actual double, expected double, expected_low double, expected_high double, "
+            "gap double, gap_share double, z double, severity string, contributors string, "
+            "contributor_shares string, top_product_line string, sentence string, rank int, "
+            "episode_start date, is_new boolean, days_active int"
+        ),
+        key=("as_of_date", "anomaly_id"),
+        partition_by=("as_of_date",),
+        description="KPI anomalies: the last days' actuals outside their forecast interval, persisting, with "
+        "severity and a root cause (the children that explain most of the gap, '; ' between them, with their "
+        "shares of it), one sentence with its numbers, "
+        "ranked by the size of the gap, raised once per episode (is_new) (gold/kpi_anomalies.py).",
+        checks=(
+            in_set("direction", ("below", "above")),
+            in_set("severity", ("high", "medium", "low")),
+            not_null("sentence"),
+            between("rank", 1),
+        ),
+        inputs=("kpi_series", "kpi_forecast"),
+        logic="python",
+    ),
+    Table(
+        "product_abc",
+        "gold",
+        cols(
+            "as_of_date date, dimension string, item string, dealer_code string, product_line string, "
+            "district string, state string, value double, units bigint, share double, cumulative_share double, "
+            "abc_class string, rank int"
+        ),
+        key=("as_of_date", "dimension", "item"),
+        partition_by=("as_of_date",),
+        description="ABC classes by invoice value over the last kpi.abc_days days: A the items making the first "
+        "80% of value, B the next 15%, C the rest; per product line and per dealer x product line.",
+        checks=(in_set("abc_class", ("A", "B", "C")), between("share", 0, 1), between("rank", 1)),
+        inputs=("retail", "dealer_geo"),
+    ),
+    Table(
+        "slow_moving_stock",
+        "gold",
+        cols(
+            "as_of_date date, dealer_code string, product_line string, district string, state string, "
+            "saleable_stock bigint, last_sale_date date, days_without_sale int, bucket_days int, "
+            "last_receipt_date date, stock_age_days int, units_tied_up bigint, value_tied_up double"
+        ),
+        key=("as_of_date", "dealer_code", "product_line"),
+        partition_by=("as_of_date",),
+        description="Dealer x product line with saleable stock and no sale in 30, 60 or 90 days (the largest "
+        "reached), with the units and value tied up and the stock's age since its last receipt.",
+        checks=(between("saleable_stock", 1), between("days_without_sale", 1)),
+        inputs=("retail", "stock", "dealer_geo"),
+    ),
+    Table(
+        "seasonality_profile",
+        "gold",
+        cols(
+            "as_of_date date, measure string, product_line string, period_type string, period int, "
+            "period_name string, days bigint, mean_per_day double, seasonal_index double"
+        ),
+        key=("as_of_date", "measure", "product_line", "period_type", "period"),
+        partition_by=("as_of_date",),
+        description="Month and day-of-week indices of leads and retail units per product line (and All): the "
+        "mean per day in the period over the mean per day, over the last kpi.seasonality_days days.",
+        checks=(in_set("period_type", ("month", "weekday")), between("seasonal_index", 0)),
+        inputs=("customer_pipeline_history", "retail"),
+    ),
+]
+
+# the KPI nodes of the graph (their steps' seconds are what they add to a night: bench/nightly_bench.py)
+KPI_NODES = (
+    "kpi_dealer_daily",
+    "kpi_series",
+    "kpi_daily",
+    "kpi_forecast",
+    "kpi_anomalies",
+    "product_abc",
+    "slow_moving_stock",
+    "seasonality_profile",
+)

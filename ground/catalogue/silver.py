@@ -67,7 +67,7 @@ TABLES = [
         "silver",
         cols(
             "snapshot_date date, dealer_code string, product_line string, total_stock int, "
-            "saleable_stock int, " + LINEAGE
+            "saleable_stock int, " + LINEAGE + ", last_receipt_date date"  # optional, after the lineage
         ),
         key=("snapshot_date", "dealer_code", "product_line"),
         checks=(between("total_stock", 0), between("saleable_stock", 0)),
@@ -100,5 +100,16 @@ TABLES = [
         key=("account_id",),
         description="The account master: the repeat-buying accounts' names, segment, region and home dealer "
         "(optional: without it an account is known by its id and the dealer it buys from).",
+    ),
+    Table(
+        "targets",
+        "silver",
+        cols(
+            "target_month date, dealer_code string, product_line string, target_units int, target_value double, "
+            + LINEAGE
+        ),
+        key=("target_month", "dealer_code", "product_line"),
+        description="Monthly sales targets per dealer and product line (optional source; docs/kpi.md).",
+        checks=(between("target_units", 0), between("target_value", 0, None, "warn")),
     ),
 ]

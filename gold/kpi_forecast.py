@@ -1,0 +1,237 @@
+"""kpi_forecast: the next ``kpi.forecast.horizon_days`` days of every KPI series, refitted once a week.
+
+Per series (kpi x level x member) the last ``history_days`` days up to the origin are fitted with statsforecast's
+AutoETS (weekly seasonality, ``ets_model``) and with seasonal naive, through ``groupBy().applyInPandas`` (on Sail
+and on Spark alike). A rolling-origin backtest (``backtest_windows`` origins ``backtest_horizon_days`` apart,
+the model fitted at the first and carried forward to the next without refitting) gives each series its MASE:
+the backtest's mean absolute error over the in-sample mean absolute error of the seasonal naive forecast (lag
+``season_length``). Per level the model ships when its mean MASE is below seasonal naive's; otherwise seasonal
+naive ships for that level.
+
+Origins are the dates on ``refit_weekday`` (data through that day). A night fits the origins it needs (the one
+its forecast band comes from, and those behind the anomalies' windows and episodes) that are missing, and
+refits an origin that is one of its own dates (a rerun of that night); any other night reuses what is stored.
+So the forecast is fitted weekly, not every night, and an origin's rows are the same whichever night fits them.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import date, timedelta
+from statistics import NormalDist
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pyspark.sql import DataFrame, Window
+from pyspark.sql import functions as F
+
+from gold.graph import GoldRun
+from ground.catalogue import GOLD_TABLES
+from ground.lake import open_table, query
+from ground.run import StepResult
+from ground.settings import KpiAnomalies, KpiForecast
+from ground.spark_io import replace_dates
+
+TABLE = "kpi_forecast"
+SERIES_KEY = ("kpi", "level", "member", "state", "district", "dealer_code", "product_line")
+FIT_SCHEMA = (
+    "origin date, kpi string, level string, member string, state string, district string, dealer_code string, "
+    "product_line string, forecast_date date, horizon_day int, ets double, ets_high double, "
+    "naive double, naive_high double, series_mase double, series_naive_mase double, series_z2 double, "
+    "series_naive_z2 double, naive_scale double, history_days int"
+)
+
+
+def needed_origins(dates: list[date], forecast: KpiForecast, anomalies: KpiAnomalies) -> set[date]:
+    """The origins a run of ``dates`` reads: the latest on or before each date (the band shown as of it), and
+    for every day an anomaly window of a traced date covers, the latest before that day."""
+    reach = anomalies.lookback_days + anomalies.persist_window_days + anomalies.window_days - 2
+    days = {d - timedelta(days=k) for d in dates for k in range(reach + 1)}
+    return {forecast.origin_of(d) for d in dates} | {forecast.origin_of(d - timedelta(days=1)) for d in days}
+
+
+def stored_origins(lake_root: str) -> set[date]:
+    table = open_table(GOLD_TABLES[TABLE].location(lake_root))
+    if table is None:
+        return set()
+    rows = query({"t": table}, "select distinct as_of_date from t").column("as_of_date").to_pylist()
+    return {d for d in rows if d is not None}
+
+
+def origins_to_fit(needed: set[date], stored: set[date], dates: list[date]) -> list[date]:
+    """The origins a run fits: those it needs that are not stored (a first night, a backfill, a week whose
+    refit night was missed) and those that are its own dates (a rerun of a refit night replaces its fit). Any
+    other needed origin is read back as stored: a night between two refit weekdays fits nothing."""
+    return sorted((needed - stored) | (needed & set(dates)))
+
+
+def _scale(y: np.ndarray, season: int) -> float:
+    """In-sample mean absolute error of the seasonal naive forecast."""
+    if len(y) <= season:
+        return float("nan")
+    return float(np.mean(np.abs(y[season:] - y[:-season])))
+
+
+def backtest(y: np.ndarray, settings: KpiForecast) -> tuple[float, float, float, float]:
+    """Over the rolling origins of the backtest, for AutoETS and for seasonal naive: the mean absolute error of
+    the daily forecasts, and the mean square of the standardised error of each fold's sum, (sum of actuals - sum
+    of forecasts) / sqrt(sum of the forecasts' variances from their interval): 1 when the interval is right."""
+    from statsforecast.models import AutoETS, SeasonalNaive
+
+    step, windows, season = settings.backtest_horizon_days, settings.backtest_windows, settings.season_length
+    level, z = settings.interval, NormalDist().inv_cdf(0.5 + settings.interval / 200.0)
+    first_cut = len(y) - windows * step
+    nan = float("nan")
+    if first_cut < max(2 * season, 14):
+        return nan, nan, nan, nan
+    model = AutoETS(season_length=season, model=settings.ets_model).fit(y=y[:first_cut])
+    errors: dict[str, list[np.ndarray]] = {"ets": [], "naive": []}
+    z2: dict[str, list[float]] = {"ets": [], "naive": []}
+    for k in range(windows):
+        cut = first_cut + k * step
+        actual = y[cut : cut + step]
+        ets = model.predict(h=step, level=[level]) if k == 0 else model.forward(y=y[:cut], h=step, level=[level])
+        naive = SeasonalNaive(season_length=season).forecast(y=y[:cut], h=step, level=[level])
+        for name, fc in (("ets", ets), ("naive", naive)):
+            errors[name].append(np.abs(actual - fc["mean"]))
+            variance = float(np.sum(((fc[f"hi-{level}"] - fc["mean"]) / z) ** 2))
+            if variance > 0:
+                z2[name].append(float((actual.sum() - fc["mean"].sum()) ** 2 / variance))
+    mae = {name: float(np.mean(np.concatenate(e))) for name, e in errors.items()}
+    mean_z2 = {name: float(np.mean(v)) if v else nan for name, v in z2.items()}
+    return mae["ets"], mae["naive"], mean_z2["ets"], mean_z2["naive"]
+
+
+def forecast_series(history: pd.DataFrame, settings: KpiForecast) -> pd.DataFrame:
+    """One series' forecasts from one origin (pure: the function ``applyInPandas`` runs per series).
+
+    ``history``: origin, the series key columns, day, y (the days up to the origin). Returns FIT_SCHEMA's
+    columns: per forecast day both models' forecast and interval, and the series' backtest MASE of each."""
+    from statsforecast.models import AutoETS, SeasonalNaive
+
+    ordered = history.sort_values("day")
+    origin = ordered["origin"].iloc[0]
+    first = origin - timedelta(days=settings.history_days[str(ordered["level"].iloc[0])] - 1)
+    days = pd.date_range(max(first, ordered["day"].min()), origin, freq="D").date
+    y = ordered.set_index("day")["y"].reindex(days, fill_value=0.0).to_numpy(dtype=float)
+    columns = [c for c in FIT_SCHEMA.replace(",", "").split()[::2]]
+    if len(y) < settings.min_history_days:
+        return pd.DataFrame(columns=columns)
+    h, season, level = settings.horizon_days, settings.season_length, settings.interval
+    scale = _scale(y, season)
+    ets_mae, naive_mae, ets_z2, naive_z2 = backtest(y, settings)
+    if np.all(y == y[0]):  # a constant series: ETS cannot fit it, and needs no model
+        ets = {"mean": np.full(h, y[0]), f"lo-{level}": np.full(h, y[0]), f"hi-{level}": np.full(h, y[0])}
+        ets_mae, ets_z2 = naive_mae, naive_z2
+    else:
+        ets = AutoETS(season_length=season, model=settings.ets_model).forecast(y=y, h=h, level=[level])
+    naive = SeasonalNaive(season_length=season).forecast(y=y, h=h, level=[level])
+    key = ordered.iloc[0]
+    has_scale = bool(scale > 0)
+    out = pd.DataFrame(
+        {
+            "origin": origin,
+            **{c: key[c] for c in SERIES_KEY},
+            "forecast_date": [origin + timedelta(days=k + 1) for k in range(h)],
+            "horizon_day": np.arange(1, h + 1, dtype=np.int32),
+            # the mean and the upper bound before any clipping at 0: the interval's half width is their difference
+            "ets": ets["mean"],
+            "ets_high": ets[f"hi-{level}"],
+            "naive": naive["mean"],
+            "naive_high": naive[f"hi-{level}"],
+            "series_mase": ets_mae / scale if has_scale else np.nan,
+            "series_naive_mase": naive_mae / scale if has_scale else np.nan,
+            "series_z2": ets_z2,
+            "series_naive_z2": naive_z2,
+            "naive_scale": scale,
+            "history_days": np.int32(len(y)),
+        }
+    )
+    return out[columns]
+
+
+def training_rows(series_df: DataFrame, origins: list[date], forecast: KpiForecast) -> DataFrame:
+    """The history of every forecast series up to each origin (its level's history_days at most, and never before
+    the first day the KPI has data anywhere: a lake's first days are not zeros): origin, the key, day, y."""
+    spark = series_df.sparkSession
+    origins_df = spark.createDataFrame([(o,) for o in origins], "origin date")
+    melted = None
+    for kpi in forecast.kpis:
+        start = series_df.where((F.col("level") == "company") & (F.col(kpi) > 0)).agg(F.min("day").alias("start"))
+        part = (
+            series_df.where(F.col("level").isin(*forecast.levels))
+            .crossJoin(start)
+            .where(F.col("day") >= F.col("start"))
+            .select(F.lit(kpi).alias("kpi"), *SERIES_KEY[1:], "day", F.col(kpi).cast("double").alias("y"))
+        )
+        melted = part if melted is None else melted.unionByName(part)
+    assert melted is not None
+    return melted.join(
+        origins_df,
+        (melted["day"] <= origins_df["origin"])
+        & (melted["day"] > F.date_sub(origins_df["origin"], forecast.longest_history)),
+        "inner",
+    ).select("origin", *SERIES_KEY, "day", F.coalesce(F.col("y"), F.lit(0.0)).alias("y"))
+
+
+def choose_per_level(fits_df: DataFrame) -> DataFrame:
+    """The shipped forecast: per origin, kpi and level, AutoETS where its mean backtest MASE is below seasonal
+    naive's, else seasonal naive; its interval widened by the level's calibration (the root mean square of the
+    backtest's standardised errors, at least 1) and clipped at 0 like the forecast."""
+    level = Window.partitionBy("origin", "kpi", "level")
+    chosen = fits_df.withColumn("level_mase", F.avg("series_mase").over(level)).withColumn(
+        "level_naive_mase", F.avg("series_naive_mase").over(level)
+    )
+    is_ets = F.coalesce(F.col("level_mase") < F.col("level_naive_mase"), F.lit(False))
+    chosen = chosen.withColumn("mean", F.when(is_ets, F.col("ets")).otherwise(F.col("naive")))
+    chosen = chosen.withColumn("half", F.when(is_ets, F.col("ets_high")).otherwise(F.col("naive_high")) - F.col("mean"))
+    z2 = F.when(is_ets, F.col("series_z2")).otherwise(F.col("series_naive_z2"))
+    chosen = chosen.withColumn(
+        "interval_scale", F.greatest(F.coalesce(F.sqrt(F.avg(z2).over(level)), F.lit(1.0)), F.lit(1.0))
+    )
+    return chosen.select(
+        F.col("origin").alias("as_of_date"),
+        *SERIES_KEY,
+        "forecast_date",
+        "horizon_day",
+        F.greatest(F.col("mean"), F.lit(0.0)).alias("forecast"),
+        F.greatest(F.col("mean") - F.col("half") * F.col("interval_scale"), F.lit(0.0)).alias("forecast_low"),
+        F.greatest(F.col("mean") + F.col("half") * F.col("interval_scale"), F.lit(0.0)).alias("forecast_high"),
+        F.when(is_ets, F.lit("ets")).otherwise(F.lit("seasonal_naive")).alias("model"),
+        "interval_scale",
+        "level_mase",
+        "level_naive_mase",
+        "series_mase",
+        "series_naive_mase",
+        "naive_scale",
+        "history_days",
+    )
+
+
+def build(run: GoldRun) -> list[StepResult]:
+    started = time.perf_counter()
+    settings = run.ctx.settings.kpi
+    needed = needed_origins(run.dates, settings.forecast, settings.anomalies)
+    todo = origins_to_fit(needed, stored_origins(run.lake_root), run.dates)
+    table = GOLD_TABLES[TABLE]
+    fitted = 0
+    if todo:
+        forecast = settings.forecast
+        history = training_rows(run.spark.table("kpi_series"), todo, forecast)
+
+        def fit(pdf: pd.DataFrame) -> pd.DataFrame:
+            return forecast_series(pdf, forecast)
+
+        fits = history.groupBy("origin", *SERIES_KEY).applyInPandas(fit, FIT_SCHEMA)
+        replace_dates(choose_per_level(fits), table, run.lake_root, todo)
+        fitted = len(todo)
+    location = table.location(run.lake_root)
+    stored_df = run.spark.read.format("delta").load(location) if stored_origins(run.lake_root) else None
+    written: Any = stored_df.where(F.col("as_of_date").isin(*sorted(needed))) if stored_df is not None else None
+    if written is None:
+        written = run.spark.createDataFrame([], table.ddl)
+    run.register(TABLE, written)
+    rows = written.where(F.col("as_of_date").isin(*todo)).count() if todo else 0
+    message = f"fitted {fitted} origin(s): {', '.join(str(o) for o in todo)}" if todo else "reused stored forecasts"
+    return [StepResult(f"gold:{TABLE}", rows_out=rows, seconds=time.perf_counter() - started, message=message)]

@@ -1,0 +1,199 @@
+"""kpi_forecast and kpi_anomalies (gold/kpi_forecast.py, gold/kpi_anomalies.py): the pure functions on tiny
+hand-built frames with exact expected values, and the per-level model choice on the engine."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from statistics import NormalDist
+
+import numpy as np
+import pandas as pd
+import pytest
+from chispa import assert_approx_df_equality
+
+from frames import ddl_frame
+from gold.kpi_anomalies import detect
+from gold.kpi_forecast import FIT_SCHEMA, choose_per_level, forecast_series, needed_origins, origins_to_fit
+from ground.settings import KpiAnomalies, KpiForecast
+
+D = date
+FORECAST = KpiForecast(
+    kpis=["retail_units"], levels=["district", "dealer"], history_days={"district": 56, "dealer": 56},
+    min_history_days=28, horizon_days=7,
+    season_length=7, ets_model="ANA", interval=90, refit_weekday="Monday", backtest_windows=2,
+    backtest_horizon_days=7,
+)  # fmt: skip
+ANOMALIES = KpiAnomalies(
+    kpis=["retail_units"], levels=["district"], window_days=2, z=2.0, persist_days=2, persist_window_days=2,
+    min_expected=5, min_gap_share=0.1, baseline_days=2, lookback_days=3, gap_days=1, severity_high=0.4,
+    severity_medium=0.2,
+)  # fmt: skip
+KEY = {"kpi": "retail_units", "level": "district", "member": "Pune, MH", "state": "MH", "district": "Pune",
+       "dealer_code": None, "product_line": None}  # fmt: skip
+
+
+def test_origins_are_the_refit_weekday_before_each_day_the_run_reads() -> None:
+    # Wednesday 10 January 2024: its band comes from Monday the 8th; its windows (2 days, 2 dates, 3 dates
+    # traced back) reach back to the 5th, whose forecast comes from Monday the 1st
+    assert FORECAST.origin_of(D(2024, 1, 8)) == D(2024, 1, 8)
+    assert FORECAST.origin_of(D(2024, 1, 7)) == D(2024, 1, 1)
+    assert needed_origins([D(2024, 1, 10)], FORECAST, ANOMALIES) == {D(2024, 1, 1), D(2024, 1, 8)}
+
+
+def test_a_night_between_refit_weekdays_reuses_the_stored_fits() -> None:
+    needed = {D(2024, 1, 1), D(2024, 1, 8)}  # Mondays
+    # Wednesday the 10th with both stored: nothing is fitted
+    assert origins_to_fit(needed, {D(2024, 1, 1), D(2024, 1, 8)}, [D(2024, 1, 10)]) == []
+    # Monday the 8th's night (or its rerun) refits its own origin only
+    assert origins_to_fit(needed, {D(2024, 1, 1), D(2024, 1, 8)}, [D(2024, 1, 8)]) == [D(2024, 1, 8)]
+    # a first night (or a missed refit night) fits what is missing
+    assert origins_to_fit(needed, {D(2024, 1, 1)}, [D(2024, 1, 10)]) == [D(2024, 1, 8)]
+    assert origins_to_fit(needed, set(), [D(2024, 1, 10)]) == [D(2024, 1, 1), D(2024, 1, 8)]
+
+
+def test_each_level_sees_its_own_history_days() -> None:
+    origin = D(2024, 3, 3)
+    settings = FORECAST.model_copy(update={"history_days": {"district": 56, "dealer": 35}})
+    days = [origin - timedelta(days=69 - k) for k in range(70)]
+    y = np.resize(np.array([5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 2.0]), 70)
+    district = pd.DataFrame({"origin": origin, **KEY, "day": days, "y": y})
+    dealer = district.assign(level="dealer", member="D1", dealer_code="D1")
+    assert forecast_series(district, settings)["history_days"].iloc[0] == 56
+    assert forecast_series(dealer, settings)["history_days"].iloc[0] == 35
+
+
+def test_forecast_series_repeats_an_exact_weekly_pattern() -> None:
+    origin = D(2024, 3, 3)
+    week = np.array([5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 2.0])
+    days = [origin - timedelta(days=55 - k) for k in range(56)]
+    history = pd.DataFrame({"origin": origin, **KEY, "day": days, "y": np.resize(week, 56)})
+    out = forecast_series(history, FORECAST)
+    assert list(out.columns) == FIT_SCHEMA.replace(",", "").split()[::2]
+    assert out["forecast_date"].tolist() == [origin + timedelta(days=k) for k in range(1, 8)]
+    assert out["naive"].tolist() == week.tolist()  # the week repeats: seasonal naive is exact
+    assert np.allclose(out["ets"], week, atol=1e-3)
+    assert out["naive_scale"].iloc[0] == 0.0 and out["series_mase"].isna().all()  # no naive error to scale by
+    assert out["history_days"].iloc[0] == 56
+
+
+def test_forecast_series_skips_a_series_with_too_little_history() -> None:
+    origin = D(2024, 3, 3)
+    history = pd.DataFrame({"origin": origin, **KEY, "day": [origin - timedelta(days=k) for k in range(10)], "y": 1.0})
+    assert forecast_series(history, FORECAST).empty
+
+
+def test_the_model_ships_for_a_level_only_where_it_beats_seasonal_naive(spark) -> None:  # type: ignore[no-untyped-def]
+    origin, day = D(2024, 3, 3), D(2024, 3, 4)
+    fits = ddl_frame(
+        spark,
+        FIT_SCHEMA,
+        [
+            # districts: ETS's mean MASE (0.7) beats naive's (1.1): ETS ships, its interval (half width 2) widened
+            # by sqrt(mean(2.25, 6.25)) = 2.06...
+            (origin, "retail_units", "district", "A", "MH", "A", None, None, day, 1, 10.0, 12.0, 9.0, 13.0,
+             0.6, 1.0, 2.25, 1.0, 2.0, 56),
+            (origin, "retail_units", "district", "B", "MH", "B", None, None, day, 1, 20.0, 22.0, 22.0, 29.0,
+             0.8, 1.2, 6.25, 1.0, 3.0, 56),
+            # dealers: ETS 1.3 against naive 0.9: seasonal naive ships; its backtest errors (z2 0.25) were within
+            # the interval: no widening (never narrower than the model's own)
+            (origin, "retail_units", "dealer", "D1", "MH", "A", "D1", None, day, 1, 1.0, 2.0, 2.0, 4.0,
+             1.3, 0.9, 4.0, 0.25, 1.0, 56),
+        ],
+    )  # fmt: skip
+    ddl = (
+        "as_of_date date, kpi string, level string, member string, state string, district string, "
+        "dealer_code string, product_line string, forecast_date date, horizon_day int, forecast double, "
+        "forecast_low double, forecast_high double, model string, interval_scale double, level_mase double, "
+        "level_naive_mase double, series_mase double, series_naive_mase double, naive_scale double, history_days int"
+    )
+    scale = 4.25**0.5
+    expected = ddl_frame(
+        spark,
+        ddl,
+        [
+            (origin, "retail_units", "district", "A", "MH", "A", None, None, day, 1, 10.0, 10.0 - 2 * scale,
+             10.0 + 2 * scale, "ets", scale, 0.7, 1.1, 0.6, 1.0, 2.0, 56),
+            (origin, "retail_units", "district", "B", "MH", "B", None, None, day, 1, 20.0, 20.0 - 2 * scale,
+             20.0 + 2 * scale, "ets", scale, 0.7, 1.1, 0.8, 1.2, 3.0, 56),
+            (origin, "retail_units", "dealer", "D1", "MH", "A", "D1", None, day, 1, 2.0, 0.0, 4.0, "seasonal_naive",
+             1.0, 1.3, 0.9, 1.3, 0.9, 1.0, 56),
+        ],
+    )  # fmt: skip
+    assert_approx_df_equality(choose_per_level(fits), expected, 1e-9, ignore_row_order=True, ignore_nullable=True)
+
+
+def _anomaly_inputs() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """A district of two dealers selling 10 units a day (D1: 3 Pickup and 2 Cargo EV, D2: 5 Pickup) until D1 stops
+    on the 9th; every day forecast at 10 with a standard deviation of 1 (from a 90% interval)."""
+    days = [D(2024, 1, 1) + timedelta(days=k) for k in range(10)]
+    cells = []
+    for day in days:
+        stopped = day >= D(2024, 1, 9)
+        for dealer, line, units in (("D1", "Pickup", 3), ("D1", "Cargo EV", 2), ("D2", "Pickup", 5)):
+            units = 4 if dealer == "D2" and stopped else (0 if stopped else units)
+            cells.append({"day": day, "dealer": dealer, "state": "MH", "district": "Pune, MH", "product_line": line,
+                          "retail_units": float(units)})  # fmt: skip
+    cells_df = pd.DataFrame(cells)
+    per_day = cells_df.groupby("day")["retail_units"].sum()
+    actuals = pd.DataFrame([{**KEY, "day": d, "actual": float(per_day[d])} for d in days])
+    z90 = NormalDist().inv_cdf(0.95)
+    forecasts = pd.DataFrame(
+        [
+            {"as_of_date": origin, "kpi": "retail_units", "level": "district", "member": "Pune, MH",
+             "forecast_date": origin + timedelta(days=k), "forecast": 10.0, "forecast_low": 10.0 - z90,
+             "forecast_high": 10.0 + z90}
+            for origin in (D(2023, 12, 25), D(2024, 1, 1), D(2024, 1, 8))
+            for k in range(1, 8)
+        ]
+    )  # fmt: skip
+    return actuals, forecasts, cells_df
+
+
+def test_an_anomaly_persisting_two_days_names_the_dealers_behind_the_gap() -> None:
+    actuals, forecasts, cells = _anomaly_inputs()
+    found = detect(actuals, forecasts, cells, [D(2024, 1, 10)], ANOMALIES, FORECAST)
+    sd = np.sqrt(2.0)
+    expected = {
+        "as_of_date": D(2024, 1, 10), "anomaly_id": "retail_units:district:Pune, MH:below", "kpi": "retail_units",
+        "level": "district", "member": "Pune, MH", "state": "MH", "district": "Pune", "dealer_code": None,
+        "product_line": None, "direction": "below", "window_days": 2, "actual": 8.0, "expected": 20.0,
+        "expected_low": 20.0 - 2 * sd, "expected_high": 20.0 + 2 * sd, "gap": -12.0, "gap_share": -0.6,
+        "z": -12.0 / sd, "severity": "high", "contributors": "D1; D2", "contributor_shares": "0.8333; 0.1667",
+        "top_product_line": "Pickup",
+        "sentence": "Retail units in Pune, MH 60% below forecast for 1 day: 8 against 20 expected in the last 2 "
+        "days; 100% of the gap from D1 and D2, mostly Pickup.",
+        "rank": 1, "episode_start": D(2024, 1, 10), "is_new": True, "days_active": 1,
+    }  # fmt: skip
+    assert len(found) == 1
+    row = found.iloc[0].to_dict()
+    assert row.keys() == expected.keys()
+    for name, value in expected.items():
+        if isinstance(value, float):
+            assert row[name] == pytest.approx(value), name
+        else:
+            assert row[name] == value, name
+
+
+def test_an_anomaly_is_new_once_per_episode() -> None:
+    actuals, forecasts, cells = _anomaly_inputs()
+    later = [  # two more days of the drop: the 11th continues the episode begun on the 10th
+        {**KEY, "day": D(2024, 1, 11), "actual": 4.0},
+    ]
+    actuals = pd.concat([actuals, pd.DataFrame(later)], ignore_index=True)
+    cells = pd.concat(
+        [cells, pd.DataFrame([{"day": D(2024, 1, 11), "dealer": "D2", "state": "MH", "district": "Pune, MH",
+                                "product_line": "Pickup", "retail_units": 4.0}])],
+        ignore_index=True,
+    )  # fmt: skip
+    found = detect(actuals, forecasts, cells, [D(2024, 1, 10), D(2024, 1, 11)], ANOMALIES, FORECAST)
+    assert found[["as_of_date", "episode_start", "is_new", "days_active"]].values.tolist() == [
+        [D(2024, 1, 10), D(2024, 1, 10), True, 1],
+        [D(2024, 1, 11), D(2024, 1, 10), False, 2],
+    ]
+
+
+def test_no_anomaly_on_a_single_day_outside() -> None:
+    actuals, forecasts, cells = _anomaly_inputs()
+    # the drop lasts one day only (the 10th): one window of the last two dates outside is not persistence
+    actuals.loc[actuals["day"] == D(2024, 1, 9), "actual"] = 10.0
+    assert detect(actuals, forecasts, cells, [D(2024, 1, 10)], ANOMALIES, FORECAST).empty
