@@ -28,6 +28,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--date", help="guided: the as-of date YYYY-MM-DD (default: the latest)")
     parser.add_argument("--status", help="guided (hotspots): one status")
     parser.add_argument("--dimension", help="guided (win_rates): what to compare")
+    parser.add_argument("--level", help="guided (kpi_targets): company, state, district, dealer or product_line")
+    parser.add_argument("--segment", help="guided (accounts_at_risk): an account segment, e.g. Fleet")
     parser.add_argument("--limit", type=int, help="guided: how many rows")
     parser.add_argument("--as-manager", metavar="DISTRICT", help="answer as a manager of this district sees it")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
@@ -95,7 +97,8 @@ def run(args: argparse.Namespace, config: Config) -> int:
             print(f"scv ask: no guided question {args.guided!r} (scv ask --list)", file=sys.stderr)
             return 2
         chosen = {"district": args.district, "date": args.date, "status": args.status,
-                  "dimension": args.dimension, "limit": args.limit}  # fmt: skip
+                  "dimension": args.dimension, "level": args.level, "segment": args.segment,
+                  "limit": args.limit}  # fmt: skip
         known = {p.name for p in CATALOGUE[args.guided].parameters}
         answer = guided(args.guided, {k: v for k, v in chosen.items() if k in known and v}, lake, reader)
     elif not args.question:

@@ -253,6 +253,9 @@ def test_without_a_model_the_cli_offers_guided_questions_and_answers_them(tmp_pa
         "gold.macro_market_hotspot_taluka_5d" not in guided.stdout and "macro_market_hotspot_taluka_5d" in guided.stdout
     )
     assert "Haveli  Pune      2             9" in guided.stdout.replace("  ", "  ")
+    fleets = scv("--guided", "accounts_at_risk", "--segment", "Fleet")
+    assert fleets.returncode == 0 and "ACC0007" in fleets.stdout and "ACC0011" not in fleets.stdout
+    assert "Patil Roadlines" not in fleets.stdout  # account ids, never names
     outside = scv("--guided", "hotspots", "--district", "Pune", "--as-manager", "Nashik")
     assert "outside your scope: you see district Nashik, not Pune" in outside.stdout
 
