@@ -42,7 +42,6 @@ class PipelineOptions(_Section):
     max_null_rate: float = Field(ge=0, le=1)
     lease_minutes: int = Field(ge=1)
     max_quarantine_rate: float = Field(ge=0, le=1)
-    bronze_chunk_mb: int = Field(ge=1, le=120)
 
 
 class Windows(_Section):

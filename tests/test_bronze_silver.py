@@ -131,9 +131,14 @@ def test_a_file_taken_before_and_untouched_is_not_read_again(spark, config, land
     import jobs.bronze.ingest as ingest
 
     _run(spark, config)
-    hashed: list[str] = []
-    real_hash = ingest.file_sha256
-    monkeypatch.setattr(ingest, "file_sha256", lambda path: hashed.append(path.name) or real_hash(path))
+    hashed: list[str] = []  # the files handed to the engine, which reads and hashes them
+    real_parse = ingest.parse_on_engine
+
+    def recording_parse(spark, task, paths):  # type: ignore[no-untyped-def]
+        hashed.extend(path.rsplit("/", 1)[-1] for path in paths)
+        return real_parse(spark, task, paths)
+
+    monkeypatch.setattr(ingest, "parse_on_engine", recording_parse)
     assert _run(spark, config)["bronze:call_log"].message == "0 new file(s), 1 already ingested"
     assert hashed == []  # name, size and modification time matched: no file was read
     calls = landing / "dialer_calls" / "calls_20240105.csv"

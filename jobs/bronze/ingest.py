@@ -2,9 +2,12 @@
 
 All export columns are kept as strings (names normalised to lower snake case), plus where each row came from:
 ``_source_file``, ``_source_line``, ``_content_sha256``, ``_run_id``, ``_ingested_at`` and ``_ingest_date``
-(the partition). A file whose content hash was ingested before is skipped, so a re-delivered file or a rerun
-never duplicates rows. Records that cannot be parsed go to ``quarantine/bronze`` with file, line and reason,
-keyed by delivery; a new delivery of a file closes the quarantine rows of the one it replaces.
+(the partition). The files are parsed on the engine's workers (``jobs/bronze/engine.py``): this process lists
+the landing folder and decides, from names, sizes and modification times, which files to hand over. A file
+taken before and untouched is not read at all; one whose content hash was ingested before is skipped, so a
+re-delivered file or a rerun never duplicates rows. Records that cannot be parsed go to ``quarantine/bronze``
+with file, line and reason, keyed by delivery; a new delivery of a file closes the quarantine rows of the one
+it replaces.
 
 A file that cannot be taken at all (empty, binary, a required column missing) is recorded once in
 ``ops/rejected_files`` and fails its source that night, naming the file and what is wrong; on later nights it
@@ -17,30 +20,24 @@ are already in bronze (a crash came between the two) is registered without appen
 
 from __future__ import annotations
 
+import hashlib
 import time
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import datetime
 
-import pyarrow as pa
+from pyspark.sql import Column, DataFrame, Row
 from pyspark.sql import functions as F
 
 from ground.catalogue import OPS_TABLES, QUARANTINE_TABLES, bronze_location
 from ground.failpoints import failpoint
 from ground.run import RunContext, StepResult
 from ground.sources import SourceSpec, bronze_column
-from ground.spark_io import append, merge_insert_new, merge_upsert, read_table, table_exists
-from jobs.bronze.landing import (
-    ParsedFile,
-    SourceFileError,
-    describe_delimiter,
-    discover,
-    file_sha256,
-    parse_file,
-)
-
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+from ground.spark_io import append, merge_insert_new, merge_upsert, read_table, stage, table_exists
+from jobs.bronze.engine import EngineReadError, ParseTask, engine_path_key, layout_of, parse_on_engine
+from jobs.bronze.landing import SourceFileError, check_file, describe_delimiter
+from jobs.bronze.listing import LandingFile, landing_exists, list_files
 
 
 @dataclass(frozen=True)
@@ -51,10 +48,23 @@ class Rejection:
     reason: str
 
 
+@dataclass(frozen=True)
+class TakenFile:
+    """A new file the engine parsed: what bronze, the quarantine and ops/ingested_files need of it."""
+
+    relative_name: str
+    sha256: str
+    columns: list[str]
+    present_columns: set[str]
+    delimiter: str
+    row_count: int
+    bad_count: int
+
+
 @dataclass
 class BronzeBatch:
     source: str
-    files: list[ParsedFile] = field(default_factory=list)
+    files: list[TakenFile] = field(default_factory=list)
     skipped_files: list[str] = field(default_factory=list)
     rejected: list[Rejection] = field(default_factory=list)  # new this night: the step fails
     outstanding: list[str] = field(default_factory=list)  # rejected on an earlier night, not yet dealt with
@@ -62,6 +72,7 @@ class BronzeBatch:
     recovered: set[str] = field(default_factory=set)  # hashes whose rows a crashed run already appended
     stats: dict[str, tuple[int, datetime]] = field(default_factory=dict)  # sha256 -> size, modification time
     restated: list[tuple[str, str, int, datetime]] = field(default_factory=list)  # known content, new stat
+    parsed_df: DataFrame | None = None  # the engine's outcome (staged): rows and bad lines of the new files
 
     @property
     def rows(self) -> int:
@@ -69,7 +80,7 @@ class BronzeBatch:
 
     @property
     def bad_lines(self) -> int:
-        return sum(len(f.bad_lines) for f in self.files)
+        return sum(f.bad_count for f in self.files)
 
 
 @dataclass
@@ -93,16 +104,6 @@ def _registered(ctx: RunContext, source: str) -> Registered:
     return Registered({r.content_sha256 for r in rows}, stats, last_at)
 
 
-def _micros(moment: datetime) -> int:
-    return (moment - EPOCH) // timedelta(microseconds=1)
-
-
-def _stat(path: Path) -> tuple[int, datetime]:
-    """Size and modification time (to the microsecond, as a Delta timestamp keeps it)."""
-    info = path.stat()
-    return info.st_size, EPOCH + timedelta(microseconds=info.st_mtime_ns // 1000)
-
-
 def _rejections(ctx: RunContext, source: str) -> dict[str, tuple[str, str]]:
     """sha256 -> (file name, status) of the source's rejected files."""
     rejected_df = read_table(ctx.spark, OPS_TABLES["rejected_files"], ctx.lake_root).where(F.col("source") == source)
@@ -124,42 +125,97 @@ def already_in_bronze(ctx: RunContext, source: str, hashes: set[str], since: dat
 
 
 def collect_new_files(ctx: RunContext, spec: SourceSpec) -> BronzeBatch:
-    """Parse the source's landing files whose content has not been ingested (or rejected) yet."""
-    landing = Path(ctx.config.paths.landing_dir)
+    """Hand the source's new landing files to the engine and sort out what it found: files parsed, files
+    whose content was taken (or refused) before, files refused now."""
     registered = _registered(ctx, spec.name)
-    seen = registered.hashes
     rejections = _rejections(ctx, spec.name)
     batch = BronzeBatch(spec.name)
-    for path in discover(landing, spec):
-        relative = path.relative_to(landing).as_posix()
-        size, modified = _stat(path)
-        if (relative, size, _micros(modified)) in registered.stats:  # taken before, untouched: not even read
-            batch.skipped_files.append(relative)
-            continue
-        sha = file_sha256(path)  # hash before parsing: an old file costs a read, not a parse
-        if sha in seen:
-            batch.skipped_files.append(relative)
-            batch.restated.append((relative, sha, size, modified))  # same content, new name or time: remember it
-            continue
-        if sha in rejections:
-            if rejections[sha][1] == "outstanding":
-                batch.outstanding.append(relative)
-            continue
-        try:
-            parsed = parse_file(path, landing, spec)
-        except SourceFileError as exc:
-            batch.rejected.append(Rejection(relative, sha, path.stat().st_size, str(exc)))
-            rejections[sha] = (relative, "outstanding")
-            continue
-        seen.add(parsed.sha256)
-        batch.files.append(parsed)
-        batch.stats[parsed.sha256] = (size, modified)
-        batch.warnings.extend(absent_columns(parsed, spec))
+    candidates = []
+    empty: dict[str, Row] = {}
+    for landing_file in list_files(ctx.config.paths.landing_dir, spec):
+        if landing_file.stat in registered.stats:  # taken before, untouched: not even read
+            batch.skipped_files.append(landing_file.name)
+        elif landing_file.size == 0:  # engines skip empty files: judged here, as the parser would
+            empty[landing_file.name] = _empty_outcome(landing_file.name, spec, registered.hashes, rejections)
+            candidates.append(landing_file)
+        else:
+            candidates.append(landing_file)
+    if not candidates:
+        return batch
+    found = dict(empty)
+    read = [f for f in candidates if f.name not in empty]
+    task = ParseTask(
+        spec,
+        {engine_path_key(f.path): f.name for f in candidates},
+        frozenset(registered.hashes),
+        frozenset(rejections),
+    )
+    if read:
+        parsed_df = parse_on_engine(ctx.spark, task, [f.path for f in read])
+        batch.parsed_df = stage(ctx.spark, parsed_df, ctx.lake_root, f"bronze_{spec.name}")
+        outcomes = batch.parsed_df.where(F.col("kind") == "file").drop("fields").collect()
+        twice = sorted(name for name, n in Counter(r.source_file for r in outcomes).items() if n > 1)
+        if twice:  # its rows would be in bronze twice
+            raise EngineReadError(f"the engine read {twice[:5]} more than once ({len(twice)} file(s)): nothing taken")
+        found.update({r.source_file: r for r in outcomes})
+    unread = [f.name for f in read if f.name not in found]
+    if unread:
+        raise EngineReadError(f"the engine did not read {unread[:5]} ({len(unread)} file(s)): gone, or not readable")
+    seen = set(registered.hashes)
+    for landing_file in candidates:  # in name order, as if read one after the other
+        _sort_out(batch, spec, landing_file, found[landing_file.name], seen, rejections)
     batch.recovered = already_in_bronze(ctx, spec.name, {f.sha256 for f in batch.files}, registered.last_at)
     return batch
 
 
-def absent_columns(parsed: ParsedFile, spec: SourceSpec) -> list[str]:
+def _empty_outcome(name: str, spec: SourceSpec, known: set[str], rejections: dict[str, tuple[str, str]]) -> Row:
+    sha = hashlib.sha256(b"").hexdigest()
+    if sha in known or sha in rejections:
+        return Row(source_file=name, content_sha256=sha, status="known" if sha in known else "rejected_before")
+    try:
+        check_file(name, b"", spec)
+    except SourceFileError as exc:
+        return Row(source_file=name, content_sha256=sha, status="rejected", reason=str(exc))
+    raise AssertionError("an empty file is always refused")
+
+
+def _sort_out(
+    batch: BronzeBatch,
+    spec: SourceSpec,
+    landing_file: LandingFile,
+    outcome: Row,
+    seen: set[str],
+    rejections: dict[str, tuple[str, str]],
+) -> None:
+    name, sha, status = landing_file.name, outcome.content_sha256, outcome.status
+    if sha in seen:  # same content as a file taken before (or earlier tonight): remember its new name or time
+        batch.skipped_files.append(name)
+        batch.restated.append((name, sha, landing_file.size, landing_file.modified))
+        return
+    if sha in rejections:
+        if rejections[sha][1] == "outstanding":
+            batch.outstanding.append(name)
+        return
+    if status == "rejected":
+        batch.rejected.append(Rejection(name, sha, landing_file.size, outcome.reason))
+        rejections[sha] = (name, "outstanding")
+        return
+    taken = TakenFile(
+        name,
+        sha,
+        list(outcome.columns),
+        set(outcome.present),
+        outcome.delimiter,
+        outcome.rows,
+        outcome.bad_lines,
+    )
+    seen.add(sha)
+    batch.files.append(taken)
+    batch.stats[sha] = (landing_file.size, landing_file.modified)
+    batch.warnings.extend(absent_columns(taken, spec))
+
+
+def absent_columns(parsed: TakenFile, spec: SourceSpec) -> list[str]:
     """A warning per mapped column the file does not have (none of a fallback chain, or one of a template):
     its canonical column is empty (or partial) for every row."""
     warnings = []
@@ -178,50 +234,47 @@ def absent_columns(parsed: ParsedFile, spec: SourceSpec) -> list[str]:
     return warnings
 
 
-def _arrow_rows(ctx: RunContext, parsed: ParsedFile, columns: list[str]) -> pa.Table:
-    """The file's good rows with every batch column (absent ones null) and the ingestion metadata."""
-    assert parsed.table is not None
-    n = parsed.table.num_rows
-    data = {c: parsed.table.column(c) if c in parsed.columns else pa.nulls(n, pa.string()) for c in columns}
-    data["_source_file"] = pa.repeat(parsed.relative_name, n)  # type: ignore[assignment]
-    data["_source_line"] = parsed.table.column("_source_line")
-    data["_content_sha256"] = pa.repeat(parsed.sha256, n)  # type: ignore[assignment]
-    data["_run_id"] = pa.repeat(ctx.run_id, n)  # type: ignore[assignment]
-    data["_ingested_at"] = pa.repeat(pa.scalar(ctx.started_at, pa.timestamp("us", tz="UTC")), n)  # type: ignore[assignment]
-    data["_ingest_date"] = pa.repeat(pa.scalar(ctx.started_at.date(), pa.date32()), n)  # type: ignore[assignment]
-    return pa.table(data)
+def _column(name: str, layouts: dict[str, list[str]]) -> Column:
+    """The bronze column ``name`` picked from each row's fields by the position it has in its file's layout."""
+    picks = [(layout, columns.index(name) + 1) for layout, columns in layouts.items() if name in columns]
+    if len({position for _, position in picks}) == 1 and len(picks) == len(layouts):  # the same place everywhere
+        return F.element_at("fields", picks[0][1]).alias(name)
+    value = F.lit(None).cast("string")
+    for layout, position in picks:
+        value = F.when(F.col("layout") == layout, F.element_at("fields", position)).otherwise(value)
+    return value.alias(name)
+
+
+def _bronze_rows(ctx: RunContext, batch: BronzeBatch, files: list[TakenFile]) -> DataFrame:
+    """The new files' good rows with every batch column (absent ones null) and the ingestion metadata."""
+    assert batch.parsed_df is not None
+    columns = list(dict.fromkeys(c for f in batch.files for c in f.columns))
+    layouts = {layout_of(f.columns): f.columns for f in files}
+    rows_df = batch.parsed_df.where(
+        (F.col("kind") == "row") & F.col("source_file").isin(*[f.relative_name for f in files])
+    )
+    return rows_df.select(
+        *[_column(c, layouts) for c in columns],
+        F.col("source_file").alias("_source_file"),
+        F.col("source_line").alias("_source_line"),
+        F.col("content_sha256").alias("_content_sha256"),
+        F.lit(ctx.run_id).alias("_run_id"),
+        F.lit(ctx.started_at).cast("timestamp").alias("_ingested_at"),
+        F.lit(ctx.started_at.date()).alias("_ingest_date"),
+    )
 
 
 def write_batch(ctx: RunContext, batch: BronzeBatch) -> None:
-    """Append the batch's rows to bronze, its bad lines to quarantine, then register its files and close
-    what they replace.
-
-    Rows travel to the engine as Arrow in chunks of at most ``pipeline.bronze_chunk_mb`` (a Spark Connect
-    message is limited to 128 MB); a file's rows always travel in one chunk, so after a crash a file's rows
-    are in bronze whole or not at all.
-    """
+    """Append the batch's rows to bronze (one commit: a file's rows are in bronze whole or not at all), its
+    bad lines to quarantine, then register its files and close what they replace."""
     location = bronze_location(ctx.lake_root, batch.source)
-    columns = list(dict.fromkeys(c for f in batch.files for c in f.columns))
-    chunk_bytes = ctx.settings.pipeline.bronze_chunk_mb << 20
-    pending: list[pa.Table] = []
-
-    def flush() -> None:
-        if not pending:
-            return
-        df = ctx.spark.createDataFrame(pa.concat_tables(pending))
-        writer = df.write.format("delta").mode("append").option("mergeSchema", "true")
+    files = [f for f in batch.files if f.row_count and f.sha256 not in batch.recovered]
+    if files:
+        writer = _bronze_rows(ctx, batch, files).write.format("delta").mode("append").option("mergeSchema", "true")
         if not table_exists(ctx.spark, location):
             writer = writer.partitionBy("_ingest_date")
         writer.save(location)
-        pending.clear()
         failpoint("bronze_append")
-
-    for parsed in batch.files:
-        if parsed.row_count and parsed.sha256 not in batch.recovered:
-            pending.append(_arrow_rows(ctx, parsed, columns))
-        if sum(t.nbytes for t in pending) >= chunk_bytes:
-            flush()
-    flush()
     _quarantine_bad_lines(ctx, batch)
     _register_files(ctx, batch)
     failpoint("file_registration")
@@ -230,15 +283,22 @@ def write_batch(ctx: RunContext, batch: BronzeBatch) -> None:
 
 
 def _quarantine_bad_lines(ctx: RunContext, batch: BronzeBatch) -> None:
-    rows = [
-        (batch.source, f.relative_name, bad.line, bad.reason, bad.raw[:4000], ctx.run_id, ctx.started_at)
-        + (f.sha256, None)
-        for f in batch.files
-        for bad in f.bad_lines
-    ]
-    if rows:
-        table = QUARANTINE_TABLES["bronze"]
-        merge_insert_new(ctx.spark, ctx.spark.createDataFrame(rows, table.ddl), table, ctx.lake_root)
+    files = [f.relative_name for f in batch.files if f.bad_count]
+    if not files:
+        return
+    assert batch.parsed_df is not None
+    bad_df = batch.parsed_df.where((F.col("kind") == "bad") & F.col("source_file").isin(*files)).select(
+        F.lit(batch.source).alias("source"),
+        "source_file",
+        "source_line",
+        "reason",
+        F.col("raw").alias("raw_line"),
+        F.lit(ctx.run_id).alias("run_id"),
+        F.lit(ctx.started_at).cast("timestamp").alias("ingested_at"),
+        "content_sha256",
+        F.lit(None).cast("string").alias("superseded_run_id"),
+    )
+    merge_insert_new(ctx.spark, bad_df, QUARANTINE_TABLES["bronze"], ctx.lake_root)
 
 
 def _register_files(ctx: RunContext, batch: BronzeBatch) -> None:
@@ -246,7 +306,7 @@ def _register_files(ctx: RunContext, batch: BronzeBatch) -> None:
     seen_files (not ingested), so that from the next night on it is recognised without being read."""
     table = OPS_TABLES["ingested_files"]
     rows = [
-        (batch.source, f.relative_name, f.sha256, ctx.run_id, f.row_count, len(f.bad_lines), ctx.started_at)
+        (batch.source, f.relative_name, f.sha256, ctx.run_id, f.row_count, f.bad_count, ctx.started_at)
         + batch.stats.get(f.sha256, (None, None))
         for f in batch.files
     ]
@@ -341,8 +401,8 @@ def ingest_source(ctx: RunContext, spec: SourceSpec) -> StepResult:
 def run_bronze(ctx: RunContext) -> Iterator[StepResult]:
     """One step per source, each yielded as it ends. A landing folder that does not exist fails the phase:
     an export that never arrived must not look like a quiet night."""
-    landing = Path(ctx.config.paths.landing_dir)
-    if not landing.is_dir():
+    landing = ctx.config.paths.landing_dir
+    if not landing_exists(landing):
         yield StepResult("bronze", status="failed", message=f"the landing folder {landing} does not exist")
         return
     for spec in ctx.sources.values():

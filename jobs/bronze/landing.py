@@ -1,6 +1,6 @@
-"""Reading landing files line by line, so that one malformed line never stops the rest of the file.
+"""Reading landing files record by record, so that one malformed line never stops the rest of the file.
 
-The engine rejects a whole CSV read on one ragged line, so bronze parses exports here: every record is
+The engine rejects a whole CSV read on one ragged line, so bronze parses exports itself: every record is
 decoded and parsed on its own, and one that fails (bad encoding, broken quoting, wrong field count, invalid
 JSON, the header line repeated) becomes a ``BadLine`` with its 1-based line number while the good ones land.
 A quoted field may span lines (RFC 4180): the record is then the lines up to the closing quote, numbered by
@@ -9,6 +9,10 @@ parsing resumes on the next line, so one stray quote never swallows the rest of 
 
 A file that cannot be taken at all raises ``SourceFileError`` saying why in words: 0 bytes, not text, no
 header, a required column missing (with the delimiter the header seems to use, when it is not the mapped one).
+
+Everything here is pure (bytes in, rows out): the nightly job runs ``parse_bytes`` on the engine's workers
+(``jobs/bronze/engine.py``); ``parse_file`` reads one file on this machine for ``scv mapping check``.
+The CSV rules live in ``csv_records.py``, the JSON ones in ``json_records.py``.
 """
 
 from __future__ import annotations
@@ -16,17 +20,16 @@ from __future__ import annotations
 import csv
 import fnmatch
 import hashlib
-import io
 import json
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.csv as pa_csv
 
 from ground.sources import SourceSpec, bronze_column
+from jobs.bronze.csv_records import parse_records, split_csv_line
+from jobs.bronze.json_records import parse_lines, records_table
 
 
 class SourceFileError(ValueError):
@@ -42,7 +45,6 @@ class BadLine:
 
 @dataclass
 class ParsedFile:
-    path: Path
     relative_name: str
     sha256: str
     columns: list[str]
@@ -66,12 +68,6 @@ class ParsedFile:
         return sorted((line, [column[i] for column in values]) for i, line in enumerate(lines))
 
 
-def _string_table(columns: list[str], values: list[list[str | None]], lines: list[int]) -> pa.Table:
-    by_column = list(zip(*values, strict=True)) if values else [()] * len(columns)
-    arrays = [pa.array(list(col), pa.string()) for col in by_column]
-    return pa.table([*arrays, pa.array(lines, pa.int64())], names=[*columns, "_source_line"])
-
-
 def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
@@ -90,18 +86,6 @@ def discover(landing_dir: Path, spec: SourceSpec) -> list[Path]:
     return sorted(p for p in found if pattern.match(p.relative_to(landing_dir).as_posix()))
 
 
-def _decode(raw: bytes, encoding: str) -> str | None:
-    try:
-        return raw.decode(encoding)
-    except UnicodeDecodeError:
-        return None
-
-
-def _printable(raw: bytes) -> str:
-    return raw.decode("utf-8", errors="backslashreplace")
-
-
-MAX_RECORD_LINES = 200  # a quoted field spanning more lines than this is taken for a stray quote
 DELIMITERS = (",", ";", "\t", "|")
 
 
@@ -117,7 +101,7 @@ def detect_delimiter(header: str, spec: SourceSpec) -> str:
     best, best_score = ",", (-1, 0)
     for candidate in DELIMITERS:
         try:
-            fields = _split_csv_line(header, candidate)
+            fields = split_csv_line(header, candidate)
         except csv.Error:
             continue
         score = (_found(fields, spec), len(fields))
@@ -128,17 +112,6 @@ def detect_delimiter(header: str, spec: SourceSpec) -> str:
 
 def describe_delimiter(delimiter: str) -> str:
     return "tab" if delimiter == "\t" else repr(delimiter)
-
-
-def _split_csv_line(text: str, delimiter: str) -> list[str]:
-    """Fields of one record (it may hold line breaks inside quotes); csv.Error on broken quoting or when the
-    text is not exactly one record. Lines without quotes take the fast path."""
-    if '"' not in text:
-        return text.split(delimiter)
-    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True))
-    if len(rows) != 1:
-        raise csv.Error("not one record")
-    return rows[0]
 
 
 def _looks_binary(data: bytes) -> bool:
@@ -178,52 +151,35 @@ def check_file(relative: str, data: bytes, spec: SourceSpec) -> None:
         raise SourceFileError(f"{relative}: not text (binary): it holds NUL bytes; an export must be CSV or JSON")
 
 
-def _decoded_lines(data: bytes, encoding: str) -> Iterator[tuple[int, str | None, bytes]]:
-    """(line number, text or None when it cannot be decoded, raw bytes) for every physical line."""
-    raw_lines = data.splitlines()
+def decoded_lines(data: bytes, encoding: str) -> tuple[list[str | None], list[bytes]]:
+    """Every physical line decoded (None where it cannot be), and its bytes."""
+    raws = data.splitlines()
     try:
         texts: list[str | None] = list(data.decode(encoding).splitlines())
-        if len(texts) != len(raw_lines):  # str.splitlines also splits on \x1c, \u2028 ...: decode per line
+        if len(texts) != len(raws):  # str.splitlines also splits on \x1c, \u2028 ...: decode per line
             raise UnicodeDecodeError(encoding, b"", 0, 1, "line boundaries differ")
     except UnicodeDecodeError:
-        texts = [_decode(raw, encoding) for raw in raw_lines]
-    for number, (text, raw) in enumerate(zip(texts, raw_lines, strict=True), start=1):
-        yield number, text, raw
+        texts = [_decode(raw, encoding) for raw in raws]
+    return texts, raws
 
 
-def _multiline_record(
-    first: tuple[int, str], rest: list[tuple[int, str | None, bytes]], start: int, width: int, delimiter: str
-) -> tuple[list[str], int] | None:
-    """A record whose quoted field spans lines: its fields and how many following lines it took, or None
-    when the quote never closes into one record of ``width`` fields (then the first line is broken alone)."""
-    text, quotes = first[1], first[1].count('"')
-    for taken in range(1, min(MAX_RECORD_LINES, len(rest) - start + 1)):
-        _, more, _ = rest[start + taken - 1]
-        if more is None:
-            return None
-        text, quotes = f"{text}\n{more}", quotes + more.count('"')
-        if quotes % 2 == 0:
-            try:
-                values = _split_csv_line(text, delimiter)
-            except csv.Error:
-                return None
-            return (values, taken) if len(values) == width else None
-    return None
+def _decode(raw: bytes, encoding: str) -> str | None:
+    try:
+        return raw.decode(encoding)
+    except UnicodeDecodeError:
+        return None
 
 
 def _parse_csv(parsed: ParsedFile, data: bytes, spec: SourceSpec) -> None:
-    """Plain lines (no quote, the right number of delimiters) are parsed in bulk by Arrow; records with
-    quotes go through the csv module one by one (several lines when a quoted field holds line breaks);
-    everything else is a bad line."""
-    lines = list(_decoded_lines(data.lstrip(b"\xef\xbb\xbf"), spec.encoding))
-    header_text = lines[0][1] if lines else None
+    texts, raws = decoded_lines(data.lstrip(b"\xef\xbb\xbf"), spec.encoding)
+    header_text = texts[0] if texts else None
     if header_text is None:
         raise SourceFileError(f"{parsed.relative_name}: the header line is not valid {spec.encoding}")
     if not header_text.strip():
         raise SourceFileError(f"{parsed.relative_name}: no header line (the first line is blank)")
     delimiter = detect_delimiter(header_text, spec) if spec.delimiter == "auto" else spec.delimiter
     parsed.delimiter = delimiter
-    export_columns = [h.strip() for h in _split_csv_line(header_text, delimiter)]
+    export_columns = [h.strip() for h in split_csv_line(header_text, delimiter)]
     missing = missing_columns(export_columns, spec)
     if missing:
         raise SourceFileError(
@@ -232,112 +188,21 @@ def _parse_csv(parsed: ParsedFile, data: bytes, spec: SourceSpec) -> None:
         )
     parsed.columns = [bronze_column(c) for c in export_columns]
     parsed.present_columns = set(parsed.columns)
-    width = len(export_columns)
-    header_fields = export_columns
-    plain_text: list[str] = []
-    plain_lines: list[int] = []
-    quoted_values: list[list[str | None]] = []
-    quoted_lines: list[int] = []
-    index = 1
-    while index < len(lines):
-        number, text, raw = lines[index]
-        index += 1
-        if text is None:
-            parsed.bad_lines.append(BadLine(number, f"bad_encoding: not valid {spec.encoding}", _printable(raw)))
-            continue
-        if not text.strip():
-            continue
-        if '"' not in text:
-            if text.count(delimiter) != width - 1:
-                reason = f"wrong_field_count: expected {width} fields, found {text.count(delimiter) + 1}"
-                parsed.bad_lines.append(BadLine(number, reason, text))
-            elif [f.strip() for f in text.split(delimiter)] == header_fields:
-                parsed.bad_lines.append(BadLine(number, "repeated_header: the header line again", text))
-            else:
-                plain_text.append(text)
-                plain_lines.append(number)
-            continue
-        if text.count('"') % 2 == 1:  # a quoted field goes on past the end of this line
-            record = _multiline_record((number, text), lines, index, width, delimiter)
-            if record is None:
-                reason = "broken_quoting: a quote that does not close into one record"
-                parsed.bad_lines.append(BadLine(number, reason, text))
-                continue
-            values, taken = record
-            index += taken
-        else:
-            try:
-                values = _split_csv_line(text, delimiter)
-            except csv.Error as exc:
-                parsed.bad_lines.append(BadLine(number, f"broken_quoting: {exc}", text))
-                continue
-        if len(values) != width:
-            reason = f"wrong_field_count: expected {width} fields, found {len(values)}"
-            parsed.bad_lines.append(BadLine(number, reason, text))
-            continue
-        if [v.strip() for v in values] == header_fields:
-            parsed.bad_lines.append(BadLine(number, "repeated_header: the header line again", text))
-            continue
-        quoted_values.append([v if v != "" else None for v in values])
-        quoted_lines.append(number)
-    tables = [_string_table(parsed.columns, quoted_values, quoted_lines)]
-    if plain_text:
-        tables.append(_bulk_parse(plain_text, plain_lines, parsed.columns, delimiter))
-    parsed.table = pa.concat_tables(tables)
+    records = parse_records(texts, raws, export_columns, parsed.columns, delimiter, spec.encoding)
+    parsed.table = records.table
+    parsed.bad_lines = [BadLine(*bad) for bad in records.bad_lines]
 
 
-def _bulk_parse(texts: list[str], lines: list[int], columns: list[str], delimiter: str) -> pa.Table:
-    """Arrow's CSV reader over lines already known to be plain: every value a string, empty is null."""
-    names = [f"c{i}" for i in range(len(columns))]
-    table = pa_csv.read_csv(
-        io.BytesIO("\n".join(texts).encode("utf-8")),
-        read_options=pa_csv.ReadOptions(column_names=names),
-        parse_options=pa_csv.ParseOptions(delimiter=delimiter, quote_char=False),
-        convert_options=pa_csv.ConvertOptions(
-            column_types={n: pa.string() for n in names}, strings_can_be_null=True, null_values=[""]
-        ),
-    )
-    return pa.table([*table.columns, pa.array(lines, pa.int64())], names=[*columns, "_source_line"])
-
-
-def _json_value(value: object) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return value
-    return json.dumps(value, ensure_ascii=False)
+def _take_records(parsed: ParsedFile, records: list[tuple[int, dict[str, object]]], spec: SourceSpec) -> None:
+    mapped = [name for c in spec.columns for name in c.bronze_names]
+    parsed.table, parsed.columns, parsed.present_columns = records_table(records, mapped, bronze_column)
 
 
 def _parse_jsonl(parsed: ParsedFile, data: bytes, spec: SourceSpec) -> None:
-    records: list[tuple[int, dict[str, object]]] = []
-    for number, text, raw in _decoded_lines(data.lstrip(b"\xef\xbb\xbf"), spec.encoding):
-        if text is None:
-            parsed.bad_lines.append(BadLine(number, f"bad_encoding: not valid {spec.encoding}", _printable(raw)))
-            continue
-        if not text.strip():
-            continue
-        try:
-            record = json.loads(text)
-        except json.JSONDecodeError as exc:
-            parsed.bad_lines.append(BadLine(number, f"bad_json: {exc.msg} at column {exc.colno}", text))
-            continue
-        if not isinstance(record, dict):
-            parsed.bad_lines.append(BadLine(number, "bad_json: a line must hold one JSON object", text))
-            continue
-        records.append((number, record))
-    _records_table(parsed, records, spec)
-
-
-def _records_table(parsed: ParsedFile, records: list[tuple[int, dict[str, object]]], spec: SourceSpec) -> None:
-    """JSON records to string columns: keys normalised, nested values kept as JSON text."""
-    seen: dict[str, None] = {name: None for c in spec.columns for name in c.bronze_names}
-    normalised = [(number, {bronze_column(k): v for k, v in record.items()}) for number, record in records]
-    for _, record in normalised:
-        seen.update(dict.fromkeys(record))
-        parsed.present_columns.update(record)
-    parsed.columns = list(seen)
-    values = [[_json_value(record.get(c)) for c in parsed.columns] for _, record in normalised]
-    parsed.table = _string_table(parsed.columns, values, [number for number, _ in normalised])
+    texts, raws = decoded_lines(data.lstrip(b"\xef\xbb\xbf"), spec.encoding)
+    records, bad = parse_lines(texts, raws, spec.encoding)
+    parsed.bad_lines = [BadLine(*b) for b in bad]
+    _take_records(parsed, records, spec)
 
 
 def _parse_json(parsed: ParsedFile, data: bytes, spec: SourceSpec) -> None:
@@ -359,18 +224,26 @@ def _parse_json(parsed: ParsedFile, data: bytes, spec: SourceSpec) -> None:
         else:
             text = json.dumps(record, ensure_ascii=False)[:4000]
             parsed.bad_lines.append(BadLine(number, "bad_json: a record must be a JSON object", text))
-    _records_table(parsed, records, spec)
+    _take_records(parsed, records, spec)
+
+
+PARSERS = {"csv": _parse_csv, "jsonl": _parse_jsonl, "json": _parse_json}
+
+
+def parse_bytes(relative: str, data: bytes, spec: SourceSpec, sha256: str | None = None) -> ParsedFile:
+    """Parse one export file's bytes; raises SourceFileError when the file as a whole cannot be taken. Pure:
+    the engine's workers call it on the files they read (``jobs/bronze/engine.py``)."""
+    check_file(relative, data, spec)
+    parsed = ParsedFile(relative, sha256 or hashlib.sha256(data).hexdigest(), columns=[])
+    PARSERS[spec.format](parsed, data, spec)
+    return parsed
 
 
 def parse_file(path: Path, landing_dir: Path, spec: SourceSpec) -> ParsedFile:
-    """Parse one export file; raises SourceFileError when the file as a whole cannot be taken."""
+    """Parse one export file on this machine (``scv mapping check``, tests)."""
     relative = path.relative_to(landing_dir).as_posix()
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise SourceFileError(f"{relative}: cannot be read: {exc}") from exc
-    check_file(relative, data, spec)
-    parsed = ParsedFile(path, relative, hashlib.sha256(data).hexdigest(), columns=[])
-    parsers = {"csv": _parse_csv, "jsonl": _parse_jsonl, "json": _parse_json}
-    parsers[spec.format](parsed, data, spec)
-    return parsed
+    return parse_bytes(relative, data, spec)
