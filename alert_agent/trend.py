@@ -42,10 +42,8 @@ def trend_alt(trend: Trend, window_days: int) -> str:
     """The chart in words, for screen readers and mail clients that block images."""
     cur = sum(trend.leads[-window_days:])
     prev = sum(trend.leads[-2 * window_days : -window_days])
-    # angle brackets left out: the alt attribute survives the CSS inliner's rewrite as text, never as markup
-    name = trend.taluka.replace("<", "").replace(">", "")
     return (
-        f"Leads per day in {name}, {_day(trend.days[0])} to {_day(trend.days[-1])}: "
+        f"Leads per day in {trend.taluka}, {_day(trend.days[0])} to {_day(trend.days[-1])}: "
         f"{min(trend.leads)} to {max(trend.leads)} a day; {plural(cur, 'lead')} in the last {window_days} days "
         f"against {prev:,} in the {window_days} before."
     )

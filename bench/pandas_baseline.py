@@ -61,7 +61,7 @@ TABLES = (
 OPPORTUNITY_COLUMNS = [
     "opty_id", "dealer_code", "created_date", "stage", "lead_classification", "opty_category", "customer_type",
     "product_line", "expected_closure_date", "taluka", "district", "state", "status", "customer_name",
-    "customer_phone", "updated_at",
+    "customer_phone", "updated_at", "account_id",
 ]  # fmt: skip
 SILVER_COLUMNS = {
     "customer_pipeline_history": OPPORTUNITY_COLUMNS,

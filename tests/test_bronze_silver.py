@@ -16,11 +16,11 @@ from jobs.silver.build import run_silver
 LEADS_HEADER = (
     "Opty ID,Dealer Code,Created Date,Sales Stage,Lead Type,Enquiry Type,Customer Segment,PPL,Expected Closure,"
     "Taluka,District,State,Opty Status,Customer Name,Mobile,Last Updated,"
-    "Sales Consultant,Lead Source,Closed Date,Lost Reason,Competitor,Deal Value\n"
+    "Sales Consultant,Lead Source,Closed Date,Lost Reason,Competitor,Deal Value,Account ID\n"
 )
 GOOD = (
     "D1,05-01-2024,{stage},HOT,WALK-IN,Individual,Pickup,20-01-2024,Haveli,Pune,MH,OPEN,Asha,9000000001,{at},"
-    "SC1,WEBSITE,,,,850000"
+    "SC1,WEBSITE,,,,850000,"
 )
 CALLS_HEADER = "CallRef,OptyId,CallStartTime,DurationSecs,Disposition,NextFollowUpDate\n"
 
@@ -195,7 +195,7 @@ def test_an_orphan_is_retried_and_lands_once_its_parent_arrives(spark, config, l
 
 def test_an_export_without_the_optional_win_rate_columns_lands_with_a_warning(spark, config, landing) -> None:  # type: ignore[no-untyped-def]
     old_header = LEADS_HEADER.split(",Sales Consultant")[0] + "\n"
-    old_row = "O9," + GOOD.format(stage="C1", at="2024-01-06 10:00:00").rsplit(",", 6)[0]
+    old_row = "O9," + GOOD.format(stage="C1", at="2024-01-06 10:00:00").rsplit(",", 7)[0]
     _write(landing, "crm_opportunities/crm_opportunities_20240106.csv", old_header + old_row + "\n")
     steps = _run(spark, config)
     bronze = steps["bronze:customer_pipeline"]

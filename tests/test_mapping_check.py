@@ -15,7 +15,7 @@ from conftest import scv_environment
 
 pytestmark = pytest.mark.e2e
 
-HEADER = "Invoice No,Dealer,Invoice Date,Product Line,Qty,Opty Ref\n"
+HEADER = "Invoice No,Dealer,Invoice Date,Product Line,Qty,Opty Ref,Account ID,Invoice Value\n"
 
 
 def _check(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -36,7 +36,7 @@ def landing(tmp_path: Path) -> Path:
 
 
 def test_a_wrong_date_format_is_a_blocker_before_a_row_is_loaded(landing, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    rows = "".join(f"R{i},D1,0{i}-01-2024,Van,1,\n" for i in range(1, 5))
+    rows = "".join(f"R{i},D1,0{i}-01-2024,Van,1,,,\n" for i in range(1, 5))
     (landing / "retail_20240105.csv").write_text(HEADER + rows)
     done = _check(tmp_path, "--source", "retail")
     assert done.returncode == 1, done.stdout + done.stderr
@@ -55,7 +55,7 @@ def test_a_missing_required_column_and_a_source_without_files(landing, tmp_path)
 
 
 def test_a_clean_mapping_exits_0_and_speaks_json(landing, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    (landing / "retail_20240105.csv").write_text(HEADER + "R1,D1,2024-01-05,Van,1,\nR2,D1,2024-01-05,Van,2,O1\n")
+    (landing / "retail_20240105.csv").write_text(HEADER + "R1,D1,2024-01-05,Van,1,,,\nR2,D1,2024-01-05,Van,2,O1,,\n")
     done = _check(tmp_path, "--source", "retail", "--json")
     assert done.returncode == 0, done.stderr
     (report,) = json.loads(done.stdout)

@@ -73,12 +73,14 @@ def _write(folder: Path, relative: str, text: str) -> None:
 def test_two_exports_feed_one_table_with_chains_templates_codes_and_a_filter(spark, config) -> None:  # type: ignore[no-untyped-def]
     config = config.with_overrides(**SOURCES)
     assert sorted(config.sources) == [
+        "accounts",
         "call_log",
         "customer_journey",
         "customer_pipeline",
         "dealers",
         "retail_dms_a",
         "retail_dms_b",
+        "targets",
     ]
     landing = Path(config.paths.landing_dir)
     _write(landing, "dms_a/a_20240105.csv", DMS_A)

@@ -68,7 +68,7 @@ class BronzeBatch:
     skipped_files: list[str] = field(default_factory=list)
     rejected: list[Rejection] = field(default_factory=list)  # new this night: the step fails
     outstanding: list[str] = field(default_factory=list)  # rejected on an earlier night, not yet dealt with
-    warnings: list[str] = field(default_factory=list)  # e.g. a mapped optional column absent from a file
+    absent: list[tuple[str, str, str, int]] = field(default_factory=list)  # mapped columns a file lacks
     recovered: set[str] = field(default_factory=set)  # hashes whose rows a crashed run already appended
     stats: dict[str, tuple[int, datetime]] = field(default_factory=dict)  # sha256 -> size, modification time
     restated: list[tuple[str, str, int, datetime]] = field(default_factory=list)  # known content, new stat
@@ -212,25 +212,41 @@ def _sort_out(
     seen.add(sha)
     batch.files.append(taken)
     batch.stats[sha] = (landing_file.size, landing_file.modified)
-    batch.warnings.extend(absent_columns(taken, spec))
+    batch.absent.extend(absent_columns(taken, spec))
 
 
-def absent_columns(parsed: TakenFile, spec: SourceSpec) -> list[str]:
-    """A warning per mapped column the file does not have (none of a fallback chain, or one of a template):
-    its canonical column is empty (or partial) for every row."""
-    warnings = []
+def absent_columns(parsed: TakenFile, spec: SourceSpec) -> list[tuple[str, str, str, int]]:
+    """(what is absent, canonical column, file, rows) per mapped column the file does not have (none of a
+    fallback chain, or one of a template): its canonical column is empty (or partial) for every row."""
+    found = []
     for c in spec.columns:
         absent = [e for e in c.export_columns if bronze_column(e) not in parsed.present_columns]
         if c.template and absent:
-            what = f"template column(s) {absent} are"
+            what = f"template column(s) {absent}"
         elif c.sources and len(absent) == len(c.sources):
-            what = f"mapped column {' or '.join(repr(a) for a in absent)} is"
+            what = f"mapped column {' or '.join(repr(a) for a in absent)}"
         else:
             continue
-        warnings.append(
-            f"{parsed.relative_name}: {what} not in the file ({c.name}), so {c.name} is empty or partial "
-            f"in its {parsed.row_count:,} rows"
-        )
+        found.append((what, c.name, parsed.relative_name, parsed.row_count))
+    return found
+
+
+def absent_warnings(absent: list[tuple[str, str, str, int]]) -> list[str]:
+    """One warning per absent column: naming the file when one file lacks it, else how many and the first
+    three (a column every file of the night lacks is one line, not one per file)."""
+    grouped: dict[tuple[str, str], list[tuple[str, int]]] = {}
+    for what, column, file, rows in absent:
+        grouped.setdefault((what, column), []).append((file, rows))
+    warnings = []
+    for (what, column), files in grouped.items():
+        rows = sum(r for _, r in files)
+        if len(files) == 1:
+            warnings.append(f"{files[0][0]}: {what} is not in the file ({column}), so {column} is empty or "
+                            f"partial in its {rows:,} rows")  # fmt: skip
+        else:
+            names = ", ".join(f for f, _ in files[:3]) + (" ..." if len(files) > 3 else "")
+            warnings.append(f"{what} is not in {len(files)} files ({column}: {names}), so {column} is empty or "
+                            f"partial in their {rows:,} rows")  # fmt: skip
     return warnings
 
 
@@ -379,9 +395,10 @@ def ingest_source(ctx: RunContext, spec: SourceSpec) -> StepResult:
     for parsed in batch.files:
         if parsed.delimiter != ",":
             notes.append(f"{parsed.relative_name}: read with delimiter {describe_delimiter(parsed.delimiter)}")
-    if batch.warnings:
+    warnings = absent_warnings(batch.absent)
+    if warnings:
         result.status = "warn"
-        notes.extend(batch.warnings[:5] + ([f"... {len(batch.warnings) - 5} more"] if len(batch.warnings) > 5 else []))
+        notes.extend(warnings[:5] + ([f"... {len(warnings) - 5} more"] if len(warnings) > 5 else []))
     if batch.outstanding:
         result.status = "warn"
         result.gaps.append(f"{spec.name}: rejected file(s) outstanding")

@@ -41,8 +41,20 @@ daily as (
     select 'retail_units', 'All', day, sum(amount) from sale_days group by day
 ),
 
+-- the first day each measure has data, over all of it (not only the run's reach), so that a date gives the
+-- same index whichever other dates run with it
+first_days as (
+    select 'leads' as measure, product_line, min(created_date) as first_day
+    from customer_pipeline_history
+    group by product_line
+    union all
+    select 'retail_units', product_line, min(retail_date) from retail group by product_line
+),
+
 series as (
-    select measure, product_line, min(day) as first_day from daily group by measure, product_line
+    select measure, product_line, first_day from first_days
+    union all
+    select measure, 'All', min(first_day) from first_days group by measure
 ),
 
 grid as (
@@ -108,7 +120,8 @@ final as (
         on periods.as_of_date = overall.as_of_date
         and periods.measure = overall.measure
         and periods.product_line = overall.product_line
-    where periods.period_type = 'weekday' or periods.days >= :seasonality_min_days
+    where (periods.period_type = 'weekday' or periods.days >= :seasonality_min_days)
+        and overall.mean_all > 0  -- a series with no data in the year before the date has no profile
 )
 
 select * from final
