@@ -249,3 +249,18 @@ def test_a_dealer_silent_for_too_few_expected_units_is_not_a_silence() -> None:
     # 4 silent days at 5 a day make 20 expected: below a threshold of 25 the district stays quiet (the z test alone)
     quiet = ANOMALIES.model_copy(update={"silence_min_expected": 25.0})
     assert detect(actuals, forecasts, cells, [D(2024, 1, 11)], quiet, FORECAST).empty
+
+
+def test_a_silence_longer_than_silence_max_days_is_the_dealers_new_normal() -> None:
+    actuals, forecasts, cells = _silence_inputs()
+    # on the 10th D1 has been silent 3 days and on the 11th 4: with at most 3, only the 10th is a silence, and
+    # one date of two is not persistence
+    closed = ANOMALIES.model_copy(update={"silence_max_days": 3})
+    assert detect(actuals, forecasts, cells, [D(2024, 1, 11)], closed, FORECAST).empty
+
+
+def test_days_no_dealer_has_data_for_are_no_evidence_of_silence() -> None:
+    actuals, forecasts, cells = _silence_inputs()
+    # the 10th and the 11th have not landed (no dealer has a value): D1 is silent on no date the run can see
+    cells = cells[cells["day"] < D(2024, 1, 10)]
+    assert detect(actuals, forecasts, cells, [D(2024, 1, 11)], ANOMALIES, FORECAST).empty
