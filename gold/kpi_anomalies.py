@@ -16,6 +16,14 @@ and, as a second dimension, its product lines) is expected to carry its share of
 the ``baseline_days`` days before the episode's first window; its gap is its actual less that expectation. The
 children's gaps sum to the parent's; the contributors are the children with the largest gaps on the anomaly's
 side, with their share of the parent's gap.
+
+Silent dealers (``silences``): a dealer that has sold nothing for ``silence_min_days`` days or more although its
+rate over the ``baseline_days`` before the silence made ``silence_min_expected`` units expected has stopped, not
+drifted. A district with silent dealers is held to that rate (its forecast plus what the silent dealers' own
+forecasts lost against their rate before the silence, so a refit that learned the silence does not hide it),
+and its window is outside below when its gap is at least ``min_gap_share`` of that, the silent dealers' shortfall
+too, and at least ``min_expected`` was expected: a small district, too noisy for the z test, is still told when
+dealers that make a material share of it stop.
 """
 
 from __future__ import annotations
@@ -57,6 +65,13 @@ COLUMNS = [name for name, _ in GOLD_TABLES[TABLE].columns]
 
 def trailing_dates(dates: list[date], lookback_days: int) -> list[date]:
     return sorted({d - timedelta(days=k) for d in dates for k in range(lookback_days + 1)})
+
+
+def reach_days(settings: KpiAnomalies) -> int:
+    """Days of history before the first traced date the detector reads: a baseline before an episode's first
+    window, or before the longest silence (``silences``), a week to spare."""
+    w, b = settings.window_days, settings.baseline_days
+    return max(w + b + settings.lookback_days + 7, settings.silence_max_days + b + 7)
 
 
 def day_forecasts(forecasts: pd.DataFrame, forecast: KpiForecast) -> pd.DataFrame:
@@ -102,6 +117,97 @@ def window_checks(
         & (np.abs(gap) >= settings.min_gap_share * checks["expected"])
     )
     checks["side"] = np.where(is_out, np.sign(gap), 0).astype(int)
+    return checks
+
+
+SILENCE_COLUMNS = ["kpi", "member", "as_of_date", "silent_dealers", "silent_since", "held_back", "silent_shortfall"]
+
+
+def silences(cells: pd.DataFrame, daily: pd.DataFrame, dates: list[date], settings: KpiAnomalies) -> pd.DataFrame:
+    """Per kpi, district (member) and date e, its silent dealers on e: no value for ``silence_min_days`` days or
+    more up to e (at most ``silence_max_days``) although the dealer's mean over the ``baseline_days`` before the
+    silence, times the silent days, is at least ``silence_min_expected``. ``held_back``: over the window ending on
+    e, what the silent dealers' forecasts lost against their rate before the silence (0 where a dealer has no
+    forecast); ``silent_shortfall``: their rate times the window less their actual in it; ``silent_dealers``:
+    'code (n days)', ', ' apart; ``silent_since``: the first silent day of the longest silence.
+    ``cells``: day, dealer, district and the KPI columns; ``daily``: from ``day_forecasts`` (dealer rows used)."""
+    rows: list[dict[str, Any]] = []
+    if cells.empty:
+        return pd.DataFrame(columns=SILENCE_COLUMNS)
+    w, b = settings.window_days, settings.baseline_days
+    district_of = cells.dropna(subset=["dealer"]).drop_duplicates("dealer").set_index("dealer")["district"]
+    for kpi in [k for k in settings.kpis if k in cells.columns]:
+        per_day = cells.groupby(["dealer", "day"])[kpi].sum().unstack(fill_value=0.0)
+        days = list(pd.date_range(min(per_day.columns), max(max(per_day.columns), max(dates)), freq="D").date)
+        y = per_day.reindex(columns=days, fill_value=0.0).to_numpy(dtype=float)
+        dealers = per_day.index.astype(str).to_numpy()
+        sums = np.concatenate([np.zeros((len(y), 1)), np.cumsum(y, axis=1)], axis=1)  # sums[:, k]: days before k
+        last_sale = np.maximum.accumulate(np.where(y > 0, np.arange(len(days)), -1), axis=1)
+        fc = daily[(daily["level"] == "dealer") & (daily["kpi"] == kpi)]
+        fc_days = fc.pivot_table(index="member", columns="forecast_date", values="forecast", aggfunc="sum")
+        fc_days = fc_days.reindex(index=dealers, columns=days).to_numpy(dtype=float)
+        # a day no dealer has a value for (not landed yet) is no evidence of silence: no date after the last seen
+        last_seen = int(np.flatnonzero((y > 0).any(axis=0)).max(initial=-1))
+        for e in dates:
+            j = days.index(e) if e in days else -1
+            if j < w - 1 or j > last_seen:
+                continue
+            start = last_sale[:, j] + 1  # each dealer's first silent day
+            silent_days = j - start + 1
+            # a longer silence is the dealer's new normal (closed, or gone): its rate before it is out of reach
+            has_base = (last_sale[:, j] >= 0) & (start - b >= 0) & (silent_days <= settings.silence_max_days)
+            base_start = np.clip(start - b, 0, None)
+            rate = (sums[np.arange(len(y)), start] - sums[np.arange(len(y)), base_start]) / b
+            is_silent = has_base & (silent_days >= settings.silence_min_days)
+            is_silent &= rate * silent_days >= settings.silence_min_expected
+            if not is_silent.any():
+                continue
+            at_rate = rate * w
+            window_actual = sums[:, j + 1] - sums[:, j + 1 - w]
+            window_fc = fc_days[:, j + 1 - w : j + 1].sum(axis=1)  # NaN where a day has no forecast
+            held = np.where(np.isnan(window_fc), 0.0, np.clip(at_rate - window_fc, 0.0, None))
+            frame = pd.DataFrame(
+                {"dealer": dealers, "days": silent_days, "since": start, "held": held, "short": at_rate - window_actual,
+                 "order": -(at_rate - window_actual)}
+            )[is_silent]  # fmt: skip
+            frame["member"] = frame["dealer"].map(district_of)
+            for member, group in frame.dropna(subset=["member"]).sort_values(["order", "dealer"]).groupby("member"):
+                rows.append({
+                    "kpi": kpi, "member": member, "as_of_date": e,
+                    "silent_dealers": ", ".join(f"{d} ({n} days)" for d, n in zip(group["dealer"], group["days"],
+                                                                                   strict=True)),
+                    "silent_since": days[int(group["since"].min())],
+                    "held_back": float(group["held"].sum()), "silent_shortfall": float(group["short"].sum()),
+                })  # fmt: skip
+    return pd.DataFrame(rows, columns=SILENCE_COLUMNS)
+
+
+def with_silence(checks: pd.DataFrame, silent: pd.DataFrame, settings: KpiAnomalies) -> pd.DataFrame:
+    """District windows with silent dealers: expected raised by ``held_back``, and outside below when the gap to
+    that and the silent dealers' shortfall are both at least ``min_gap_share`` of it (``silences``)."""
+    checks = checks.assign(silent_dealers="", silent_since=None)
+    if silent.empty or checks.empty:
+        return checks
+    keys = ["kpi", "member", "as_of_date"]
+    on = checks.reset_index(drop=True).merge(silent, on=keys, how="left", suffixes=("", "_s"))
+    is_district = (on["level"] == "district") & on["silent_dealers_s"].notna()
+    expected = np.where(is_district, on["expected"] + on["held_back"].fillna(0.0), on["expected"])
+    gap = on["actual"] - expected
+    is_out = (
+        is_district
+        & (expected >= settings.min_expected)
+        & (gap <= -settings.min_gap_share * expected)
+        & (on["silent_shortfall"].fillna(0.0) >= settings.min_gap_share * expected)
+    )
+    sd = np.sqrt(on["var"].astype(float))
+    checks = checks.reset_index(drop=True)  # the rows held to the silent dealers' rate take its figures
+    checks["expected"] = np.where(is_out, expected, checks["expected"])
+    checks["z"] = np.where(is_out & (sd > 0), gap / np.where(sd > 0, sd, 1.0), checks["z"])
+    checks["expected_low"] = np.where(is_out, np.maximum(expected - settings.z * sd, 0.0), checks["expected_low"])
+    checks["expected_high"] = np.where(is_out, expected + settings.z * sd, checks["expected_high"])
+    checks["side"] = np.where(is_out, -1, checks["side"]).astype(int)
+    checks["silent_dealers"] = np.where(is_out, on["silent_dealers_s"].fillna(""), "")
+    checks["silent_since"] = [since if out else None for since, out in zip(on["silent_since_s"], is_out, strict=True)]
     return checks
 
 
@@ -206,6 +312,8 @@ def sentence(row: dict[str, Any], contributors: list[tuple[str, float]], top_lin
         head += f"; {share:.0%} of the gap from {names}"
         if top_line:
             head += f", mostly {top_line}"
+    if row.get("silent_dealers"):
+        head += f"; no retail from {row['silent_dealers']}"
     return head + "."
 
 
@@ -221,6 +329,8 @@ def root_causes(found: pd.DataFrame, cells: pd.DataFrame, settings: KpiAnomalies
             parent = cells[cells[column[row["level"]]] == row["member"]]
         window = (row["as_of_date"] - timedelta(days=w - 1), row["as_of_date"])
         base_last = row["episode_start"] - timedelta(days=w)
+        if isinstance(row.get("silent_since"), date):  # silent dealers: their share from before the silence
+            base_last = min(base_last, row["silent_since"] - timedelta(days=1))
         baseline = (base_last - timedelta(days=b - 1), base_last)
         side = 1 if row["direction"] == "above" else -1
         primary, secondary = CHILDREN[row["level"]]
@@ -254,6 +364,7 @@ def detect(
     traced = trailing_dates(dates, settings.lookback_days)
     daily = day_forecasts(forecasts, forecast)
     checks = window_checks(actuals, daily, traced, settings)
+    checks = with_silence(checks, silences(cells, daily, traced, settings), settings)
     found = episodes(conditions(checks, settings), dates, settings)
     if found.empty:
         return pd.DataFrame(columns=COLUMNS)
@@ -283,7 +394,7 @@ def build(run: GoldRun) -> list[StepResult]:
     spark = run.spark
     settings, forecast = run.ctx.settings.kpi.anomalies, run.ctx.settings.kpi.forecast
     traced = trailing_dates(run.dates, settings.lookback_days)
-    first = traced[0] - timedelta(days=settings.window_days + settings.baseline_days + settings.lookback_days + 7)
+    first = traced[0] - timedelta(days=reach_days(settings))
     series_df = spark.table("kpi_series").where(
         F.col("level").isin(*settings.levels) & (F.col("day") >= F.lit(first)) & (F.col("day") <= F.lit(run.dates[-1]))
     )
@@ -296,7 +407,7 @@ def build(run: GoldRun) -> list[StepResult]:
     actuals: pd.DataFrame = melted.toPandas()
     forecasts: pd.DataFrame = (
         spark.table("kpi_forecast")
-        .where(F.col("kpi").isin(*settings.kpis) & F.col("level").isin(*settings.levels))
+        .where(F.col("kpi").isin(*settings.kpis) & F.col("level").isin(*settings.levels, "dealer"))
         .select("as_of_date", *KEY, "forecast_date", "forecast", "forecast_low", "forecast_high")
         .toPandas()
     )

@@ -601,6 +601,11 @@ class KpiAnomalies(_Section):
     gap_days: int = Field(ge=0)
     severity_high: float = Field(gt=0)
     severity_medium: float = Field(gt=0)
+    # a dealer is silent when it has sold nothing for silence_min_days days or more although its rate before
+    # them made silence_min_expected units expected (docs/kpi.md); its district is then held to that rate
+    silence_min_days: int = Field(default=3, ge=1)
+    silence_min_expected: float = Field(default=10.0, gt=0)
+    silence_max_days: int = Field(default=42, ge=1)  # a longer silence is the dealer's new normal
 
     @model_validator(mode="after")
     def _known(self) -> KpiAnomalies:

@@ -197,3 +197,70 @@ def test_no_anomaly_on_a_single_day_outside() -> None:
     # the drop lasts one day only (the 10th): one window of the last two dates outside is not persistence
     actuals.loc[actuals["day"] == D(2024, 1, 9), "actual"] = 10.0
     assert detect(actuals, forecasts, cells, [D(2024, 1, 10)], ANOMALIES, FORECAST).empty
+
+
+def _silence_inputs() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """A district of two dealers selling 5 units a day each (D1: 3 Pickup and 2 Cargo EV, D2: 5 Pickup) until D1
+    falls silent on the 8th; the district's forecast has already learned the lower level (6 a day, standard
+    deviation 1) and D1's forecast is 0: the z test alone sees nothing."""
+    days = [D(2024, 1, 1) + timedelta(days=k) for k in range(11)]
+    cells = []
+    for day in days:
+        for dealer, line, units in (("D1", "Pickup", 3), ("D1", "Cargo EV", 2), ("D2", "Pickup", 5)):
+            units = 0 if dealer == "D1" and day >= D(2024, 1, 8) else units
+            cells.append({"day": day, "dealer": dealer, "state": "MH", "district": "Pune, MH", "product_line": line,
+                          "retail_units": float(units)})  # fmt: skip
+    cells_df = pd.DataFrame(cells)
+    per_day = cells_df.groupby("day")["retail_units"].sum()
+    actuals = pd.DataFrame([{**KEY, "day": d, "actual": float(per_day[d])} for d in days])
+    z90 = NormalDist().inv_cdf(0.95)
+    forecasts = pd.DataFrame(
+        [
+            {"as_of_date": origin, "kpi": "retail_units", "level": level, "member": member,
+             "forecast_date": origin + timedelta(days=k), "forecast": mean, "forecast_low": max(mean - z90, 0.0),
+             "forecast_high": mean + z90}
+            for origin in (D(2023, 12, 25), D(2024, 1, 1), D(2024, 1, 8))
+            for level, member, mean in (("district", "Pune, MH", 6.0), ("dealer", "D1", 0.0))
+            for k in range(1, 8)
+        ]
+    )  # fmt: skip
+    return actuals, forecasts, cells_df
+
+
+def test_a_district_whose_dealer_fell_silent_is_held_to_its_rate_before_the_silence() -> None:
+    actuals, forecasts, cells = _silence_inputs()
+    # silent from the 8th: on the 10th 3 days x 5 a day = 15 units expected (at least 10), so silent on the 10th and
+    # the 11th; the window's forecast 12 + what D1's forecast lost against its rate (2 x 5 - 0) = 22, against 10
+    found = detect(actuals, forecasts, cells, [D(2024, 1, 11)], ANOMALIES, FORECAST)
+    assert len(found) == 1
+    row = found.iloc[0]
+    assert (row["direction"], row["actual"], row["expected"]) == ("below", 10.0, 22.0)
+    # the contributions use the shares from before the silence (5 and 5): D1 -11, D2 -1 of the gap of -12
+    assert (row["contributors"], row["contributor_shares"]) == ("D1; D2", "0.9167; 0.0833")
+    assert row["episode_start"] == D(2024, 1, 11)
+    assert row["sentence"] == (
+        "Retail units in Pune, MH 55% below forecast for 1 day: 10 against 22 expected in the last 2 days; 100% of "
+        "the gap from D1 and D2, mostly Pickup; no retail from D1 (4 days)."
+    )
+
+
+def test_a_dealer_silent_for_too_few_expected_units_is_not_a_silence() -> None:
+    actuals, forecasts, cells = _silence_inputs()
+    # 4 silent days at 5 a day make 20 expected: below a threshold of 25 the district stays quiet (the z test alone)
+    quiet = ANOMALIES.model_copy(update={"silence_min_expected": 25.0})
+    assert detect(actuals, forecasts, cells, [D(2024, 1, 11)], quiet, FORECAST).empty
+
+
+def test_a_silence_longer_than_silence_max_days_is_the_dealers_new_normal() -> None:
+    actuals, forecasts, cells = _silence_inputs()
+    # on the 10th D1 has been silent 3 days and on the 11th 4: with at most 3, only the 10th is a silence, and
+    # one date of two is not persistence
+    closed = ANOMALIES.model_copy(update={"silence_max_days": 3})
+    assert detect(actuals, forecasts, cells, [D(2024, 1, 11)], closed, FORECAST).empty
+
+
+def test_days_no_dealer_has_data_for_are_no_evidence_of_silence() -> None:
+    actuals, forecasts, cells = _silence_inputs()
+    # the 10th and the 11th have not landed (no dealer has a value): D1 is silent on no date the run can see
+    cells = cells[cells["day"] < D(2024, 1, 10)]
+    assert detect(actuals, forecasts, cells, [D(2024, 1, 11)], ANOMALIES, FORECAST).empty
