@@ -8,7 +8,7 @@ The signed-in user comes from ``gr.Request.username`` (set from the session of t
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import gradio as gr
 
@@ -17,9 +17,6 @@ from app.ask_view import guided_choices
 from app.handlers import ACTION_CHOICES, ALL, SORT_CHOICES, STATUSES, AppContext
 from ask.tools import WIN_RATE_DIMENSIONS
 from ground.catalogue.app import CALL_OUTCOMES
-
-if TYPE_CHECKING:
-    from app.web import RunningApp
 
 
 def _user(request: gr.Request | None) -> str | None:
@@ -309,13 +306,3 @@ def build_blocks(ctx: AppContext) -> gr.Blocks:
         question.submit(on_ask, ask_inputs, [answer], **private)
         _api(ctx)
     return demo
-
-
-def launch(ctx: AppContext, host: str, port: int, prevent_thread_lock: bool = False) -> RunningApp:
-    """Serve the app inside the project's FastAPI application (``app.web``): own sign-in, sessions, guards.
-
-    With ``prevent_thread_lock`` the server runs in a background thread and this returns once it listens.
-    """
-    from app.web import serve
-
-    return serve(ctx, host, port, background=prevent_thread_lock)

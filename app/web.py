@@ -445,3 +445,9 @@ def serve(ctx: AppContext, host: str, port: int, background: bool = False) -> Ru
             raise RuntimeError(f"the app did not start on {host}:{port}")
         time.sleep(0.05)
     return running
+
+
+def launch(ctx: AppContext, host: str, port: int, prevent_thread_lock: bool = False) -> RunningApp:
+    """Serve the app inside the project's FastAPI application: own sign-in, sessions, guards. With
+    ``prevent_thread_lock`` the server runs in a background thread and this returns once it listens."""
+    return serve(ctx, host, port, background=prevent_thread_lock)

@@ -200,7 +200,7 @@ def served_app(
     (random passwords, bcrypt cost ``rounds``) and the ``app`` configuration overridden by ``app_conf``
     (conf/base otherwise); stopped on exit."""
     from app.handlers import AppContext
-    from app.ui import launch
+    from app.web import launch
 
     root = Path(root)
     lake, users_file = root / "lake", root / "users.yaml"

@@ -55,7 +55,7 @@ def write_accounts(lake: Path) -> None:
 def server(tmp_path_factory):
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     from app.handlers import AppContext
-    from app.ui import launch
+    from app.web import launch
 
     root = tmp_path_factory.mktemp("app-browser")
     write_sample_lake(root / "lake")

@@ -27,7 +27,7 @@ pytestmark = [
 def server(tmp_path_factory):
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     from app.handlers import AppContext
-    from app.ui import launch
+    from app.web import launch
 
     root: Path = tmp_path_factory.mktemp("app-actions")
     write_sample_lake(root / "lake")

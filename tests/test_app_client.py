@@ -32,7 +32,7 @@ USERS = {
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    from app.ui import launch
+    from app.web import launch
 
     root = tmp_path_factory.mktemp("app-client")
     lake = root / "lake"

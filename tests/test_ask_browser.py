@@ -25,7 +25,7 @@ pytestmark = [
 def server(tmp_path_factory):
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     from app.handlers import AppContext
-    from app.ui import launch
+    from app.web import launch
 
     root = tmp_path_factory.mktemp("ask-browser")
     write_sample_lake(root / "lake")
