@@ -724,9 +724,14 @@ def run(args: argparse.Namespace, config: Config) -> int:
     )
     print(
         f"accounts: churn AUC {report.get('churn_auc')}  top-decile lift {report.get('churn_top_decile_lift')}  "
-        f"({report.get('churn_model')}); planted pairs found {report.get('affinity_pairs_found')}; CLV error "
-        f"{report.get('clv_error')} ({report.get('clv_model')}) against {report.get('clv_baseline_error')} for "
-        "the account's own average"
+        f"({report.get('churn_model')}); planted pairs found {report.get('affinity_pairs_found')}; "
+        + (
+            f"CLV error {report.get('clv_error')} ({report.get('clv_model')}) against "
+            f"{report.get('clv_baseline_error')} for the account's own average"
+            if report.get("clv_error") is not None
+            else "CLV not backtested (too few accounts or too little history to fit; scored with "
+            f"{report.get('clv_model')})"
+        )
     )
     print(
         f"kpis:     anomaly precision {report.get('anomaly_precision')}  recall {report.get('anomaly_recall')}  "
