@@ -37,6 +37,16 @@ class NightVerdict:
             return f"No nightly run is recorded for {day}. The figures below may be stale."
         return ""
 
+    def require_sendable(self, is_dry_run: bool, allow_partial: bool) -> None:
+        """Raise NightNotComplete unless the night was complete, this is a dry run, or a person allowed it."""
+        if self.is_complete or is_dry_run or allow_partial:
+            return
+        raise NightNotComplete(
+            f"refusing to send for {self.as_of_date}: {self.warning().split('. The figures')[0]}. Rerun `scv "
+            f"nightly --date {self.as_of_date}` once the data has arrived, or pass --allow-partial to send with a "
+            "'data incomplete' banner"
+        )
+
 
 def night_verdict(lake_root: str, as_of: date) -> NightVerdict:
     location = OPS_TABLES["nights"].location(lake_root)

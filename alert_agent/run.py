@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from alert_agent import account_alerts, gold, kpi_section, ledger, narrative, outbox
-from alert_agent.night import NightNotComplete, NightVerdict, night_verdict
+from alert_agent.night import NightVerdict, night_verdict
 from alert_agent.rank import ScoredTaluka, rank_talukas
 from alert_agent.reasons import interpretation
 from alert_agent.render import browser_html, build_message, render_html, render_text
@@ -123,12 +123,7 @@ def run_alert(
     lake_root = config.paths.lake_root
     as_of = as_of or gold.latest_as_of_date(lake_root)
     night = night_verdict(lake_root, as_of)
-    if not night.is_complete and not is_dry_run and not allow_partial:
-        raise NightNotComplete(
-            f"refusing to send for {as_of}: {night.warning().split('. The figures')[0]}. Rerun `scv nightly "
-            f"--date {as_of}` once the data has arrived, or pass --allow-partial to send with a "
-            "'data incomplete' banner"
-        )
+    night.require_sendable(is_dry_run, allow_partial)
     inputs = gold.read_inputs(lake_root, as_of)
     smtp = None if is_dry_run else smtp_settings(settings.smtp_timeout_s, env)
     ctx = _Context(

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from alert_agent import ledger, narrative, outbox, win_rate_gold
-from alert_agent.night import NightNotComplete, NightVerdict, night_verdict
+from alert_agent.night import NightVerdict, night_verdict
 from alert_agent.render import build_message, render_template
 from alert_agent.run import DRY_RUN_SENDER, RecipientOutcome
 from alert_agent.settings import alert_settings, llm_settings, parse_sender, smtp_settings
@@ -100,12 +100,7 @@ def run_win_rate_alert(
     lake_root = config.paths.lake_root
     as_of = as_of or win_rate_gold.latest_as_of_date(lake_root)
     night = night_verdict(lake_root, as_of)
-    if not night.is_complete and not is_dry_run and not allow_partial:
-        raise NightNotComplete(
-            f"refusing to send for {as_of}: {night.warning().split('. The figures')[0]}. Rerun `scv nightly "
-            f"--date {as_of}` once the data has arrived, or pass --allow-partial to send with a "
-            "'data incomplete' banner"
-        )
+    night.require_sendable(is_dry_run, allow_partial)
     inputs = win_rate_gold.read_inputs(lake_root, as_of)
     smtp = None if is_dry_run else smtp_settings(settings.smtp_timeout_s, env)
     email = build_email(
