@@ -156,11 +156,16 @@ def _latest(table_name: str, lake_root: str, location: str | None = None) -> dat
     return value  # type: ignore[no-any-return]
 
 
-def _read(lake_root: str, table_name: str, sql: str, location: str | None = None) -> list[dict[str, Any]]:
+def _open(lake_root: str, table_name: str, location: str | None = None) -> Any:
+    """The gold table (or the one at ``location``); MissingTable when it is not in the lake."""
     table = open_table(location or GOLD_TABLES[table_name].location(lake_root))
     if table is None:
         raise MissingTable(table_name)
-    result: pa.Table = query({"t": table}, sql)
+    return table
+
+
+def _read(lake_root: str, table_name: str, sql: str, location: str | None = None) -> list[dict[str, Any]]:
+    result: pa.Table = query({"t": _open(lake_root, table_name, location)}, sql)
     return result.to_pylist()
 
 
@@ -331,12 +336,7 @@ def accounts_at_risk(lake_root: str, reader: Reader, args: dict[str, Any]) -> To
     (account ids, never names)."""
     district = reader.district_for(args.get("district"))
     day, when = _date_clause(lake_root, "account_health", args.get("date"))
-    health = open_table(GOLD_TABLES["account_health"].location(lake_root))
-    risk = open_table(GOLD_TABLES["account_churn_risk"].location(lake_root))
-    if health is None:
-        raise MissingTable("account_health")
-    if risk is None:
-        raise MissingTable("account_churn_risk")
+    health, risk = _open(lake_root, "account_health"), _open(lake_root, "account_churn_risk")
     segment = args.get("segment")
     segment_clause = f" and lower(h.segment) = lower({_sql_text(segment)})" if segment else ""
     district_clause = f" and lower(h.district) = lower({_sql_text(district)})" if district else ""
