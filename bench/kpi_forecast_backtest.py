@@ -4,7 +4,8 @@
 
 Daily retail units per series (company, state, district, product line, and --dealers dealers drawn at random) are
 built from the lake's silver retail and dealer master with pandas; for every weekly origin from --first-origin on,
-each spec (an AutoETS model string or SNAIVE, then the days of history) forecasts the next 7 days. Printed per
+each spec (an AutoETS model string, SNAIVE, WA<n>, SWA<n> or SES, then the days of history, then c to cap the
+history as kpi.forecast.spike_fence_iqr 3 does) forecasts the next 7 days. Printed per
 spec: the seconds it took, the MASE per level (mean absolute error over the in-sample seasonal-naive error, averaged
 over the level's series) and their mean, and per level the spread and mean of the standardised error of the 7-day
 sum (1 and 0 for a calibrated interval).
@@ -48,10 +49,27 @@ def daily_series(lake: str, dealers: int, seed: int) -> dict[tuple[str, str], pd
 
 
 def forecast(spec: str, y: np.ndarray, h: int) -> dict[str, np.ndarray]:
-    from statsforecast.models import AutoETS, SeasonalNaive
+    """SNAIVE, WA<n> (the mean of the last n days), SWA<n> (each weekday's mean over the last n weeks), SES
+    (simple exponential smoothing, optimised), or an AutoETS model string."""
+    from statsforecast.models import (
+        AutoETS,
+        SeasonalNaive,
+        SeasonalWindowAverage,
+        SimpleExponentialSmoothingOptimized,
+        WindowAverage,
+    )
 
     if spec == "SNAIVE" or np.all(y == y[0]):  # a constant series: ETS cannot fit it (as in gold/kpi_forecast.py)
         return SeasonalNaive(season_length=7).forecast(y=y, h=h, level=[90])  # type: ignore[no-any-return]
+    if spec.startswith(("WA", "SWA", "SES")):  # no interval of their own: the seasonal naive one, for the z column
+        if spec == "SES":
+            mean = SimpleExponentialSmoothingOptimized().forecast(y=y, h=h)["mean"]
+        elif spec.startswith("WA"):
+            mean = WindowAverage(window_size=int(spec[2:])).forecast(y=y, h=h)["mean"]
+        else:
+            mean = SeasonalWindowAverage(season_length=7, window_size=int(spec[3:])).forecast(y=y, h=h)["mean"]
+        naive = SeasonalNaive(season_length=7).forecast(y=y, h=h, level=[90])
+        return {"mean": mean, "hi-90": mean + naive["hi-90"] - naive["mean"]}
     return AutoETS(season_length=7, model=spec).forecast(y=y, h=h, level=[90])  # type: ignore[no-any-return]
 
 
@@ -67,11 +85,15 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     warnings.filterwarnings("ignore")
+    from gold.kpi_forecast import capped
+
     series = daily_series(args.lake, args.dealers, args.seed)
     first_origin = args.first_origin or max(series[("company", "All")].index) - timedelta(days=49)
     z90 = NormalDist().inv_cdf(0.95)
     for spec in args.spec:
         model, history = spec.split("/")
+        fence = 3.0 if history.endswith("c") else 0.0  # c: the history capped as kpi.forecast.spike_fence_iqr 3
+        history = history.rstrip("c")
         started = time.perf_counter()
         rows = []
         for (level, member), values in series.items():
@@ -84,7 +106,7 @@ def main() -> None:
                 if len(y) < args.min_history:  # as kpi.forecast.min_history_days: too short to forecast
                     origin += timedelta(days=7)
                     continue
-                fc = forecast(model, y, 7)
+                fc = forecast(model, capped(y, fence), 7)
                 actual = y_all[i + 1 : i + 8]
                 mean = np.maximum(fc["mean"], 0)[: len(actual)]
                 sd = ((fc["hi-90"] - fc["mean"]) / z90)[: len(actual)]

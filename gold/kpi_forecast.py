@@ -1,8 +1,8 @@
 """kpi_forecast: the next ``kpi.forecast.horizon_days`` days of every KPI series, refitted once a week.
 
-Per series (kpi x level x member) the last ``history_days`` days up to the origin are fitted with statsforecast's
-AutoETS (weekly seasonality, ``ets_model``) and with seasonal naive, through ``groupBy().applyInPandas`` (on Sail
-and on Spark alike). A rolling-origin backtest (``backtest_windows`` origins ``backtest_horizon_days`` apart,
+Per series (kpi x level x member) the last ``history_days`` days up to the origin (per level), capped at the
+series' spike fence (``capped``), are fitted with statsforecast's AutoETS (the level's ``ets_model``) and with
+seasonal naive, through ``groupBy().applyInPandas`` (on Sail and on Spark alike). A rolling-origin backtest (``backtest_windows`` origins ``backtest_horizon_days`` apart,
 the model fitted at the first and carried forward to the next without refitting) gives each series its MASE:
 the backtest's mean absolute error over the in-sample mean absolute error of the seasonal naive forecast (lag
 ``season_length``). Per level the model ships when its mean MASE is below seasonal naive's; otherwise seasonal
@@ -66,6 +66,31 @@ def origins_to_fit(needed: set[date], stored: set[date], dates: list[date]) -> l
     return sorted((needed - stored) | (needed & set(dates)))
 
 
+def _direct_normal_quantiles() -> None:
+    """Have statsforecast compute its normal interval quantiles with ``scipy.special.ndtri`` directly.
+
+    statsforecast 2.1.1 (``statsforecast.utils._quantiles``) freezes a scipy distribution for every forecast
+    that asks for an interval, and freezing builds a new distribution instance with its docstrings formatted:
+    about 1 ms, ten times per series here, half of a fit's time (time a refit: ``bench/kpi_refit_time.py``). The
+    same quantile without the frozen object; any other error distribution goes through statsforecast's own path.
+    Idempotent; ``tests/test_kpi_forecast_anomalies.py`` checks the quantiles are statsforecast's."""
+    import statsforecast.utils as sf_utils
+    from scipy.special import ndtri
+
+    original = sf_utils._quantiles
+    if getattr(original, "direct_normal", False):
+        return
+
+    def quantiles(level: Any, distribution: str = "normal", dist_params: Any = None) -> Any:
+        if str(distribution) == "normal" and not dist_params:
+            return ndtri(0.5 + np.asarray(level) / 200)
+        return original(level, distribution, dist_params)
+
+    quantiles.direct_normal = True  # type: ignore[attr-defined]
+    quantiles.original = original  # type: ignore[attr-defined]
+    sf_utils._quantiles = quantiles
+
+
 def _scale(y: np.ndarray, season: int) -> float:
     """In-sample mean absolute error of the seasonal naive forecast."""
     if len(y) <= season:
@@ -73,26 +98,39 @@ def _scale(y: np.ndarray, season: int) -> float:
     return float(np.mean(np.abs(y[season:] - y[:-season])))
 
 
-def backtest(y: np.ndarray, settings: KpiForecast) -> tuple[float, float, float, float]:
+def capped(y: np.ndarray, fence_iqr: float) -> np.ndarray:
+    """The history a model is fitted on: values above Q3 + ``fence_iqr`` x IQR of the series capped there, so a
+    one-day spike (a bulk order, a launch day) is not learned as a level or as a weekday's season. A series
+    without spread (IQR 0: mostly zeros) and a fence of 0 leave it as it is."""
+    if fence_iqr <= 0 or len(y) == 0:
+        return y
+    q1, q3 = np.percentile(y, [25, 75])
+    return np.minimum(y, q3 + fence_iqr * (q3 - q1)) if q3 > q1 else y
+
+
+def backtest(y: np.ndarray, settings: KpiForecast, ets_model: str) -> tuple[float, float, float, float]:
     """Over the rolling origins of the backtest, for AutoETS and for seasonal naive: the mean absolute error of
     the daily forecasts, and the mean square of the standardised error of each fold's sum, (sum of actuals - sum
     of forecasts) / sqrt(sum of the forecasts' variances from their interval): 1 when the interval is right."""
     from statsforecast.models import AutoETS, SeasonalNaive
 
+    _direct_normal_quantiles()
     step, windows, season = settings.backtest_horizon_days, settings.backtest_windows, settings.season_length
     level, z = settings.interval, NormalDist().inv_cdf(0.5 + settings.interval / 200.0)
     first_cut = len(y) - windows * step
     nan = float("nan")
     if first_cut < max(2 * season, 14):
         return nan, nan, nan, nan
-    model = AutoETS(season_length=season, model=settings.ets_model).fit(y=y[:first_cut])
+    fit_on = capped(y[:first_cut], settings.spike_fence_iqr)
+    model = AutoETS(season_length=season, model=ets_model).fit(y=fit_on)
     errors: dict[str, list[np.ndarray]] = {"ets": [], "naive": []}
     z2: dict[str, list[float]] = {"ets": [], "naive": []}
     for k in range(windows):
         cut = first_cut + k * step
         actual = y[cut : cut + step]
-        ets = model.predict(h=step, level=[level]) if k == 0 else model.forward(y=y[:cut], h=step, level=[level])
-        naive = SeasonalNaive(season_length=season).forecast(y=y[:cut], h=step, level=[level])
+        seen = capped(y[:cut], settings.spike_fence_iqr)
+        ets = model.predict(h=step, level=[level]) if k == 0 else model.forward(y=seen, h=step, level=[level])
+        naive = SeasonalNaive(season_length=season).forecast(y=seen, h=step, level=[level])
         for name, fc in (("ets", ets), ("naive", naive)):
             errors[name].append(np.abs(actual - fc["mean"]))
             variance = float(np.sum(((fc[f"hi-{level}"] - fc["mean"]) / z) ** 2))
@@ -110,6 +148,7 @@ def forecast_series(history: pd.DataFrame, settings: KpiForecast) -> pd.DataFram
     columns: per forecast day both models' forecast and interval, and the series' backtest MASE of each."""
     from statsforecast.models import AutoETS, SeasonalNaive
 
+    _direct_normal_quantiles()
     ordered = history.sort_values("day")
     origin = ordered["origin"].iloc[0]
     first = origin - timedelta(days=settings.history_days[str(ordered["level"].iloc[0])] - 1)
@@ -119,14 +158,17 @@ def forecast_series(history: pd.DataFrame, settings: KpiForecast) -> pd.DataFram
     if len(y) < settings.min_history_days:
         return pd.DataFrame(columns=columns)
     h, season, level = settings.horizon_days, settings.season_length, settings.interval
+    ets_model = settings.ets_model[str(ordered["level"].iloc[0])]
     scale = _scale(y, season)
-    ets_mae, naive_mae, ets_z2, naive_z2 = backtest(y, settings)
-    if np.all(y == y[0]):  # a constant series: ETS cannot fit it, and needs no model
-        ets = {"mean": np.full(h, y[0]), f"lo-{level}": np.full(h, y[0]), f"hi-{level}": np.full(h, y[0])}
+    ets_mae, naive_mae, ets_z2, naive_z2 = backtest(y, settings, ets_model)
+    fit_on = capped(y, settings.spike_fence_iqr)
+    if np.all(fit_on == fit_on[0]):  # a constant series: ETS cannot fit it, and needs no model
+        flat = np.full(h, fit_on[0])
+        ets = {"mean": flat, f"lo-{level}": flat, f"hi-{level}": flat}
         ets_mae, ets_z2 = naive_mae, naive_z2
     else:
-        ets = AutoETS(season_length=season, model=settings.ets_model).forecast(y=y, h=h, level=[level])
-    naive = SeasonalNaive(season_length=season).forecast(y=y, h=h, level=[level])
+        ets = AutoETS(season_length=season, model=ets_model).forecast(y=fit_on, h=h, level=[level])
+    naive = SeasonalNaive(season_length=season).forecast(y=fit_on, h=h, level=[level])
     key = ordered.iloc[0]
     has_scale = bool(scale > 0)
     out = pd.DataFrame(

@@ -557,7 +557,8 @@ class KpiForecast(_Section):
     min_history_days: int = Field(ge=7)
     horizon_days: int = Field(ge=1)
     season_length: int = Field(ge=1)
-    ets_model: str = Field(min_length=3, max_length=3)
+    ets_model: dict[str, str]  # per level, an AutoETS model string
+    spike_fence_iqr: float = Field(ge=0)  # a fit's history capped at Q3 + this x IQR; 0: not capped
     interval: int = Field(ge=50, le=99)
     refit_weekday: str
     backtest_windows: int = Field(ge=1)
@@ -569,10 +570,14 @@ class KpiForecast(_Section):
         _known_names(self.levels, KPI_LEVELS, "levels")
         if self.refit_weekday not in WEEKDAYS:
             raise ValueError(f"refit_weekday must be one of {list(WEEKDAYS)}, got {self.refit_weekday!r}")
-        missing = sorted(set(self.levels) - set(self.history_days))
-        if missing:
-            raise ValueError(f"history_days: no value for {missing}")
-        _known_names(list(self.history_days), KPI_LEVELS, "history_days")
+        for name, per_level in (("history_days", self.history_days), ("ets_model", self.ets_model)):
+            missing = sorted(set(self.levels) - set(per_level))
+            if missing:
+                raise ValueError(f"{name}: no value for {missing}")
+            _known_names(list(per_level), KPI_LEVELS, name)
+        odd = {level: m for level, m in self.ets_model.items() if len(m) != 3 or m[0] not in "AM" or m[1] not in "ANZ"}
+        if odd:
+            raise ValueError(f"ets_model: {odd} are not AutoETS model strings (error, trend, season: e.g. ANA)")
         short = {level: days for level, days in self.history_days.items() if days < self.min_history_days}
         if short:
             raise ValueError(f"history_days: {short} below min_history_days ({self.min_history_days})")

@@ -13,15 +13,14 @@ from chispa import assert_approx_df_equality
 
 from frames import ddl_frame
 from gold.kpi_anomalies import detect
-from gold.kpi_forecast import FIT_SCHEMA, choose_per_level, forecast_series, needed_origins, origins_to_fit
+from gold.kpi_forecast import FIT_SCHEMA, capped, choose_per_level, forecast_series, needed_origins, origins_to_fit
 from ground.settings import KpiAnomalies, KpiForecast
 
 D = date
 FORECAST = KpiForecast(
     kpis=["retail_units"], levels=["district", "dealer"], history_days={"district": 56, "dealer": 56},
-    min_history_days=28, horizon_days=7,
-    season_length=7, ets_model="ANA", interval=90, refit_weekday="Monday", backtest_windows=2,
-    backtest_horizon_days=7,
+    min_history_days=28, horizon_days=7, season_length=7, ets_model={"district": "ANA", "dealer": "ANA"},
+    spike_fence_iqr=0.0, interval=90, refit_weekday="Monday", backtest_windows=2, backtest_horizon_days=7,
 )  # fmt: skip
 ANOMALIES = KpiAnomalies(
     kpis=["retail_units"], levels=["district"], window_days=2, z=2.0, persist_days=2, persist_window_days=2,
@@ -74,6 +73,48 @@ def test_forecast_series_repeats_an_exact_weekly_pattern() -> None:
     assert np.allclose(out["ets"], week, atol=1e-3)
     assert out["naive_scale"].iloc[0] == 0.0 and out["series_mase"].isna().all()  # no naive error to scale by
     assert out["history_days"].iloc[0] == 56
+
+
+def test_forecast_intervals_are_statsforecasts_own_with_the_direct_quantiles(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from statsforecast import utils as sf_utils
+
+    import gold.kpi_forecast
+
+    origin = D(2024, 3, 3)
+    y = np.random.default_rng(3).poisson(6.0, 56).astype(float)
+    days = [origin - timedelta(days=55 - k) for k in range(56)]
+    history = pd.DataFrame({"origin": origin, **KEY, "day": days, "y": y})
+    fast = forecast_series(history, FORECAST)  # installs the direct quantiles
+    patched = sf_utils._quantiles
+    assert patched.direct_normal
+    assert np.allclose(patched([80, 90, 95]), patched.original([80, 90, 95]), rtol=1e-12, atol=0)
+    assert np.allclose(patched([90], "t", {"df": 4}), patched.original([90], "t", {"df": 4}))
+    monkeypatch.setattr(sf_utils, "_quantiles", patched.original)
+    monkeypatch.setattr(gold.kpi_forecast, "_direct_normal_quantiles", lambda: None)
+    slow = forecast_series(history, FORECAST)
+    pd.testing.assert_frame_equal(fast, slow, rtol=1e-12)
+
+
+def test_a_one_day_spike_is_capped_before_the_fit_and_not_repeated_next_week() -> None:
+    origin = D(2024, 3, 3)
+    y = np.random.default_rng(5).poisson(20.0, 56).astype(float)
+    y[-3] = 160.0  # a bulk order three days before the origin
+    assert capped(y, 3.0).max() < 60 and capped(y, 3.0)[:-3].tolist() == y[:-3].tolist()
+    assert capped(np.array([0.0, 0.0, 0.0, 5.0]), 3.0).tolist() == [0.0, 0.0, 0.0, 5.0]  # no spread: as it is
+    days = [origin - timedelta(days=55 - k) for k in range(56)]
+    history = pd.DataFrame({"origin": origin, **KEY, "day": days, "y": y})
+    learned = forecast_series(history, FORECAST)
+    fenced = forecast_series(history, FORECAST.model_copy(update={"spike_fence_iqr": 3.0}))
+    # the spike's weekday comes back 5 days after the origin: learned as season without the cap, not with it
+    assert learned["naive"].iloc[4] == 160.0 and fenced["naive"].iloc[4] < 60
+    assert fenced["ets"].iloc[4] < 26 and learned["ets"].iloc[4] > 30  # the mean is 20
+
+
+def test_each_level_needs_an_autoets_model_string() -> None:
+    with pytest.raises(ValueError, match="ets_model: no value for"):
+        KpiForecast(**{**FORECAST.model_dump(), "ets_model": {"district": "ANN"}})
+    with pytest.raises(ValueError, match="not AutoETS model strings"):
+        KpiForecast(**{**FORECAST.model_dump(), "ets_model": {"district": "ANN", "dealer": "arima"}})
 
 
 def test_forecast_series_skips_a_series_with_too_little_history() -> None:
