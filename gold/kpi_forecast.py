@@ -2,8 +2,9 @@
 
 Per series (kpi x level x member) the last ``history_days`` days up to the origin (per level), capped at the
 series' spike fence (``capped``), are fitted with statsforecast's AutoETS (the level's ``ets_model``) and with
-seasonal naive, through ``groupBy().applyInPandas`` (on Sail and on Spark alike). A rolling-origin backtest (``backtest_windows`` origins ``backtest_horizon_days`` apart,
-the model fitted at the first and carried forward to the next without refitting) gives each series its MASE:
+seasonal naive, through ``groupBy().applyInPandas`` (on Sail and on Spark alike). A rolling-origin backtest
+(``backtest_windows`` origins ``backtest_horizon_days`` apart, the model fitted at the first and carried forward
+to the next without refitting) gives each series its MASE:
 the backtest's mean absolute error over the in-sample mean absolute error of the seasonal naive forecast (lag
 ``season_length``). Per level the model ships when its mean MASE is below seasonal naive's; otherwise seasonal
 naive ships for that level.

@@ -131,13 +131,26 @@ def _date_list(dates: Sequence[date]) -> str:
 
 
 def merge_into(spark: SparkSession, df: DataFrame, table: Table, lake_root: str, on: str, clauses: str) -> None:
-    """``MERGE INTO`` the table (created first when absent) from ``df``, conformed to its schema."""
+    """``MERGE INTO`` the table (created first when absent) from ``df``, conformed to its schema.
+
+    Into a table without data files (a first night) every source row is "not matched" and no clause but the
+    insert can act, so the MERGE is an append of the source: written as one, without the join against the
+    empty target."""
     where = create_table(table, lake_root)
+    if "when not matched then insert *" in clauses and _has_no_rows(where):
+        conformed(df, table).write.format("delta").mode("append").save(where)
+        return
     view = _temp_view(conformed(df, table), table.name)
     try:
         spark.sql(f"merge into delta.`{where}` as t using {view} as s on {on} {clauses}").collect()
     finally:
         spark.catalog.dropTempView(view)
+
+
+def _has_no_rows(where: str) -> bool:
+    """The Delta table at ``where`` has no data file (created, never written, or every row deleted)."""
+    existing = open_table(where)
+    return existing is None or not existing.file_uris()
 
 
 def merge_upsert(

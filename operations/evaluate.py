@@ -456,13 +456,17 @@ HOTSPOT_RETAIL_DAYS = 45
 GAP_RELEASE_DAYS = 3
 
 
-def other_causes(hotspots: pd.DataFrame, drivers: pd.DataFrame) -> pd.DataFrame:
+def other_causes(hotspots: pd.DataFrame, drivers: pd.DataFrame, events: pd.DataFrame | None = None) -> pd.DataFrame:
     """The other planted causes of a retail movement, one row each: the win-rate district drop (most of its wins
     lost: retail below), each hotspot selling more (above, from its start to HOTSPOT_RETAIL_DAYS after its end),
-    each supply-gap hotspot (below during the gap, above when its held sales are invoiced after it). Columns:
+    each supply-gap hotspot (below during the gap, above when its held sales are invoiced after it), and the
+    festive season of ``events`` (the KPI truth: the whole network sells more, district 'All'). Columns:
     cause, district ('District, State'), direction, first, last (dates of the movement, the detector's window
     after them included by the caller)."""
     rows = []
+    festive = events[events["kind"] == "festive"] if events is not None and len(events) else pd.DataFrame()
+    for f in festive.itertuples(index=False):
+        rows.append(("festive season", "All", "above", f.start_date, f.end_date))
     for d in drivers[drivers["kind"] == "district_drop"].itertuples(index=False):
         rows.append(("win-rate district drop", d.segment, "below", d.start_date, date.max))
     for h in hotspots.itertuples(index=False):
@@ -478,10 +482,15 @@ def other_causes(hotspots: pd.DataFrame, drivers: pd.DataFrame) -> pd.DataFrame:
 
 def _other_cause(row: Any, causes: pd.DataFrame, window_days: int) -> str | None:
     """The planted cause outside the KPI events an anomaly row tells: its district (or the state of the district,
-    or the network) moved that way for that cause while the row's window overlapped the movement."""
+    or the network) moved that way for that cause while the row's window overlapped the movement. A cause of the
+    whole network (the festive season) is told by the network and by a state, whose sum of many districts it
+    moves beyond their noise; a single district's row is not taken as telling it."""
     for c in causes.itertuples(index=False):
         state = c.district.rsplit(", ", 1)[-1]
-        where = (row.level, row.member) in {("district", c.district), ("state", state), ("company", "All")}
+        if c.district == "All":
+            where = row.level in ("company", "state")
+        else:
+            where = (row.level, row.member) in {("district", c.district), ("state", state), ("company", "All")}
         last = c.last if c.last == date.max else c.last + timedelta(days=window_days)
         if where and row.direction == c.direction and c.first <= row.as_of_date <= last:
             return str(c.cause)
@@ -631,7 +640,7 @@ def kpi_report(config: Config, truth_dir: Path) -> dict[str, Any]:
     if (truth_dir / "drivers.csv").exists():
         drivers = pd.read_csv(truth_dir / "drivers.csv", parse_dates=["start_date"], keep_default_na=False)
         drivers["start_date"] = drivers["start_date"].dt.date
-    causes = other_causes(hotspots, drivers)
+    causes = other_causes(hotspots, drivers, events)
     window = settings.anomalies.window_days
     slow = _read_gold(config, "slow_moving_stock", ["as_of_date", "dealer_code", "product_line"])
     return {

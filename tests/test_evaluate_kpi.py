@@ -60,6 +60,25 @@ def test_anomaly_precision_recall_and_root_cause() -> None:
     assert got["anomaly_other_causes"] == ["hotspot: retail_units:district:Hingoli, Maharashtra:above"]
 
 
+def test_the_festive_season_explains_a_state_selling_more_but_not_a_lone_district() -> None:
+    anomalies = pd.DataFrame(
+        [
+            row(D(2026, 10, 20), "state", "Maharashtra", "above", "Pune, Maharashtra; Nagpur, Maharashtra"),
+            row(D(2026, 10, 20), "district", "Wardha, Maharashtra", "above", "DLR0201; DLR0202", "Pickup"),
+            row(D(2026, 9, 20), "state", "Gujarat", "above", "Morbi, Gujarat; Rajkot, Gujarat"),  # before it
+        ]
+    )
+    dates = [D(2026, 9, 15) + timedelta(days=k) for k in range(40)]
+    causes = other_causes(pd.DataFrame(), pd.DataFrame(columns=["kind"]), EVENTS)
+    got = kpi_metrics(anomalies, EVENTS, dates, 7, 7, causes)
+    assert got["anomaly_other_causes"] == ["festive season: retail_units:state:Maharashtra:above"]
+    assert got["anomaly_false_episodes"] == [
+        "retail_units:district:Wardha, Maharashtra:above from 2026-10-20",
+        "retail_units:state:Gujarat:above from 2026-09-20",
+    ]
+    assert got["anomaly_precision"] == round(1 / 3, 4) and got["anomaly_precision_kpi_events"] == 0.0
+
+
 def test_forecast_mase_uses_each_days_forecast_from_the_origin_before_it() -> None:
     settings = base_config().pipeline.kpi.forecast  # origins on Sundays
     sunday, next_sunday = D(2026, 10, 18), D(2026, 10, 25)

@@ -80,6 +80,22 @@ def test_merge_upsert_newer_version_wins(spark, tmp_path) -> None:  # type: igno
     assert got == {"a": datetime(2024, 1, 2), "b": datetime(2024, 1, 3)}
 
 
+def test_a_merge_into_a_table_without_rows_is_written_as_an_append(spark, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from datetime import datetime
+
+    lake = str(tmp_path)
+    table = OPS_TABLES["silver_progress"]
+    first = ddl_frame(spark, table.ddl, [("a", datetime(2024, 1, 2), "run", datetime(2024, 1, 2))])
+    merge_upsert(spark, first, table, lake, update_when="s.ingested_through > t.ingested_through")
+    operations = [c["operation"] for c in DeltaTable(table.location(lake)).history()]
+    assert operations[0] == "WRITE" and "MERGE" not in operations  # newest first: the append, then the create
+    newer = ddl_frame(spark, table.ddl, [("a", datetime(2024, 1, 3), "run", datetime(2024, 1, 3))])
+    merge_upsert(spark, newer, table, lake, update_when="s.ingested_through > t.ingested_through")
+    assert DeltaTable(table.location(lake)).history()[0]["operation"] == "MERGE"  # rows now: a real MERGE
+    got = spark.read.format("delta").load(table.location(lake)).collect()
+    assert [(r.source, r.ingested_through) for r in got] == [("a", datetime(2024, 1, 3))]
+
+
 def test_merge_insert_new_is_idempotent(spark, tmp_path) -> None:  # type: ignore[no-untyped-def]
     lake = str(tmp_path)
     table = OPS_TABLES["ingested_files"]
