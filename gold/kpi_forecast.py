@@ -1,13 +1,13 @@
 """kpi_forecast: the next ``kpi.forecast.horizon_days`` days of every KPI series, refitted once a week.
 
-Per series (kpi x level x member) the last ``history_days`` days up to the origin (per level), capped at the
-series' spike fence (``capped``), are fitted with statsforecast's AutoETS (the level's ``ets_model``) and with
-seasonal naive, through ``groupBy().applyInPandas`` (on Sail and on Spark alike). A rolling-origin backtest
-(``backtest_windows`` origins ``backtest_horizon_days`` apart, the model fitted at the first and carried forward
-to the next without refitting) gives each series its MASE:
-the backtest's mean absolute error over the in-sample mean absolute error of the seasonal naive forecast (lag
-``season_length``). Per level the model ships when its mean MASE is below seasonal naive's; otherwise seasonal
-naive ships for that level.
+Per series (kpi x level x member) the last ``history_days`` days up to the origin (per level), capped at the series'
+spike fence (``capped``), are fitted with statsforecast's AutoETS (of the level's ``ets_model`` candidates, the one
+with the series' lowest backtest error) and with seasonal naive, through ``groupBy().applyInPandas`` (on Sail and on
+Spark alike). A rolling-origin backtest (``backtest_windows`` origins ``backtest_horizon_days`` apart, the model
+fitted at the first and carried forward to the next without refitting) gives each series its MASE: the backtest's
+mean absolute error over the in-sample mean absolute error of the seasonal naive forecast (lag ``season_length``).
+Per level the model ships when its mean MASE is below seasonal naive's; otherwise seasonal naive ships for that
+level.
 
 Origins are the dates on ``refit_weekday`` (data through that day). A night fits the origins it needs (the one
 its forecast band comes from, and those behind the anomalies' windows and episodes) that are missing, and
@@ -40,7 +40,7 @@ FIT_SCHEMA = (
     "origin date, kpi string, level string, member string, state string, district string, dealer_code string, "
     "product_line string, forecast_date date, horizon_day int, ets double, ets_high double, "
     "naive double, naive_high double, series_mase double, series_naive_mase double, series_z2 double, "
-    "series_naive_z2 double, naive_scale double, history_days int"
+    "series_naive_z2 double, naive_scale double, history_days int, ets_model string"
 )
 
 
@@ -99,6 +99,15 @@ def _scale(y: np.ndarray, season: int) -> float:
     return float(np.mean(np.abs(y[season:] - y[:-season])))
 
 
+def auto_ets(model: str, season: int) -> Any:
+    """statsforecast's AutoETS for a model string of ``kpi.forecast.ets_model``: ``ANA``, or ``AAdN`` for a
+    damped trend."""
+    from statsforecast.models import AutoETS
+
+    damped = len(model) == 4
+    return AutoETS(season_length=season, model=model.replace("d", ""), damped=True if damped else None)
+
+
 def capped(y: np.ndarray, fence_iqr: float) -> np.ndarray:
     """The history a model is fitted on: values above Q3 + ``fence_iqr`` x IQR of the series capped there, so a
     one-day spike (a bulk order, a launch day) is not learned as a level or as a weekday's season. A series
@@ -113,7 +122,7 @@ def backtest(y: np.ndarray, settings: KpiForecast, ets_model: str) -> tuple[floa
     """Over the rolling origins of the backtest, for AutoETS and for seasonal naive: the mean absolute error of
     the daily forecasts, and the mean square of the standardised error of each fold's sum, (sum of actuals - sum
     of forecasts) / sqrt(sum of the forecasts' variances from their interval): 1 when the interval is right."""
-    from statsforecast.models import AutoETS, SeasonalNaive
+    from statsforecast.models import SeasonalNaive
 
     _direct_normal_quantiles()
     step, windows, season = settings.backtest_horizon_days, settings.backtest_windows, settings.season_length
@@ -123,7 +132,7 @@ def backtest(y: np.ndarray, settings: KpiForecast, ets_model: str) -> tuple[floa
     if first_cut < max(2 * season, 14):
         return nan, nan, nan, nan
     fit_on = capped(y[:first_cut], settings.spike_fence_iqr)
-    model = AutoETS(season_length=season, model=ets_model).fit(y=fit_on)
+    model = auto_ets(ets_model, season).fit(y=fit_on)
     errors: dict[str, list[np.ndarray]] = {"ets": [], "naive": []}
     z2: dict[str, list[float]] = {"ets": [], "naive": []}
     for k in range(windows):
@@ -147,7 +156,7 @@ def forecast_series(history: pd.DataFrame, settings: KpiForecast) -> pd.DataFram
 
     ``history``: origin, the series key columns, day, y (the days up to the origin). Returns FIT_SCHEMA's
     columns: per forecast day both models' forecast and interval, and the series' backtest MASE of each."""
-    from statsforecast.models import AutoETS, SeasonalNaive
+    from statsforecast.models import SeasonalNaive
 
     _direct_normal_quantiles()
     ordered = history.sort_values("day")
@@ -159,16 +168,18 @@ def forecast_series(history: pd.DataFrame, settings: KpiForecast) -> pd.DataFram
     if len(y) < settings.min_history_days:
         return pd.DataFrame(columns=columns)
     h, season, level = settings.horizon_days, settings.season_length, settings.interval
-    ets_model = settings.ets_model[str(ordered["level"].iloc[0])]
     scale = _scale(y, season)
-    ets_mae, naive_mae, ets_z2, naive_z2 = backtest(y, settings, ets_model)
+    # the level's candidate models, each backtested: the series ships the one with the lowest backtest error
+    tried = {model: backtest(y, settings, model) for model in settings.ets_model[str(ordered["level"].iloc[0])]}
+    ets_model = min(tried, key=lambda m: (np.nan_to_num(tried[m][0], nan=np.inf), list(tried).index(m)))
+    ets_mae, naive_mae, ets_z2, naive_z2 = tried[ets_model]
     fit_on = capped(y, settings.spike_fence_iqr)
     if np.all(fit_on == fit_on[0]):  # a constant series: ETS cannot fit it, and needs no model
         flat = np.full(h, fit_on[0])
-        ets = {"mean": flat, f"lo-{level}": flat, f"hi-{level}": flat}
+        ets_fc = {"mean": flat, f"lo-{level}": flat, f"hi-{level}": flat}
         ets_mae, ets_z2 = naive_mae, naive_z2
     else:
-        ets = AutoETS(season_length=season, model=ets_model).forecast(y=fit_on, h=h, level=[level])
+        ets_fc = auto_ets(ets_model, season).forecast(y=fit_on, h=h, level=[level])
     naive = SeasonalNaive(season_length=season).forecast(y=fit_on, h=h, level=[level])
     key = ordered.iloc[0]
     has_scale = bool(scale > 0)
@@ -179,8 +190,8 @@ def forecast_series(history: pd.DataFrame, settings: KpiForecast) -> pd.DataFram
             "forecast_date": [origin + timedelta(days=k + 1) for k in range(h)],
             "horizon_day": np.arange(1, h + 1, dtype=np.int32),
             # the mean and the upper bound before any clipping at 0: the interval's half width is their difference
-            "ets": ets["mean"],
-            "ets_high": ets[f"hi-{level}"],
+            "ets": ets_fc["mean"],
+            "ets_high": ets_fc[f"hi-{level}"],
             "naive": naive["mean"],
             "naive_high": naive[f"hi-{level}"],
             "series_mase": ets_mae / scale if has_scale else np.nan,
@@ -189,6 +200,7 @@ def forecast_series(history: pd.DataFrame, settings: KpiForecast) -> pd.DataFram
             "series_naive_z2": naive_z2,
             "naive_scale": scale,
             "history_days": np.int32(len(y)),
+            "ets_model": ets_model,
         }
     )
     return out[columns]
@@ -249,6 +261,7 @@ def choose_per_level(fits_df: DataFrame) -> DataFrame:
         "series_naive_mase",
         "naive_scale",
         "history_days",
+        "ets_model",
     )
 
 

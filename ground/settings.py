@@ -10,6 +10,7 @@ nothing here repeats a default.
 from __future__ import annotations
 
 import math
+import re
 from datetime import date, timedelta
 from typing import Any
 
@@ -550,6 +551,9 @@ KPI_LEVELS = ("company", "state", "district", "product_line", "dealer")
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
+ETS_MODEL = re.compile(r"[AMZ](?:[NZ]|[AMZ]d?)[ANMZ]")  # error, trend (d: damped), season
+
+
 class KpiForecast(_Section):
     kpis: list[str] = Field(min_length=1)
     levels: list[str] = Field(min_length=1)
@@ -557,7 +561,7 @@ class KpiForecast(_Section):
     min_history_days: int = Field(ge=7)
     horizon_days: int = Field(ge=1)
     season_length: int = Field(ge=1)
-    ets_model: dict[str, str]  # per level, an AutoETS model string
+    ets_model: dict[str, list[str]]  # per level, the AutoETS model strings to try (the backtest picks per series)
     spike_fence_iqr: float = Field(ge=0)  # a fit's history capped at Q3 + this x IQR; 0: not capped
     interval: int = Field(ge=50, le=99)
     refit_weekday: str
@@ -575,9 +579,14 @@ class KpiForecast(_Section):
             if missing:
                 raise ValueError(f"{name}: no value for {missing}")
             _known_names(list(per_level), KPI_LEVELS, name)
-        odd = {level: m for level, m in self.ets_model.items() if len(m) != 3 or m[0] not in "AM" or m[1] not in "ANZ"}
+        odd = {
+            level: ms for level, ms in self.ets_model.items() if not ms or not all(ETS_MODEL.fullmatch(m) for m in ms)
+        }
         if odd:
-            raise ValueError(f"ets_model: {odd} are not AutoETS model strings (error, trend, season: e.g. ANA)")
+            raise ValueError(
+                f"ets_model: {odd} are not AutoETS model strings (error, trend, d for a damped trend, season: "
+                "e.g. ANA, AAdN)"
+            )
         short = {level: days for level, days in self.history_days.items() if days < self.min_history_days}
         if short:
             raise ValueError(f"history_days: {short} below min_history_days ({self.min_history_days})")

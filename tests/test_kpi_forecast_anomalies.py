@@ -19,7 +19,7 @@ from ground.settings import KpiAnomalies, KpiForecast
 D = date
 FORECAST = KpiForecast(
     kpis=["retail_units"], levels=["district", "dealer"], history_days={"district": 56, "dealer": 56},
-    min_history_days=28, horizon_days=7, season_length=7, ets_model={"district": "ANA", "dealer": "ANA"},
+    min_history_days=28, horizon_days=7, season_length=7, ets_model={"district": ["ANA"], "dealer": ["ANA"]},
     spike_fence_iqr=0.0, interval=90, refit_weekday="Monday", backtest_windows=2, backtest_horizon_days=7,
 )  # fmt: skip
 ANOMALIES = KpiAnomalies(
@@ -110,11 +110,25 @@ def test_a_one_day_spike_is_capped_before_the_fit_and_not_repeated_next_week() -
     assert fenced["ets"].iloc[4] < 26 and learned["ets"].iloc[4] > 30  # the mean is 20
 
 
+def test_each_series_ships_the_candidate_model_with_its_lowest_backtest_error() -> None:
+    origin = D(2024, 3, 3)
+    days = [origin - timedelta(days=55 - k) for k in range(56)]
+    rising = 10.0 + 0.5 * np.arange(56) + np.random.default_rng(2).normal(0, 1.0, 56)  # a steady rise
+    history = pd.DataFrame({"origin": origin, **KEY, "day": days, "y": rising})
+    both = FORECAST.model_copy(update={"ets_model": {"district": ["ANN", "AAdN"], "dealer": ["ANN"]}})
+    out = forecast_series(history, both)
+    assert out["ets_model"].iloc[0] == "AAdN"  # the trend follows the rise; a level alone lags it
+    alone = forecast_series(
+        history, FORECAST.model_copy(update={"ets_model": {"district": ["ANN"], "dealer": ["ANN"]}})
+    )
+    assert alone["ets_model"].iloc[0] == "ANN" and out["series_mase"].iloc[0] < alone["series_mase"].iloc[0]
+
+
 def test_each_level_needs_an_autoets_model_string() -> None:
     with pytest.raises(ValueError, match="ets_model: no value for"):
-        KpiForecast(**{**FORECAST.model_dump(), "ets_model": {"district": "ANN"}})
+        KpiForecast(**{**FORECAST.model_dump(), "ets_model": {"district": ["ANN"]}})
     with pytest.raises(ValueError, match="not AutoETS model strings"):
-        KpiForecast(**{**FORECAST.model_dump(), "ets_model": {"district": "ANN", "dealer": "arima"}})
+        KpiForecast(**{**FORECAST.model_dump(), "ets_model": {"district": ["ANN"], "dealer": ["arima"]}})
 
 
 def test_forecast_series_skips_a_series_with_too_little_history() -> None:
@@ -132,20 +146,21 @@ def test_the_model_ships_for_a_level_only_where_it_beats_seasonal_naive(spark) -
             # districts: ETS's mean MASE (0.7) beats naive's (1.1): ETS ships, its interval (half width 2) widened
             # by sqrt(mean(2.25, 6.25)) = 2.06...
             (origin, "retail_units", "district", "A", "MH", "A", None, None, day, 1, 10.0, 12.0, 9.0, 13.0,
-             0.6, 1.0, 2.25, 1.0, 2.0, 56),
+             0.6, 1.0, 2.25, 1.0, 2.0, 56, "ANN"),
             (origin, "retail_units", "district", "B", "MH", "B", None, None, day, 1, 20.0, 22.0, 22.0, 29.0,
-             0.8, 1.2, 6.25, 1.0, 3.0, 56),
+             0.8, 1.2, 6.25, 1.0, 3.0, 56, "ANA"),
             # dealers: ETS 1.3 against naive 0.9: seasonal naive ships; its backtest errors (z2 0.25) were within
             # the interval: no widening (never narrower than the model's own)
             (origin, "retail_units", "dealer", "D1", "MH", "A", "D1", None, day, 1, 1.0, 2.0, 2.0, 4.0,
-             1.3, 0.9, 4.0, 0.25, 1.0, 56),
+             1.3, 0.9, 4.0, 0.25, 1.0, 56, "ANN"),
         ],
     )  # fmt: skip
     ddl = (
         "as_of_date date, kpi string, level string, member string, state string, district string, "
         "dealer_code string, product_line string, forecast_date date, horizon_day int, forecast double, "
         "forecast_low double, forecast_high double, model string, interval_scale double, level_mase double, "
-        "level_naive_mase double, series_mase double, series_naive_mase double, naive_scale double, history_days int"
+        "level_naive_mase double, series_mase double, series_naive_mase double, naive_scale double, history_days int, "
+        "ets_model string"
     )
     scale = 4.25**0.5
     expected = ddl_frame(
@@ -153,11 +168,11 @@ def test_the_model_ships_for_a_level_only_where_it_beats_seasonal_naive(spark) -
         ddl,
         [
             (origin, "retail_units", "district", "A", "MH", "A", None, None, day, 1, 10.0, 10.0 - 2 * scale,
-             10.0 + 2 * scale, "ets", scale, 0.7, 1.1, 0.6, 1.0, 2.0, 56),
+             10.0 + 2 * scale, "ets", scale, 0.7, 1.1, 0.6, 1.0, 2.0, 56, "ANN"),
             (origin, "retail_units", "district", "B", "MH", "B", None, None, day, 1, 20.0, 20.0 - 2 * scale,
-             20.0 + 2 * scale, "ets", scale, 0.7, 1.1, 0.8, 1.2, 3.0, 56),
+             20.0 + 2 * scale, "ets", scale, 0.7, 1.1, 0.8, 1.2, 3.0, 56, "ANA"),
             (origin, "retail_units", "dealer", "D1", "MH", "A", "D1", None, day, 1, 2.0, 0.0, 4.0, "seasonal_naive",
-             1.0, 1.3, 0.9, 1.3, 0.9, 1.0, 56),
+             1.0, 1.3, 0.9, 1.3, 0.9, 1.0, 56, "ANN"),
         ],
     )  # fmt: skip
     assert_approx_df_equality(choose_per_level(fits), expected, 1e-9, ignore_row_order=True, ignore_nullable=True)

@@ -655,13 +655,13 @@ TABLES += [
             "as_of_date date, kpi string, " + _KPI_MEMBER + ", forecast_date date, horizon_day int, "
             "forecast double, forecast_low double, forecast_high double, model string, interval_scale double, "
             "level_mase double, level_naive_mase double, series_mase double, series_naive_mase double, "
-            "naive_scale double, history_days int"
+            "naive_scale double, history_days int, ets_model string"
         ),
         key=("as_of_date", "kpi", "level", "member", "forecast_date"),
         partition_by=("as_of_date",),
         description="Forecasts of the next days per series, written on refit dates only (as_of_date is the "
-        "origin: data through that day): AutoETS with weekly seasonality or seasonal naive, whichever the level's "
-        "rolling-origin backtest (MASE) favours (gold/kpi_forecast.py).",
+        "origin: data through that day): AutoETS (``ets_model``: the level's candidate with the series' best backtest) "
+        "or seasonal naive, whichever the level's rolling-origin backtest (MASE) favours (gold/kpi_forecast.py).",
         checks=(in_set("level", KPI_LEVELS), in_set("model", ("ets", "seasonal_naive")), between("horizon_day", 1)),
         inputs=("kpi_series",),
         logic="python",
