@@ -10,13 +10,15 @@ Per level the model ships when its mean MASE is below seasonal naive's; otherwis
 level.
 
 Origins are the dates on ``refit_weekday`` (data through that day). A night fits the origins it needs (the one
-its forecast band comes from, and those behind the anomalies' windows and episodes) that are missing, and
-refits an origin that is one of its own dates (a rerun of that night); any other night reuses what is stored.
-So the forecast is fitted weekly, not every night, and an origin's rows are the same whichever night fits them.
+its forecast band comes from, and those behind the anomalies' windows and episodes) that are missing or whose
+history changed since they were fitted (``fit_key``: the settings and the rows up to the origin); any other night
+reuses what is stored. So the forecast is fitted weekly, not every night, new history warrants a refit, and an
+origin's rows are the same whichever night fits them.
 """
 
 from __future__ import annotations
 
+import hashlib
 import time
 from datetime import date, timedelta
 from statistics import NormalDist
@@ -52,19 +54,35 @@ def needed_origins(dates: list[date], forecast: KpiForecast, anomalies: KpiAnoma
     return {forecast.origin_of(d) for d in dates} | {forecast.origin_of(d - timedelta(days=1)) for d in days}
 
 
-def stored_origins(lake_root: str) -> set[date]:
+def stored_origins(lake_root: str) -> dict[date, str | None]:
+    """The origins ``kpi_forecast`` holds, each with the ``fit_key`` it was fitted under (None on a table from
+    before the key)."""
     table = open_table(GOLD_TABLES[TABLE].location(lake_root))
     if table is None:
-        return set()
-    rows = query({"t": table}, "select distinct as_of_date from t").column("as_of_date").to_pylist()
-    return {d for d in rows if d is not None}
+        return {}
+    has_key = "fit_key" in {field.name for field in table.schema().fields}
+    key = "max(fit_key)" if has_key else "cast(null as string)"
+    rows = query({"t": table}, f"select as_of_date, {key} as fit_key from t group by as_of_date").to_pylist()
+    return {r["as_of_date"]: r["fit_key"] for r in rows if r["as_of_date"] is not None}
 
 
-def origins_to_fit(needed: set[date], stored: set[date], dates: list[date]) -> list[date]:
-    """The origins a run fits: those it needs that are not stored (a first night, a backfill, a week whose
-    refit night was missed) and those that are its own dates (a rerun of a refit night replaces its fit). Any
-    other needed origin is read back as stored: a night between two refit weekdays fits nothing."""
-    return sorted((needed - stored) | (needed & set(dates)))
+def fit_keys(history: DataFrame, forecast: KpiForecast) -> dict[date, str]:
+    """Per origin, what its fit depends on: the forecast settings and the history every series sees up to it
+    (``training_rows``: a count and a sum of the rows' hashes). A late file or a correction that changes a day
+    before a stored origin changes its key; a night whose history up to the origin is as it was does not."""
+    settings = hashlib.sha256(forecast.model_dump_json().encode()).hexdigest()[:12]
+    row_hash = F.pmod(F.xxhash64("kpi", "level", "member", "day", "y"), F.lit(2147483647))
+    rows = history.groupBy("origin").agg(F.count("*").alias("n"), F.sum(row_hash).alias("h")).collect()
+    return {r.origin: f"{settings}:{r.n}:{r.h}" for r in rows}
+
+
+def origins_to_fit(needed: set[date], stored: dict[date, str | None], current: dict[date, str]) -> list[date]:
+    """The origins a run fits: those it needs whose stored fit is missing (a first night, a backfill, a week
+    whose refit night was missed) or was made under another key (the history up to the origin changed: a late
+    file, a correction; or the settings did). Any other needed origin is read back as stored, whichever night
+    reads it: a night between two refit weekdays fits nothing, and a rerun whose history is unchanged neither.
+    An origin with no history at all (before the data begins) has nothing to fit."""
+    return sorted(o for o in needed if o in current and stored.get(o) != current[o])
 
 
 def _direct_normal_quantiles() -> None:
@@ -268,19 +286,23 @@ def choose_per_level(fits_df: DataFrame) -> DataFrame:
 def build(run: GoldRun) -> list[StepResult]:
     started = time.perf_counter()
     settings = run.ctx.settings.kpi
-    needed = needed_origins(run.dates, settings.forecast, settings.anomalies)
-    todo = origins_to_fit(needed, stored_origins(run.lake_root), run.dates)
+    forecast = settings.forecast
+    needed = needed_origins(run.dates, forecast, settings.anomalies)
+    series_df = run.spark.table("kpi_series")
+    keys = fit_keys(training_rows(series_df, sorted(needed), forecast), forecast)
+    todo = origins_to_fit(needed, stored_origins(run.lake_root), keys)
     table = GOLD_TABLES[TABLE]
     fitted = 0
     if todo:
-        forecast = settings.forecast
-        history = training_rows(run.spark.table("kpi_series"), todo, forecast)
+        history = training_rows(series_df, todo, forecast)
 
         def fit(pdf: pd.DataFrame) -> pd.DataFrame:
             return forecast_series(pdf, forecast)
 
         fits = history.groupBy("origin", *SERIES_KEY).applyInPandas(fit, FIT_SCHEMA)
-        replace_dates(choose_per_level(fits), table, run.lake_root, todo)
+        keys_df = run.spark.createDataFrame([(o, keys[o]) for o in todo], "as_of_date date, fit_key string")
+        shipped = choose_per_level(fits).join(keys_df, "as_of_date")
+        replace_dates(shipped, table, run.lake_root, todo)
         fitted = len(todo)
     location = table.location(run.lake_root)
     stored_df = run.spark.read.format("delta").load(location) if stored_origins(run.lake_root) else None

@@ -13,7 +13,15 @@ from chispa import assert_approx_df_equality
 
 from frames import ddl_frame
 from gold.kpi_anomalies import detect
-from gold.kpi_forecast import FIT_SCHEMA, capped, choose_per_level, forecast_series, needed_origins, origins_to_fit
+from gold.kpi_forecast import (
+    FIT_SCHEMA,
+    capped,
+    choose_per_level,
+    fit_keys,
+    forecast_series,
+    needed_origins,
+    origins_to_fit,
+)
 from ground.settings import KpiAnomalies, KpiForecast
 
 D = date
@@ -39,15 +47,34 @@ def test_origins_are_the_refit_weekday_before_each_day_the_run_reads() -> None:
     assert needed_origins([D(2024, 1, 10)], FORECAST, ANOMALIES) == {D(2024, 1, 1), D(2024, 1, 8)}
 
 
-def test_a_night_between_refit_weekdays_reuses_the_stored_fits() -> None:
+def test_a_stored_origin_is_refitted_only_when_its_history_or_settings_changed() -> None:
     needed = {D(2024, 1, 1), D(2024, 1, 8)}  # Mondays
-    # Wednesday the 10th with both stored: nothing is fitted
-    assert origins_to_fit(needed, {D(2024, 1, 1), D(2024, 1, 8)}, [D(2024, 1, 10)]) == []
-    # Monday the 8th's night (or its rerun) refits its own origin only
-    assert origins_to_fit(needed, {D(2024, 1, 1), D(2024, 1, 8)}, [D(2024, 1, 8)]) == [D(2024, 1, 8)]
-    # a first night (or a missed refit night) fits what is missing
-    assert origins_to_fit(needed, {D(2024, 1, 1)}, [D(2024, 1, 10)]) == [D(2024, 1, 8)]
-    assert origins_to_fit(needed, set(), [D(2024, 1, 10)]) == [D(2024, 1, 1), D(2024, 1, 8)]
+    current = {D(2024, 1, 1): "s:10:7", D(2024, 1, 8): "s:17:9"}
+    # both stored under the keys of today's history (a night between refit weekdays, or a rerun): nothing
+    assert origins_to_fit(needed, dict(current), current) == []
+    # a late file changed a day before the 8th: its key differs, it is refitted, the 1st is not
+    assert origins_to_fit(needed, {D(2024, 1, 1): "s:10:7", D(2024, 1, 8): "s:17:8"}, current) == [D(2024, 1, 8)]
+    # a first night (or a missed refit night) fits what is missing; a table from before the key refits
+    assert origins_to_fit(needed, {D(2024, 1, 1): "s:10:7"}, current) == [D(2024, 1, 8)]
+    assert origins_to_fit(needed, {}, current) == [D(2024, 1, 1), D(2024, 1, 8)]
+    assert origins_to_fit(needed, {D(2024, 1, 1): None, D(2024, 1, 8): "s:17:9"}, current) == [D(2024, 1, 1)]
+    # an origin before the data begins has no history and nothing to fit
+    assert origins_to_fit(needed, {}, {D(2024, 1, 8): "s:17:9"}) == [D(2024, 1, 8)]
+
+
+def test_the_fit_key_follows_the_history_up_to_each_origin_and_the_settings(spark) -> None:  # type: ignore[no-untyped-def]
+    ddl = "origin date, kpi string, level string, member string, day date, y double"
+    rows = [
+        (D(2024, 1, 8), "retail_units", "district", "A", D(2024, 1, 1) + timedelta(days=k), float(k)) for k in range(8)
+    ]
+    rows += [(D(2024, 1, 1), "retail_units", "district", "A", D(2024, 1, 1), 0.0)]
+    keys = fit_keys(ddl_frame(spark, ddl, rows), FORECAST)
+    assert set(keys) == {D(2024, 1, 1), D(2024, 1, 8)}
+    late = [r if r[4] != D(2024, 1, 5) else (*r[:5], 9.0) for r in rows]  # a correction of the 5th
+    changed = fit_keys(ddl_frame(spark, ddl, late), FORECAST)
+    assert changed[D(2024, 1, 1)] == keys[D(2024, 1, 1)] and changed[D(2024, 1, 8)] != keys[D(2024, 1, 8)]
+    other = fit_keys(ddl_frame(spark, ddl, rows), FORECAST.model_copy(update={"spike_fence_iqr": 2.0}))
+    assert other[D(2024, 1, 1)] != keys[D(2024, 1, 1)]
 
 
 def test_each_level_sees_its_own_history_days() -> None:

@@ -655,7 +655,7 @@ TABLES += [
             "as_of_date date, kpi string, " + _KPI_MEMBER + ", forecast_date date, horizon_day int, "
             "forecast double, forecast_low double, forecast_high double, model string, interval_scale double, "
             "level_mase double, level_naive_mase double, series_mase double, series_naive_mase double, "
-            "naive_scale double, history_days int, ets_model string"
+            "naive_scale double, history_days int, ets_model string, fit_key string"
         ),
         key=("as_of_date", "kpi", "level", "member", "forecast_date"),
         partition_by=("as_of_date",),
