@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from statistics import NormalDist
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -205,31 +206,45 @@ def test_the_model_ships_for_a_level_only_where_it_beats_seasonal_naive(spark) -
     assert_approx_df_equality(choose_per_level(fits), expected, 1e-9, ignore_row_order=True, ignore_nullable=True)
 
 
-def _anomaly_inputs() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """A district of two dealers selling 10 units a day (D1: 3 Pickup and 2 Cargo EV, D2: 5 Pickup) until D1 stops
-    on the 9th; every day forecast at 10 with a standard deviation of 1 (from a 90% interval)."""
-    days = [D(2024, 1, 1) + timedelta(days=k) for k in range(10)]
+def _district_days(days: list[date], units_of: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Pune, MH's dealers D1 (3 Pickup and 2 Cargo EV a day) and D2 (5 Pickup) on ``days``, each cell's units as
+    ``units_of(day, dealer, usual units)`` says: the district's actuals and the cells."""
     cells = []
     for day in days:
-        stopped = day >= D(2024, 1, 9)
         for dealer, line, units in (("D1", "Pickup", 3), ("D1", "Cargo EV", 2), ("D2", "Pickup", 5)):
-            units = 4 if dealer == "D2" and stopped else (0 if stopped else units)
             cells.append({"day": day, "dealer": dealer, "state": "MH", "district": "Pune, MH", "product_line": line,
-                          "retail_units": float(units)})  # fmt: skip
+                          "retail_units": float(units_of(day, dealer, units))})  # fmt: skip
     cells_df = pd.DataFrame(cells)
     per_day = cells_df.groupby("day")["retail_units"].sum()
-    actuals = pd.DataFrame([{**KEY, "day": d, "actual": float(per_day[d])} for d in days])
+    return pd.DataFrame([{**KEY, "day": d, "actual": float(per_day[d])} for d in days]), cells_df
+
+
+def _flat_forecasts(series: list[tuple[str, str, float]]) -> pd.DataFrame:
+    """Each (level, member, mean) forecast at that mean every day from the Mondays 2023-12-25, 2024-01-01 and
+    2024-01-08, with a standard deviation of 1 (from a 90% interval clipped at 0)."""
     z90 = NormalDist().inv_cdf(0.95)
-    forecasts = pd.DataFrame(
+    return pd.DataFrame(
         [
-            {"as_of_date": origin, "kpi": "retail_units", "level": "district", "member": "Pune, MH",
-             "forecast_date": origin + timedelta(days=k), "forecast": 10.0, "forecast_low": 10.0 - z90,
-             "forecast_high": 10.0 + z90}
+            {"as_of_date": origin, "kpi": "retail_units", "level": level, "member": member,
+             "forecast_date": origin + timedelta(days=k), "forecast": mean, "forecast_low": max(mean - z90, 0.0),
+             "forecast_high": mean + z90}
             for origin in (D(2023, 12, 25), D(2024, 1, 1), D(2024, 1, 8))
+            for level, member, mean in series
             for k in range(1, 8)
         ]
     )  # fmt: skip
-    return actuals, forecasts, cells_df
+
+
+def _anomaly_inputs() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """A district of two dealers selling 10 units a day (D1: 3 Pickup and 2 Cargo EV, D2: 5 Pickup) until D1 stops
+    on the 9th; every day forecast at 10 with a standard deviation of 1 (from a 90% interval)."""
+
+    def units_of(day: date, dealer: str, units: int) -> int:
+        stopped = day >= D(2024, 1, 9)
+        return 4 if dealer == "D2" and stopped else (0 if stopped else units)
+
+    actuals, cells_df = _district_days([D(2024, 1, 1) + timedelta(days=k) for k in range(10)], units_of)
+    return actuals, _flat_forecasts([("district", "Pune, MH", 10.0)]), cells_df
 
 
 def test_an_anomaly_persisting_two_days_names_the_dealers_behind_the_gap() -> None:
@@ -286,28 +301,12 @@ def _silence_inputs() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """A district of two dealers selling 5 units a day each (D1: 3 Pickup and 2 Cargo EV, D2: 5 Pickup) until D1
     falls silent on the 8th; the district's forecast has already learned the lower level (6 a day, standard
     deviation 1) and D1's forecast is 0: the z test alone sees nothing."""
-    days = [D(2024, 1, 1) + timedelta(days=k) for k in range(11)]
-    cells = []
-    for day in days:
-        for dealer, line, units in (("D1", "Pickup", 3), ("D1", "Cargo EV", 2), ("D2", "Pickup", 5)):
-            units = 0 if dealer == "D1" and day >= D(2024, 1, 8) else units
-            cells.append({"day": day, "dealer": dealer, "state": "MH", "district": "Pune, MH", "product_line": line,
-                          "retail_units": float(units)})  # fmt: skip
-    cells_df = pd.DataFrame(cells)
-    per_day = cells_df.groupby("day")["retail_units"].sum()
-    actuals = pd.DataFrame([{**KEY, "day": d, "actual": float(per_day[d])} for d in days])
-    z90 = NormalDist().inv_cdf(0.95)
-    forecasts = pd.DataFrame(
-        [
-            {"as_of_date": origin, "kpi": "retail_units", "level": level, "member": member,
-             "forecast_date": origin + timedelta(days=k), "forecast": mean, "forecast_low": max(mean - z90, 0.0),
-             "forecast_high": mean + z90}
-            for origin in (D(2023, 12, 25), D(2024, 1, 1), D(2024, 1, 8))
-            for level, member, mean in (("district", "Pune, MH", 6.0), ("dealer", "D1", 0.0))
-            for k in range(1, 8)
-        ]
-    )  # fmt: skip
-    return actuals, forecasts, cells_df
+
+    def units_of(day: date, dealer: str, units: int) -> int:
+        return 0 if dealer == "D1" and day >= D(2024, 1, 8) else units
+
+    actuals, cells_df = _district_days([D(2024, 1, 1) + timedelta(days=k) for k in range(11)], units_of)
+    return actuals, _flat_forecasts([("district", "Pune, MH", 6.0), ("dealer", "D1", 0.0)]), cells_df
 
 
 def test_a_district_whose_dealer_fell_silent_is_held_to_its_rate_before_the_silence() -> None:
