@@ -52,12 +52,13 @@ def forecast(spec: str, y: np.ndarray, h: int) -> dict[str, np.ndarray]:
     """SNAIVE, WA<n> (the mean of the last n days), SWA<n> (each weekday's mean over the last n weeks), SES
     (simple exponential smoothing, optimised), or an AutoETS model string."""
     from statsforecast.models import (
-        AutoETS,
         SeasonalNaive,
         SeasonalWindowAverage,
         SimpleExponentialSmoothingOptimized,
         WindowAverage,
     )
+
+    from gold.kpi_forecast import auto_ets
 
     if spec == "SNAIVE" or np.all(y == y[0]):  # a constant series: ETS cannot fit it (as in gold/kpi_forecast.py)
         return SeasonalNaive(season_length=7).forecast(y=y, h=h, level=[90])  # type: ignore[no-any-return]
@@ -70,9 +71,7 @@ def forecast(spec: str, y: np.ndarray, h: int) -> dict[str, np.ndarray]:
             mean = SeasonalWindowAverage(season_length=7, window_size=int(spec[3:])).forecast(y=y, h=h)["mean"]
         naive = SeasonalNaive(season_length=7).forecast(y=y, h=h, level=[90])
         return {"mean": mean, "hi-90": mean + naive["hi-90"] - naive["mean"]}
-    damped = len(spec) == 4 and spec[2] == "d"  # e.g. AAdA: additive damped trend
-    model = AutoETS(season_length=7, model=spec.replace("d", ""), damped=True if damped else None)
-    return model.forecast(y=y, h=h, level=[90])  # type: ignore[no-any-return]
+    return auto_ets(spec, 7).forecast(y=y, h=h, level=[90])  # type: ignore[no-any-return]
 
 
 def main() -> None:

@@ -189,7 +189,7 @@ def forecast_series(history: pd.DataFrame, settings: KpiForecast) -> pd.DataFram
     scale = _scale(y, season)
     # the level's candidate models, each backtested: the series ships the one with the lowest backtest error
     tried = {model: backtest(y, settings, model) for model in settings.ets_model[str(ordered["level"].iloc[0])]}
-    ets_model = min(tried, key=lambda m: (np.nan_to_num(tried[m][0], nan=np.inf), list(tried).index(m)))
+    ets_model = min(tried, key=lambda m: np.nan_to_num(tried[m][0], nan=np.inf))  # ties: the first listed
     ets_mae, naive_mae, ets_z2, naive_z2 = tried[ets_model]
     fit_on = capped(y, settings.spike_fence_iqr)
     if np.all(fit_on == fit_on[0]):  # a constant series: ETS cannot fit it, and needs no model
@@ -288,13 +288,14 @@ def build(run: GoldRun) -> list[StepResult]:
     settings = run.ctx.settings.kpi
     forecast = settings.forecast
     needed = needed_origins(run.dates, forecast, settings.anomalies)
-    series_df = run.spark.table("kpi_series")
-    keys = fit_keys(training_rows(series_df, sorted(needed), forecast), forecast)
-    todo = origins_to_fit(needed, stored_origins(run.lake_root), keys)
+    rows_df = training_rows(run.spark.table("kpi_series"), sorted(needed), forecast)
+    keys = fit_keys(rows_df, forecast)
+    stored = stored_origins(run.lake_root)
+    todo = origins_to_fit(needed, stored, keys)
     table = GOLD_TABLES[TABLE]
     fitted = 0
     if todo:
-        history = training_rows(series_df, todo, forecast)
+        history = rows_df.where(F.col("origin").isin(*todo))
 
         def fit(pdf: pd.DataFrame) -> pd.DataFrame:
             return forecast_series(pdf, forecast)
@@ -305,7 +306,7 @@ def build(run: GoldRun) -> list[StepResult]:
         replace_dates(shipped, table, run.lake_root, todo)
         fitted = len(todo)
     location = table.location(run.lake_root)
-    stored_df = run.spark.read.format("delta").load(location) if stored_origins(run.lake_root) else None
+    stored_df = run.spark.read.format("delta").load(location) if stored or todo else None
     written: Any = stored_df.where(F.col("as_of_date").isin(*sorted(needed))) if stored_df is not None else None
     if written is None:
         written = run.spark.createDataFrame([], table.ddl)
