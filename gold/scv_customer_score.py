@@ -18,6 +18,7 @@ from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
 from ground.catalogue import GOLD_TABLES
+from ground.columns import lookup
 from ground.failpoints import failpoint
 from ground.run import StepResult
 from ground.settings import AdoptedScore, Scoring
@@ -49,8 +50,8 @@ def _falling(days: Column, full_until: float, zero_at: float) -> Column:
 
 def _lookup(column: str, table: dict[str, float]) -> Column:
     default = float(table["default"])
-    pairs = [F.lit(x) for k, v in table.items() if k != "default" for x in (k, float(v))]
-    return F.coalesce(F.element_at(F.create_map(*pairs), F.col(column)), F.lit(default))
+    scores = {k: float(v) for k, v in table.items() if k != "default"}
+    return F.coalesce(lookup(F.col(column), scores), F.lit(default))
 
 
 def with_days(features_df: DataFrame) -> DataFrame:

@@ -14,6 +14,7 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from ground.catalogue import SILVER_TABLES
+from ground.columns import lookup
 from ground.sources import ColumnSpec, SourceSpec, bronze_column
 
 LINEAGE = ["source_file", "source_line", "ingested_at"]
@@ -58,8 +59,7 @@ def _raw(bronze_df: DataFrame, spec: ColumnSpec) -> Column:
 def typed_value(raw: Column, spec: ColumnSpec) -> Column:
     """The canonical value of one column; null when the raw value cannot be typed or mapped."""
     if spec.codes is not None:
-        pairs = [F.lit(x) for item in spec.codes.items() for x in item]
-        mapped = F.element_at(F.create_map(*pairs), F.upper(raw))
+        mapped = lookup(F.upper(raw), spec.codes)
         if spec.unmapped == "keep":
             return F.coalesce(mapped, raw)
         if spec.unmapped == "default":
