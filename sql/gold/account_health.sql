@@ -25,8 +25,9 @@ purchases as (
 ),
 
 typical as (
-    -- the date's median interval of the accounts with enough purchase days
-    select as_of_date, percentile_approx(mean_interval_days, 0.5) as median_interval_days
+    -- the date's median interval of the accounts with enough purchase days (exact: an approximate percentile
+    -- depends on the order rows arrive in, and the same night must give the same health)
+    select as_of_date, percentile(mean_interval_days, 0.5) as median_interval_days
     from rfm
     where orders >= :health_min_orders
     group by as_of_date
