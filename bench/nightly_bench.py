@@ -30,6 +30,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from timing import Timed, run_timed  # noqa: E402
 
@@ -57,10 +58,29 @@ def step_seconds(out: str, nodes: tuple[str, ...]) -> float:
 
 def node_groups() -> dict[str, tuple[str, ...]]:
     """The groups of gold nodes whose seconds are reported per run: what each adds to a night."""
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from ground.catalogue.gold import ACCOUNT_NODES, KPI_NODES, WIN_RATE_NODES
 
     return {"win-rate": WIN_RATE_NODES, "account": ACCOUNT_NODES, "KPI": KPI_NODES}
+
+
+def rebuild_check(work: Path, env: dict[str, str], day: date, results: list[tuple[str, float, str]]) -> list[str]:
+    """Rebuild the night of ``day`` from scratch (every landing file, an empty lake), time it as one more run,
+    and compare its silver and gold tables with the lake the nights before built (testkit.hashes); prints and
+    returns the tables that differ."""
+    from testkit.hashes import rebuild_differences
+
+    rebuilt = {**env, "SCV_LAKE_ROOT": str(work / "lake-rebuild"), "SCV_OUTBOX_DIR": str(work / "outbox-rebuild")}
+    shutil.rmtree(work / "lake-rebuild", ignore_errors=True)
+    seconds, out = scv(["nightly", "--date", str(day)], rebuilt)
+    results.append(("rebuild from scratch (every file, one night)", seconds, out))
+    differences = rebuild_differences(str(work / "lake"), str(work / "lake-rebuild"))
+    shutil.rmtree(work / "lake-rebuild")
+    shutil.rmtree(work / "outbox-rebuild", ignore_errors=True)
+    verdict = "the same rows" if not differences else f"{len(differences)} table(s) differ"
+    print(f"incremental night against a rebuild from scratch: {verdict}", flush=True)
+    for line in differences:
+        print(f"  DIFFERS {line}", flush=True)
+    return differences
 
 
 def peak_rss_mb() -> float:
@@ -75,6 +95,13 @@ def main() -> None:
     parser.add_argument("--backfill-days", type=int, default=45)
     parser.add_argument("--workdir", type=Path, help="keep data here (default: a temp folder, removed after)")
     parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
+    parser.add_argument(
+        "--no-rebuild-check",
+        dest="rebuild_check",
+        action="store_false",
+        help="skip rebuilding the last night from scratch and comparing its silver and gold tables with the "
+        "incremental night's (the benchmark exits 1 when they differ)",
+    )
     args = parser.parse_args()
     work = args.workdir or Path(tempfile.mkdtemp(prefix="scv-bench-"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("SCV_")}
@@ -101,7 +128,8 @@ def main() -> None:
         shutil.move(path, target)
         moved.append((target, path))
 
-    results = []
+    results: list[tuple[str, float, str]] = []
+    differences: list[str] = []
     RUNS.clear()
     seconds, out = scv(["nightly", "--date", str(args.end_date - timedelta(days=1))], env)
     results.append(("first night (all history but the last day)", seconds, out))
@@ -109,6 +137,8 @@ def main() -> None:
         shutil.move(source, target)
     seconds, out = scv(["nightly", "--date", str(args.end_date)], env)
     results.append(("incremental night (one day of files)", seconds, out))
+    if args.rebuild_check:
+        differences = rebuild_check(work, env, args.end_date, results)
     start = args.end_date - timedelta(days=args.backfill_days - 1)
     seconds, out = scv(["nightly", "--from", str(start), "--to", str(args.end_date), "--skip-quality"], env)
     results.append((f"gold backfill of {args.backfill_days} dates (no new files)", seconds, out))
@@ -129,6 +159,7 @@ def main() -> None:
             "end_date": str(args.end_date),
             "backfill_days": args.backfill_days,
             "cores": os.cpu_count(),
+            "rebuild_differences": differences if args.rebuild_check else None,
             "runs": [
                 {
                     "label": label,
@@ -148,6 +179,8 @@ def main() -> None:
         args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     if args.workdir is None:
         shutil.rmtree(work)
+    if differences:
+        raise SystemExit(1)
 
 
 if __name__ == "__main__":

@@ -97,8 +97,11 @@ chi_square as (
     select
         weekly.as_of_date,
         weekly.rep_id,
-        sum(power(weekly.won - weekly.closed * rated.p, 2) / (weekly.closed * rated.p * (1 - rated.p))) as chi2,
-        sum(greatest(weekly.closed * rated.p - weekly.won, 0)) as shortfall_deals
+        -- rounded to 9 places: a sum of doubles ends in bits that depend on the order of its terms, and the
+        -- dispersion rounded from it below must be the same on every run
+        round(sum(power(weekly.won - weekly.closed * rated.p, 2) / (weekly.closed * rated.p * (1 - rated.p))), 9)
+            as chi2,
+        round(sum(greatest(weekly.closed * rated.p - weekly.won, 0)), 9) as shortfall_deals
     from weekly
     inner join (
         select
