@@ -493,6 +493,13 @@ def _journey(
     }
 
 
+def delivery_pairs(plan: AccountPlan) -> set[tuple[int, int]]:
+    """The (dealer, product line) pairs where the accounts take deliveries within the data range."""
+    current = plan.line_day >= 0
+    dealers, lines = plan.dealer[plan.line_account[current]], plan.line_ppl[current]
+    return set(zip(dealers.tolist(), lines.tolist(), strict=True))
+
+
 def direct_invoices(plan: AccountPlan, day: int) -> np.ndarray:
     """Order lines invoiced on ``day`` without an opportunity (theirs would have started before the range)."""
     return plan.direct[plan.line_day[plan.direct] == day]

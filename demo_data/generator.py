@@ -121,7 +121,9 @@ def generate(
     world = build_world(seed, spec, days)
     names, name_ranges = customer_names()
     driver_plan = drivers.plan_drivers(seed, world, calendar)
-    kpi_plan = kpi.plan_kpi(seed, world, calendar, driver_plan)
+    # the repeat-buying accounts: streams, renderer and pending events of their own (demo_data/accounts.py)
+    account_plan = accounts.plan_accounts(seed, world, calendar, scale, driver_plan)
+    kpi_plan = kpi.plan_kpi(seed, world, calendar, driver_plan, accounts.delivery_pairs(account_plan))
     renderer = Renderer(world, calendar, names, driver_plan.rep_codes)
     supply = Supply(_rng(seed, 2, 0), world)
     # the stock a new enquiry finds: the world without the planted win-rate drivers, whose sales it keeps
@@ -135,8 +137,6 @@ def generate(
     chunk_last: dict[int, int] = {}
     next_opty = 1
     landing.write("dealers", dealer_master(world))  # the master: one full snapshot, no mess planted in it
-    # the repeat-buying accounts: streams, renderer and pending events of their own (demo_data/accounts.py)
-    account_plan = accounts.plan_accounts(seed, world, calendar, scale, driver_plan)
     renderer.account_codes = account_plan.codes
     account_renderer = Renderer(world, calendar, account_plan.names, driver_plan.rep_codes)
     account_renderer.account_codes, account_renderer.notes = account_plan.codes, accounts.NOTES

@@ -65,6 +65,24 @@ class KpiPlan:
         return self.stopped if day >= self.slow_start else None
 
 
+def _not_bought(
+    eligible: list[tuple[int, int]], picks: list[int], bought: set[tuple[int, int]]
+) -> list[tuple[int, int]]:
+    """The picked pairs, each one the accounts buy at replaced by the next eligible pair (in order, from the
+    pick on) that is neither picked nor bought at: an account's delivery there would be a sale after the stop.
+    No random draw, so the plan is the same as before wherever no pick is bought at."""
+    chosen = [eligible[i] for i in picks]
+    for k, i in enumerate(picks):
+        if chosen[k] not in bought:
+            continue
+        for step in range(1, len(eligible)):
+            candidate = eligible[(i + step) % len(eligible)]
+            if candidate not in bought and candidate not in chosen:
+                chosen[k] = candidate
+                break
+    return chosen
+
+
 def _expected_sales(world: World) -> np.ndarray:
     """Expected retail units per day, (dealers, product lines), before rhythm and season."""
     return world.dealer_mix * (world.dealer_rate * EXPECTED_CONVERSION + world.dealer_walkin)[:, None]
@@ -74,8 +92,11 @@ def _district_codes(world: World) -> np.ndarray:
     return np.array([t.district_code for t in world.talukas])[world.dealer_taluka]
 
 
-def plan_kpi(seed: int, world: World, calendar: Calendar, drivers: DriverPlan) -> KpiPlan:
-    """The planted KPI events; a pure function of (seed, world, calendar, the win-rate drivers)."""
+def plan_kpi(
+    seed: int, world: World, calendar: Calendar, drivers: DriverPlan, bought: set[tuple[int, int]] | None = None
+) -> KpiPlan:
+    """The planted KPI events; a pure function of (seed, world, calendar, the win-rate drivers, and ``bought``:
+    the (dealer, product line) pairs the repeat-buying accounts take deliveries at, which no slow mover is)."""
     rng = np.random.default_rng(np.random.SeedSequence([seed, 40]))
     days = calendar.days
     sales = _expected_sales(world)
@@ -110,7 +131,7 @@ def plan_kpi(seed: int, world: World, calendar: Calendar, drivers: DriverPlan) -
     share = sales / np.maximum(sales.sum(axis=1, keepdims=True), 1e-9)
     eligible = np.argwhere((sales >= 0.08) & (share >= 0.15) & ~np.isin(np.arange(world.n_dealers), drop)[:, None])
     picks = rng.choice(len(eligible), size=min(SLOW_PAIRS, len(eligible)), replace=False) if len(eligible) else ()
-    pairs = sorted((int(eligible[i][0]), int(eligible[i][1])) for i in list(picks))
+    pairs = sorted(_not_bought([(int(d), int(p)) for d, p in eligible], [int(i) for i in picks], bought or set()))
     stopped = np.zeros(sales.shape, bool)
     for dealer, product in pairs:
         stopped[dealer, product] = True

@@ -245,3 +245,32 @@ def test_a_planted_hotspot_starts_just_before_the_end_and_shows_on_it(landing: d
         ago = [(END - day).days for day, dealer, _ in created if dealer in dealers]
         current, previous = sum(0 <= a <= 4 for a in ago), sum(5 <= a <= 9 for a in ago)
         assert current > 1.3 * previous, (spot, previous, current)
+
+
+def test_a_planted_slow_mover_sells_nothing_from_its_start(landing: dict[str, Any]) -> None:
+    slow = [e for e in truth_csv(landing, "kpi_events.csv") if e["kind"] == "slow_moving"]
+    assert slow
+    retail = [row for _, row in good_rows(landing, "retail")]
+    for event in slow:
+        sold = [
+            r for r in retail
+            if (r["Dealer"], r["Product Line"]) == (event["dealer_codes"], event["product_line"])
+            and dt.date.fromisoformat(r["Invoice Date"][:10]) >= dt.date.fromisoformat(event["start_date"])
+        ]  # fmt: skip
+        assert len(sold) <= 1, (event, sold)  # a would-be win is lost with STOP_Q 99.5%, not always
+
+
+def test_slow_movers_are_picked_away_from_the_accounts_deliveries() -> None:
+    from demo_data import kpi
+    from demo_data.drivers import plan_drivers
+    from demo_data.rhythm import Calendar
+    from demo_data.world import SCALES, build_world
+
+    calendar = Calendar(END, 60)
+    world = build_world(7, SCALES["small"], 60)
+    drivers = plan_drivers(7, world, calendar)
+    alone = kpi.plan_kpi(7, world, calendar, drivers)
+    away = kpi.plan_kpi(7, world, calendar, drivers, bought={alone.slow_pairs[0]})
+    assert alone.slow_pairs[0] not in away.slow_pairs
+    assert set(alone.slow_pairs[1:]) <= set(away.slow_pairs) and len(away.slow_pairs) == len(alone.slow_pairs)
+    assert (away.drop_place, away.spike_start) == (alone.drop_place, alone.spike_start)
