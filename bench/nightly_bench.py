@@ -74,8 +74,9 @@ def rebuild_check(work: Path, env: dict[str, str], day: date, results: list[tupl
     seconds, out = scv(["nightly", "--date", str(day)], rebuilt)
     results.append(("rebuild from scratch (every file, one night)", seconds, out))
     differences = rebuild_differences(str(work / "lake"), str(work / "lake-rebuild"))
-    shutil.rmtree(work / "lake-rebuild")
-    shutil.rmtree(work / "outbox-rebuild", ignore_errors=True)
+    if not differences:  # kept to be looked into when they differ
+        shutil.rmtree(work / "lake-rebuild")
+        shutil.rmtree(work / "outbox-rebuild", ignore_errors=True)
     verdict = "the same rows" if not differences else f"{len(differences)} table(s) differ"
     print(f"incremental night against a rebuild from scratch: {verdict}", flush=True)
     for line in differences:

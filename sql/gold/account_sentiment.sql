@@ -36,10 +36,12 @@ measures as (
         sum(case when is_recent then 1 else 0 end) as calls_recent,
         sum(case when is_recent and is_connected then 1 else 0 end) as connected_recent,
         sum(case when is_recent then 0 else 1 end) as calls_prior,
-        -- rounded: a mean's last bits depend on the order calls are added in, and a mean on a label's
-        -- threshold must give the same label every time
-        round(avg(case when is_recent then call_score end), 6) as score_recent,
-        round(avg(case when not is_recent then call_score end), 6) as score_prior,
+        -- exact means: the scores summed as whole millionths (a sum of doubles ends in bits that depend on the
+        -- order calls are added in, and a mean on a label's threshold must give the same label every night)
+        sum(case when is_recent then cast(round(call_score * 1000000.0D) as bigint) end)
+            / nullif(count(case when is_recent then call_score end), 0) / 1000000.0D as score_recent,
+        sum(case when not is_recent then cast(round(call_score * 1000000.0D) as bigint) end)
+            / nullif(count(case when not is_recent then call_score end), 0) / 1000000.0D as score_prior,
         sum(case when is_recent and call_score <= :sentiment_negative_below then 1 else 0 end)
             as negative_calls_recent,
         max(call_date) as last_call_date,
