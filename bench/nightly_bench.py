@@ -8,13 +8,15 @@ start, into one JSON report (docs/benchmarks.md).
 
 Generates the demo landing zone (or reuses --workdir), holds back the files of the last day, times
 `scv nightly` for the day before (the first load of all history), then returns the last day's files and
-times the incremental night, then a gold backfill over --backfill-days dates. Each run is a separate
-process (engine start included); wall seconds and the child's peak RSS are printed, and for each run the
-seconds its win-rate, account and KPI steps took (gold and quality steps of ground.catalogue.gold.WIN_RATE_NODES,
-ACCOUNT_NODES and KPI_NODES, from the step lines the run prints): what those tables add to a night; and, alone,
-the forecast step (gold:kpi_forecast, with the origins it fitted: a night fits one a week, a first night the
-few its anomaly windows reach back to). --json writes the same figures (and each run's own peak RSS and CPU
-seconds) to a file.
+times the incremental night, then rebuilds that last night from scratch (every landing file into an empty lake,
+timed as one more run) and checks that its silver and gold tables hold the incremental lake's rows (exit 1
+naming each table that differs; --no-rebuild-check skips it), then times a gold backfill over --backfill-days
+dates. Each run is a separate process (engine start included); wall seconds and the child's peak RSS are
+printed, and for each run the seconds its win-rate, account and KPI steps took (gold and quality steps of
+ground.catalogue.gold.WIN_RATE_NODES, ACCOUNT_NODES and KPI_NODES, from the step lines the run prints): what
+those tables add to a night; and, alone, the forecast step (gold:kpi_forecast, with the origins it fitted: a
+night fits one a week, a first night the few its anomaly windows reach back to). --json writes the same figures
+(and each run's own peak RSS and CPU seconds, and the tables that differ from the rebuild) to a file.
 """
 
 from __future__ import annotations
