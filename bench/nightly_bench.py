@@ -26,6 +26,7 @@ import json
 import os
 import resource
 import shutil
+import subprocess
 import sys
 import tempfile
 from datetime import date, timedelta
@@ -67,15 +68,22 @@ def node_groups() -> dict[str, tuple[str, ...]]:
 
 def rebuild_check(work: Path, env: dict[str, str], day: date, results: list[tuple[str, float, str]]) -> list[str]:
     """Rebuild the night of ``day`` from scratch (every landing file, an empty lake), time it as one more run,
-    and compare its silver and gold tables with the lake the nights before built (testkit.hashes); prints and
-    returns the tables that differ."""
-    from testkit.hashes import rebuild_differences
-
+    and compare its silver and gold tables with the lake the nights before built (bench/table_hashes.py
+    --rebuild, in a process of its own: it reads every table, and a child forked from a large process would
+    report that process's memory as its own peak); prints and returns the tables that differ."""
     rebuilt = {**env, "SCV_LAKE_ROOT": str(work / "lake-rebuild"), "SCV_OUTBOX_DIR": str(work / "outbox-rebuild")}
     shutil.rmtree(work / "lake-rebuild", ignore_errors=True)
     seconds, out = scv(["nightly", "--date", str(day)], rebuilt)
     results.append(("rebuild from scratch (every file, one night)", seconds, out))
-    differences = rebuild_differences(str(work / "lake"), str(work / "lake-rebuild"))
+    compared = subprocess.run(
+        [sys.executable, str(Path(__file__).with_name("table_hashes.py")), "--lake", str(work / "lake"),
+         "--rebuild", str(work / "lake-rebuild")],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if compared.returncode not in (0, 1):
+        raise SystemExit(f"table_hashes.py --rebuild failed:\n{compared.stdout}\n{compared.stderr}")
+    lines = compared.stdout.splitlines()
+    differences = [line.removeprefix("DIFFERS ") for line in lines if line.startswith("DIFFERS ")]
     if not differences:  # kept to be looked into when they differ
         shutil.rmtree(work / "lake-rebuild")
         shutil.rmtree(work / "outbox-rebuild", ignore_errors=True)

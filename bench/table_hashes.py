@@ -8,6 +8,7 @@ versions of the code print the same hashes when every table holds the same rows.
     python bench/table_hashes.py --lake var/lake                 # one line per table
     python bench/table_hashes.py --lake var/lake --json > a.json
     python bench/table_hashes.py --lake var/lake --compare a.json  # exit 1 naming every table that differs
+    python bench/table_hashes.py --lake var/lake --rebuild /tmp/rebuilt  # against a rebuild of its last night
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import json
 import sys
 from pathlib import Path
 
-from testkit.hashes import lake_hashes
+from testkit.hashes import lake_hashes, rebuild_differences
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -25,7 +26,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lake", required=True, help="lake root (the folder holding silver/ and gold/)")
     parser.add_argument("--json", action="store_true", help="print the hashes as JSON")
     parser.add_argument("--compare", type=Path, help="a JSON file of hashes to compare with; exit 1 on a difference")
+    parser.add_argument(
+        "--rebuild",
+        help="a lake rebuilt from scratch for the last night of --lake: compare the two (dated tables on the "
+        "rebuild's dates, testkit.hashes.rebuild_differences); print each table that differs and exit 1 if any",
+    )
     args = parser.parse_args(argv)
+    if args.rebuild:
+        differences = rebuild_differences(args.lake, args.rebuild)
+        for line in differences:
+            print(f"DIFFERS {line}")
+        return 1 if differences else 0
     hashes = lake_hashes(args.lake)
     if args.json:
         print(json.dumps(hashes, indent=2, sort_keys=True))
