@@ -161,7 +161,8 @@ def stop_selling(
 
 
 def spike_sales(seed: int, plan: KpiPlan, world: World, calendar: Calendar, day: int) -> tuple[np.ndarray, ...]:
-    """The spiking line's extra deliveries of the day: (dealer, product line, units), one row per unit."""
+    """The spiking line's extra deliveries of the day: (dealer, product line, units), one row per unit; none at a
+    slow mover past its start (drawn all the same, so the stream draws as before): it sells nothing."""
     if not plan.spike_start <= day <= plan.spike_end:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty, empty
@@ -170,6 +171,8 @@ def spike_sales(seed: int, plan: KpiPlan, world: World, calendar: Calendar, day:
     lam = _expected_sales(world)[:, plan.spike_line] * calendar.demand_factor(day)
     lam = np.where(world.is_gap[day], 0.0, lam)  # no delivery to a dealer in a supply gap
     extra = rng.poisson(lam * (plan.spike_multiplier - 1.0) * ramp)
+    if day >= plan.slow_start and plan.stopped.size:
+        extra = np.where(plan.stopped[:, plan.spike_line], 0, extra)
     dealer = np.repeat(np.arange(world.n_dealers), extra)
     return dealer, np.full(len(dealer), plan.spike_line), np.ones(len(dealer), dtype=np.int64)
 
