@@ -65,19 +65,16 @@ class KpiPlan:
         return self.stopped if day >= self.slow_start else None
 
 
-def _not_bought(
-    eligible: list[tuple[int, int]], picks: list[int], bought: set[tuple[int, int]]
-) -> list[tuple[int, int]]:
-    """The picked pairs, each one the accounts buy at replaced by the next eligible pair (in order, from the
-    pick on) that is neither picked nor bought at: an account's delivery there would be a sale after the stop.
-    No random draw, so the plan is the same as before wherever no pick is bought at."""
+def _away_from(eligible: list[tuple[int, int]], picks: list[int], avoid: set[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The picked pairs, each one in ``avoid`` replaced by the next eligible pair (in order, from the pick on) that
+    is neither picked nor avoided. No random draw, so the plan is the same as before wherever no pick is avoided."""
     chosen = [eligible[i] for i in picks]
     for k, i in enumerate(picks):
-        if chosen[k] not in bought:
+        if chosen[k] not in avoid:
             continue
         for step in range(1, len(eligible)):
             candidate = eligible[(i + step) % len(eligible)]
-            if candidate not in bought and candidate not in chosen:
+            if candidate not in avoid and candidate not in chosen:
                 chosen[k] = candidate
                 break
     return chosen
@@ -96,7 +93,8 @@ def plan_kpi(
     seed: int, world: World, calendar: Calendar, drivers: DriverPlan, bought: set[tuple[int, int]] | None = None
 ) -> KpiPlan:
     """The planted KPI events; a pure function of (seed, world, calendar, the win-rate drivers, and ``bought``:
-    the (dealer, product line) pairs the repeat-buying accounts take deliveries at, which no slow mover is)."""
+    the (dealer, product line) pairs the repeat-buying accounts take deliveries at, which no slow mover is, nor
+    is any pair of a dealer whose stock a supply gap holds)."""
     rng = np.random.default_rng(np.random.SeedSequence([seed, 40]))
     days = calendar.days
     sales = _expected_sales(world)
@@ -131,7 +129,11 @@ def plan_kpi(
     share = sales / np.maximum(sales.sum(axis=1, keepdims=True), 1e-9)
     eligible = np.argwhere((sales >= 0.08) & (share >= 0.15) & ~np.isin(np.arange(world.n_dealers), drop)[:, None])
     picks = rng.choice(len(eligible), size=min(SLOW_PAIRS, len(eligible)), replace=False) if len(eligible) else ()
-    pairs = sorted(_not_bought([(int(d), int(p)) for d, p in eligible], [int(i) for i in picks], bought or set()))
+    # and away from the pairs a slow mover could not be told at: where the accounts take deliveries (a sale after
+    # the stop) and at a dealer whose stock a supply gap holds within the range (no saleable stock to sit)
+    held = np.flatnonzero(world.is_gap[:days].any(axis=0))
+    avoid = (bought or set()) | {(int(d), p) for d in held for p in range(len(PRODUCT_LINES))}
+    pairs = sorted(_away_from([(int(d), int(p)) for d, p in eligible], [int(i) for i in picks], avoid))
     stopped = np.zeros(sales.shape, bool)
     for dealer, product in pairs:
         stopped[dealer, product] = True

@@ -274,3 +274,5 @@ def test_slow_movers_are_picked_away_from_the_accounts_deliveries() -> None:
     assert alone.slow_pairs[0] not in away.slow_pairs
     assert set(alone.slow_pairs[1:]) <= set(away.slow_pairs) and len(away.slow_pairs) == len(alone.slow_pairs)
     assert (away.drop_place, away.spike_start) == (alone.drop_place, alone.spike_start)
+    held = world.is_gap[: calendar.days].any(axis=0)  # a dealer whose stock a supply gap holds has none to sit
+    assert not any(held[dealer] for dealer, _ in away.slow_pairs + alone.slow_pairs)
