@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from deltalake import DeltaTable
 
 from ground.lake import open_table, query
 
@@ -57,25 +58,30 @@ def table_hash(table: pa.Table) -> str:
     return digest.hexdigest()[:16]
 
 
-def lake_tables(lake_root: str, layers: tuple[str, ...] = LAYERS) -> dict[str, pa.Table]:
-    """Every Delta table of the layers, read whole, by ``<layer>/<table>``."""
-    tables: dict[str, pa.Table] = {}
+def lake_tables(lake_root: str, layers: tuple[str, ...] = LAYERS) -> dict[str, DeltaTable]:
+    """Every Delta table of the layers by ``<layer>/<table>``, opened, not read: read them one at a time with
+    ``read`` (a whole lake held at once is gigabytes at medium scale)."""
+    found: dict[str, DeltaTable] = {}
     for layer in layers:
         folder = Path(lake_root) / layer
-        if not folder.is_dir():
-            continue
-        for path in sorted(p for p in folder.iterdir() if p.is_dir()):
-            delta = open_table(str(path))
-            if delta is not None:
-                tables[f"{layer}/{path.name}"] = query({"t": delta}, "select * from t")
-    return tables
+        if folder.is_dir():
+            for path in sorted(p for p in folder.iterdir() if p.is_dir()):
+                delta = open_table(str(path))
+                if delta is not None:
+                    found[f"{layer}/{path.name}"] = delta
+    return found
+
+
+def read(delta: DeltaTable) -> pa.Table:
+    return query({"t": delta}, "select * from t")
 
 
 def lake_hashes(lake_root: str, layers: tuple[str, ...] = LAYERS) -> dict[str, dict[str, object]]:
-    return {
-        name: {"rows": table.num_rows, "sha256": table_hash(table)}
-        for name, table in lake_tables(lake_root, layers).items()
-    }
+    hashes: dict[str, dict[str, object]] = {}
+    for name, delta in lake_tables(lake_root, layers).items():
+        table = read(delta)
+        hashes[name] = {"rows": table.num_rows, "sha256": table_hash(table)}
+    return hashes
 
 
 def rebuild_differences(lake_root: str, rebuild_root: str) -> list[str]:
@@ -90,7 +96,7 @@ def rebuild_differences(lake_root: str, rebuild_root: str) -> list[str]:
         if name not in built or name not in rebuilt:
             differences.append(f"{name}: only in the {'rebuild' if name in rebuilt else 'nightly lake'}")
             continue
-        table, expected = built[name], rebuilt[name]
+        table, expected = read(built[name]), read(rebuilt[name])
         if "as_of_date" in table.column_names and expected.num_rows:
             table = table.filter(pc.is_in(table.column("as_of_date"), value_set=expected.column("as_of_date").unique()))
         if table_hash(table) != table_hash(expected):
