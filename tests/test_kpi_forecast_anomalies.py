@@ -16,6 +16,7 @@ from frames import ddl_frame
 from gold.kpi_anomalies import detect
 from gold.kpi_forecast import (
     FIT_SCHEMA,
+    _quartiles,
     capped,
     choose_per_level,
     fit_keys,
@@ -121,6 +122,12 @@ def test_forecast_intervals_are_statsforecasts_own_with_the_direct_quantiles(mon
     monkeypatch.setattr(gold.kpi_forecast, "_direct_normal_quantiles", lambda: None)
     slow = forecast_series(history, FORECAST)
     pd.testing.assert_frame_equal(fast, slow, rtol=1e-12)
+
+
+def test_the_fence_quartiles_are_numpys() -> None:
+    rng = np.random.default_rng(3)
+    for y in (rng.poisson(4.0, 56).astype(float), rng.normal(100.0, 30.0, 113), np.array([7.0]), np.arange(5.0)):
+        assert _quartiles(y) == pytest.approx(tuple(np.percentile(y, [25, 75])), rel=1e-12, abs=1e-12)
 
 
 def test_a_one_day_spike_is_capped_before_the_fit_and_not_repeated_next_week() -> None:
