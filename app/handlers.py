@@ -11,7 +11,6 @@ import csv
 import datetime as dt
 import io
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from html import escape
 from typing import Any
@@ -49,7 +48,6 @@ class AppContext:
     window_days: int = 5
     ask: AskSettings | None = None  # None: the Ask tab answers guided questions only
     actions: ActionStore | None = None  # where rep actions are written (None: read-only app)
-    kpi_origin_of: Callable[[dt.date], dt.date] | None = None  # kpi.forecast's refit schedule (the KPIs view)
 
     @classmethod
     def from_config(cls, config: Config) -> AppContext:
@@ -62,7 +60,6 @@ class AppContext:
             window_days=int(windows.get("window_days", 5)),
             ask=ask_settings(config),
             actions=ActionStore(settings.lake_root),
-            kpi_origin_of=config.pipeline.kpi.forecast.origin_of,
         )
 
 
@@ -473,5 +470,4 @@ def kpis_view(ctx: AppContext, username: str | None) -> str:
     scope = user_scope(ctx, username)
     if scope is None:
         return _NOT_SIGNED_IN
-    origin_of = ctx.kpi_origin_of or (lambda day: day - dt.timedelta(days=(day.weekday() + 1) % 7))  # Sundays
-    return kpis_html(ctx.data.kpi_tables(), scope, origin_of)
+    return kpis_html(ctx.data.kpi_tables(), scope)

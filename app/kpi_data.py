@@ -19,7 +19,6 @@ from ground.lake import query
 
 HISTORY_DAYS = 28  # actual days on the chart
 AHEAD_DAYS = 14  # forecast days ahead on the chart
-ORIGINS = 6  # forecast origins kept (weekly): enough for the band behind 28 days
 KPI = "retail_units"
 # the tables of the view, each loaded as its latest as-of dates (kpi_daily, kpi_forecast: several)
 TABLES = ("kpi_daily", "kpi_forecast", "kpi_anomalies", "slow_moving_stock", "product_abc")
@@ -43,13 +42,17 @@ def _dates(table: DeltaTable) -> list[str]:
 
 
 def kpi_loader(name: str) -> Callable[[DeltaTable], KpiTable]:
-    """The latest as-of dates of a KPI table: the last HISTORY_DAYS + 7 days of kpi_daily (the chart's actuals),
-    the last ORIGINS origins of kpi_forecast, the latest date of the others."""
+    """The latest as-of dates of a KPI table: for kpi_daily (the chart's actuals) and kpi_forecast (the origins
+    of their bands: weekly for dealers and districts, nightly for the company) those of the last HISTORY_DAYS +
+    7 days, for the others the latest date."""
     spec = GOLD_TABLES[name]
-    keep = {"kpi_daily": HISTORY_DAYS + 7, "kpi_forecast": ORIGINS}.get(name, 1)
+    span = HISTORY_DAYS + 7 if name in ("kpi_daily", "kpi_forecast") else 0
 
     def load(table: DeltaTable) -> KpiTable:
-        dates = _dates(table)[-keep:]
+        dates = _dates(table)
+        if dates:
+            first = dt.date.fromisoformat(dates[-1]) - dt.timedelta(days=span)
+            dates = [d for d in dates if dt.date.fromisoformat(d) >= first]
         if not dates:
             return KpiTable(spec.arrow_schema.empty_table(), [])
         listed = ", ".join(f"DATE '{dt.date.fromisoformat(d).isoformat()}'" for d in dates)

@@ -8,8 +8,8 @@ day (from the forecast fitted before it) behind the actual units, and the band o
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
-from collections.abc import Callable
 from typing import Any
 
 from app.cards import esc, fmt_date, notice
@@ -60,21 +60,26 @@ def tiles(row: dict[str, Any] | None) -> str:
 
 
 def chart_points(
-    actuals: list[dict[str, Any]], forecasts: list[dict[str, Any]], origin_of: Callable[[dt.date], dt.date]
+    actuals: list[dict[str, Any]], forecasts: list[dict[str, Any]]
 ) -> list[tuple[dt.date, float | None, float | None, float | None, float | None]]:
     """(day, actual, forecast, low, high) over the last HISTORY_DAYS actual days and AHEAD_DAYS ahead; each past
-    day's band from the forecast fitted before it (as the anomaly detector reads it), the days ahead from the
-    latest origin."""
+    day's band from the latest origin before it (as the anomaly detector reads it: the weekly refit for a dealer
+    or district, the night before for the company), the days ahead from the latest origin."""
     actual = {r["as_of_date"]: float(r["retail_units"] or 0) for r in actuals}
     band = {(r["as_of_date"], r["forecast_date"]): r for r in forecasts}
     if not actual:
         return []
+    origins = sorted({r["as_of_date"] for r in forecasts})
     last = max(actual)
+
+    def latest(on_or_before: dt.date) -> dt.date | None:
+        at = bisect.bisect_right(origins, on_or_before)
+        return origins[at - 1] if at else None
+
     days = [last - dt.timedelta(days=k) for k in range(HISTORY_DAYS - 1, -AHEAD_DAYS - 1, -1)]
-    latest = origin_of(last)
     points = []
     for day in days:
-        origin = origin_of(day - dt.timedelta(days=1)) if day <= last else latest
+        origin = latest(day - dt.timedelta(days=1) if day <= last else last)
         f = band.get((origin, day)) or {}
         points.append((day, actual.get(day) if day <= last else None,
                        f.get("forecast"), f.get("forecast_low"), f.get("forecast_high")))  # fmt: skip
@@ -166,7 +171,7 @@ def abc_html(rows: list[dict[str, Any]]) -> str:
     return f'<article class="area-card"><ul class="reasons">{items}</ul></article>'
 
 
-def kpis_html(snapshots: dict[str, KpiTable | None], scope: Scope, origin_of: Callable[[dt.date], dt.date]) -> str:
+def kpis_html(snapshots: dict[str, KpiTable | None], scope: Scope) -> str:
     """The whole view for the scope; ``snapshots``: the loaded KPI tables (None: not written yet)."""
     daily = snapshots.get("kpi_daily")
     if daily is None or not daily.dates:
@@ -174,7 +179,7 @@ def kpis_html(snapshots: dict[str, KpiTable | None], scope: Scope, origin_of: Ca
     own = sorted(series_rows(daily, scope), key=lambda r: r["as_of_date"])
     latest = own[-1] if own and own[-1]["as_of_date"] == daily.dates[-1] else None
     forecast = snapshots.get("kpi_forecast")
-    points = chart_points(own, series_rows(forecast, scope) if forecast else [], origin_of)
+    points = chart_points(own, series_rows(forecast, scope) if forecast else [])
     level, _ = series_of(scope)
     title = {
         "company": "The whole network",

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from statistics import NormalDist
 
@@ -40,7 +40,7 @@ def main() -> None:
     f = forecast.to_pandas()
     d = d[(d["level"] == args.level) & (d["member"] == args.member) & (d["as_of_date"] >= args.since)]
     f = f[(f["level"] == args.level) & (f["member"] == args.member)]
-    f = f[f["as_of_date"] == f["forecast_date"].map(lambda x: settings.forecast.origin_of(x - timedelta(days=1)))]
+    f = f[f["as_of_date"] == settings.forecast.origins_before(f["forecast_date"], f["level"])]
     rows = d.merge(f, left_on="as_of_date", right_on="forecast_date", how="left").sort_values("forecast_date")
     z90 = NormalDist().inv_cdf(0.5 + settings.forecast.interval / 200.0)
     rows["sd"] = (rows["forecast_high"] - rows["forecast"]) / z90

@@ -79,7 +79,7 @@ def day_forecasts(forecasts: pd.DataFrame, forecast: KpiForecast) -> pd.DataFram
     ``forecasts``: as_of_date (origin), kpi, level, member, forecast_date, forecast, forecast_low, forecast_high."""
     if forecasts.empty:
         return forecasts.assign(sd=pd.Series(dtype=float))
-    wanted = forecasts["forecast_date"].map(lambda d: forecast.origin_of(d - timedelta(days=1)))
+    wanted = forecast.origins_before(forecasts["forecast_date"], forecasts["level"])
     chosen = forecasts[forecasts["as_of_date"] == wanted].copy()
     z = NormalDist().inv_cdf(0.5 + forecast.interval / 200.0)
     chosen["sd"] = (chosen["forecast_high"] - chosen["forecast"]) / z  # the upper side: the lower one may be clipped

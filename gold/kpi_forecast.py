@@ -1,4 +1,4 @@
-"""kpi_forecast: the next ``kpi.forecast.horizon_days`` days of every KPI series, refitted once a week.
+"""kpi_forecast: the next ``kpi.forecast.horizon_days`` days of every KPI series, refitted weekly or nightly.
 
 Per series (kpi x level x member) the last ``history_days`` days up to the origin (per level), capped at the series'
 spike fence (``capped``), are fitted with statsforecast's AutoETS (of the level's ``ets_model`` candidates, the one
@@ -9,11 +9,12 @@ mean absolute error over the in-sample mean absolute error of the seasonal naive
 Per level the model ships when its mean MASE is below seasonal naive's; otherwise seasonal naive ships for that
 level.
 
-Origins are the dates on ``refit_weekday`` (data through that day). A night fits the origins it needs (the one
+Origins are the dates on ``refit_weekday`` (data through that day) for every level, and every date for the levels
+of ``refit_nightly`` (a few series: the company, states, product lines). A night fits the origins it needs (the one
 its forecast band comes from, and those behind the anomalies' windows and episodes) that are missing or whose
 history changed since they were fitted (``fit_key``: the settings and the rows up to the origin); any other night
-reuses what is stored. So the forecast is fitted weekly, not every night, new history warrants a refit, and an
-origin's rows are the same whichever night fits them.
+reuses what is stored. So the many series are fitted weekly, not every night, new history warrants a refit, and
+an origin's rows are the same whichever night fits them.
 """
 
 from __future__ import annotations
@@ -52,7 +53,9 @@ def needed_origins(dates: list[date], forecast: KpiForecast, anomalies: KpiAnoma
     for every day an anomaly window of a traced date covers, the latest before that day."""
     reach = anomalies.lookback_days + anomalies.persist_window_days + anomalies.window_days - 2
     days = {d - timedelta(days=k) for d in dates for k in range(reach + 1)}
-    return {forecast.origin_of(d) for d in dates} | {forecast.origin_of(d - timedelta(days=1)) for d in days}
+    levels = forecast.levels
+    shown = {forecast.origin_of(d, level) for d in dates for level in levels}
+    return shown | {forecast.origin_of(d - timedelta(days=1), level) for d in days for level in levels}
 
 
 def stored_origins(lake_root: str) -> dict[date, str | None]:
@@ -152,10 +155,16 @@ def _quartiles(y: np.ndarray) -> tuple[float, float]:
     return at(0.25), at(0.75)
 
 
-def backtest(y: np.ndarray, settings: KpiForecast, ets_model: str) -> tuple[float, float, float, float]:
-    """Over the rolling origins of the backtest, for AutoETS and for seasonal naive: the mean absolute error of
+def backtest(
+    y: np.ndarray, settings: KpiForecast, ets_model: str, days_ahead: int
+) -> tuple[float, float, float, float]:
+    """Over the rolling folds of the backtest, for AutoETS and for seasonal naive: the mean absolute error of
     the daily forecasts, and the mean square of the standardised error of each fold's sum, (sum of actuals - sum
-    of forecasts) / sqrt(sum of the forecasts' variances from their interval): 1 when the interval is right."""
+    of forecasts) / sqrt(sum of the forecasts' variances from their interval): 1 when the interval is right.
+
+    Each fold's days are forecast ``days_ahead`` at a time, as the level's shipped forecasts are read: a weekly
+    level's fold from its first day, a nightly level's one day ahead from each day before (the model carried
+    forward to it), so the fold's sum is the anomaly window's sum either way."""
     from statsforecast.models import SeasonalNaive
 
     _direct_normal_quantiles()
@@ -167,19 +176,27 @@ def backtest(y: np.ndarray, settings: KpiForecast, ets_model: str) -> tuple[floa
         return nan, nan, nan, nan
     fit_on = capped(y[:first_cut], settings.spike_fence_iqr)
     model = auto_ets(ets_model, season).fit(y=fit_on)
+    ahead = min(days_ahead, step)
     errors: dict[str, list[np.ndarray]] = {"ets": [], "naive": []}
     z2: dict[str, list[float]] = {"ets": [], "naive": []}
     for k in range(windows):
-        cut = first_cut + k * step
-        actual = y[cut : cut + step]
-        seen = capped(y[:cut], settings.spike_fence_iqr)
-        ets = model.predict(h=step, level=[level]) if k == 0 else model.forward(y=seen, h=step, level=[level])
-        naive = SeasonalNaive(season_length=season).forecast(y=seen, h=step, level=[level])
-        for name, fc in (("ets", ets), ("naive", naive)):
-            errors[name].append(np.abs(actual - fc["mean"]))
-            variance = float(np.sum(((fc[f"hi-{level}"] - fc["mean"]) / z) ** 2))
-            if variance > 0:
-                z2[name].append(float((actual.sum() - fc["mean"].sum()) ** 2 / variance))
+        start = first_cut + k * step
+        actual = y[start : start + step]
+        means: dict[str, list[np.ndarray]] = {"ets": [], "naive": []}
+        variances: dict[str, float] = {"ets": 0.0, "naive": 0.0}
+        for cut in range(start, start + step, ahead):
+            h = min(ahead, start + step - cut)
+            seen = capped(y[:cut], settings.spike_fence_iqr)
+            ets = model.predict(h=h, level=[level]) if cut == first_cut else model.forward(y=seen, h=h, level=[level])
+            naive = SeasonalNaive(season_length=season).forecast(y=seen, h=h, level=[level])
+            for name, fc in (("ets", ets), ("naive", naive)):
+                means[name].append(fc["mean"])
+                variances[name] += float(np.sum(((fc[f"hi-{level}"] - fc["mean"]) / z) ** 2))
+        for name, parts in means.items():
+            mean = np.concatenate(parts)
+            errors[name].append(np.abs(actual - mean))
+            if variances[name] > 0:
+                z2[name].append(float((actual.sum() - mean.sum()) ** 2 / variances[name]))
     mae = {name: float(np.mean(np.concatenate(e))) for name, e in errors.items()}
     mean_z2 = {name: float(np.mean(v)) if v else nan for name, v in z2.items()}
     return mae["ets"], mae["naive"], mean_z2["ets"], mean_z2["naive"]
@@ -207,7 +224,8 @@ def forecast_series(history: pd.DataFrame, settings: KpiForecast) -> pd.DataFram
     h, season, level = settings.horizon_days, settings.season_length, settings.interval
     scale = _scale(y, season)
     # the level's candidate models, each backtested: the series ships the one with the lowest backtest error
-    tried = {model: backtest(y, settings, model) for model in settings.ets_model[str(key["level"])]}
+    ahead = settings.days_ahead(str(key["level"]))
+    tried = {model: backtest(y, settings, model, ahead) for model in settings.ets_model[str(key["level"])]}
     ets_model = min(tried, key=lambda m: np.nan_to_num(tried[m][0], nan=np.inf))  # ties: the first listed
     ets_mae, naive_mae, ets_z2, naive_z2 = tried[ets_model]
     fit_on = capped(y, settings.spike_fence_iqr)
@@ -242,10 +260,12 @@ def forecast_series(history: pd.DataFrame, settings: KpiForecast) -> pd.DataFram
 
 
 def training_rows(series_df: DataFrame, origins: list[date], forecast: KpiForecast) -> DataFrame:
-    """The history of every forecast series up to each origin (its level's history_days at most, and never before
-    the first day the KPI has data anywhere: a lake's first days are not zeros): origin, the key, day, y."""
+    """The history of every series fitted at each origin (``levels_fitted_at``) up to it (its level's
+    history_days at most, and never before the first day the KPI has data anywhere: a lake's first days are not
+    zeros): origin, the key, day, y."""
     spark = series_df.sparkSession
-    origins_df = spark.createDataFrame([(o,) for o in origins], "origin date")
+    fitted = [(o, level) for o in origins for level in forecast.levels_fitted_at(o)]
+    origins_df = spark.createDataFrame(fitted, "origin date, fitted_level string")
     melted = None
     for kpi in forecast.kpis:
         start = series_df.where((F.col("level") == "company") & (F.col(kpi) > 0)).agg(F.min("day").alias("start"))
@@ -259,7 +279,8 @@ def training_rows(series_df: DataFrame, origins: list[date], forecast: KpiForeca
     assert melted is not None
     return melted.join(
         origins_df,
-        (melted["day"] <= origins_df["origin"])
+        (melted["level"] == origins_df["fitted_level"])
+        & (melted["day"] <= origins_df["origin"])
         & (melted["day"] > F.date_sub(origins_df["origin"], forecast.longest_history)),
         "inner",
     ).select("origin", *SERIES_KEY, "day", F.coalesce(F.col("y"), F.lit(0.0)).alias("y"))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
 
@@ -565,6 +566,7 @@ class KpiForecast(_Section):
     spike_fence_iqr: float = Field(ge=0)  # a fit's history capped at Q3 + this x IQR; 0: not capped
     interval: int = Field(ge=50, le=99)
     refit_weekday: str
+    refit_nightly: list[str]  # levels refitted every night (few series: the company, states, product lines)
     backtest_windows: int = Field(ge=1)
     backtest_horizon_days: int = Field(ge=1)
 
@@ -574,6 +576,7 @@ class KpiForecast(_Section):
         _known_names(self.levels, KPI_LEVELS, "levels")
         if self.refit_weekday not in WEEKDAYS:
             raise ValueError(f"refit_weekday must be one of {list(WEEKDAYS)}, got {self.refit_weekday!r}")
+        _known_names(self.refit_nightly, tuple(self.levels), "refit_nightly")
         for name, per_level in (("history_days", self.history_days), ("ets_model", self.ets_model)):
             missing = sorted(set(self.levels) - set(per_level))
             if missing:
@@ -596,9 +599,25 @@ class KpiForecast(_Section):
     def longest_history(self) -> int:
         return max(self.history_days[level] for level in self.levels)
 
-    def origin_of(self, day: date) -> date:
-        """The latest refit date (origin) on or before ``day``."""
+    def origin_of(self, day: date, level: str) -> date:
+        """The latest origin of ``level``'s series on or before ``day``: the day itself for a level refitted
+        nightly, else the latest ``refit_weekday``."""
+        if level in self.refit_nightly:
+            return day
         return day - timedelta(days=(day.weekday() - WEEKDAYS.index(self.refit_weekday)) % 7)
+
+    def origins_before(self, days: Iterable[date], levels: Iterable[str]) -> list[date]:
+        """Per forecast day and its series' level, the origin the day is read from: the latest before it."""
+        return [self.origin_of(day - timedelta(days=1), level) for day, level in zip(days, levels, strict=True)]
+
+    def levels_fitted_at(self, origin: date) -> list[str]:
+        """The levels whose series are fitted at ``origin``: every level on the refit weekday, the levels
+        refitted nightly on the other days."""
+        return [level for level in self.levels if self.origin_of(origin, level) == origin]
+
+    def days_ahead(self, level: str) -> int:
+        """How far ahead ``level``'s shipped forecasts are read at most: 1 day when refitted nightly, else 7."""
+        return 1 if level in self.refit_nightly else 7
 
 
 class KpiAnomalies(_Section):

@@ -562,8 +562,7 @@ def forecast_metrics(forecasts: pd.DataFrame, actuals: pd.DataFrame, settings: K
     error, averaged per level; ``forecast_mase`` is the mean of the levels'."""
     if forecasts.empty or actuals.empty:
         return {"forecast_mase": None}
-    wanted = forecasts["forecast_date"].map(lambda d: settings.origin_of(d - timedelta(days=1)))
-    used = forecasts[forecasts["as_of_date"] == wanted]
+    used = forecasts[forecasts["as_of_date"] == settings.origins_before(forecasts["forecast_date"], forecasts["level"])]
     joined = used.merge(
         actuals.rename(columns={"as_of_date": "forecast_date"}), on=["kpi", "level", "member", "forecast_date"]
     )

@@ -137,10 +137,23 @@ def test_the_band_of_each_past_day_comes_from_the_origin_before_it() -> None:
         for origin in (date(2026, 10, 18), sunday) for k in range(1, 15)
     ]  # fmt: skip
 
-    def origin_of(day: date) -> date:
-        return day - timedelta(days=(day.weekday() + 1) % 7)
-
-    points = {p[0]: p for p in chart_points(actuals, forecasts, origin_of)}
+    points = {p[0]: p for p in chart_points(actuals, forecasts)}
     assert points[sunday][1:3] == (10.0, 18.0)  # the 25th is forecast from the 18th
     assert points[date(2026, 10, 27)][1:3] == (12.0, 25.0)  # the 27th from the 25th
     assert points[date(2026, 11, 1)][1:3] == (None, 25.0)  # ahead: from the latest origin
+
+
+def test_a_nightly_refitted_series_band_comes_from_the_night_before() -> None:
+    first = date(2026, 10, 25)
+    actuals = [{"as_of_date": first + timedelta(days=k), "retail_units": 10 + k} for k in range(3)]  # 25-27 Oct
+    forecasts = [
+        {"as_of_date": origin, "forecast_date": origin + timedelta(days=k), "forecast": float(origin.day),
+         "forecast_low": 1.0, "forecast_high": 2.0}
+        for origin in (first - timedelta(days=1), first, first + timedelta(days=1), first + timedelta(days=2))
+        for k in range(1, 15)
+    ]  # fmt: skip
+    points = {p[0]: p for p in chart_points(actuals, forecasts)}
+    assert points[first][1:3] == (10.0, 24.0)
+    assert points[date(2026, 10, 27)][1:3] == (12.0, 26.0)
+    assert points[date(2026, 10, 28)][1:3] == (None, 27.0)  # ahead: from the last day's origin
+    assert points[date(2026, 10, 23)][2] is None  # no origin before the 24th: no band

@@ -11,18 +11,21 @@ import numpy as np
 import pandas as pd
 import pytest
 from chispa import assert_approx_df_equality
+from pyspark.sql import functions as F
 
 from frames import ddl_frame
 from gold.kpi_anomalies import detect
 from gold.kpi_forecast import (
     FIT_SCHEMA,
     _quartiles,
+    backtest,
     capped,
     choose_per_level,
     fit_keys,
     forecast_series,
     needed_origins,
     origins_to_fit,
+    training_rows,
 )
 from ground.settings import KpiAnomalies, KpiForecast
 
@@ -30,7 +33,8 @@ D = date
 FORECAST = KpiForecast(
     kpis=["retail_units"], levels=["district", "dealer"], history_days={"district": 56, "dealer": 56},
     min_history_days=28, horizon_days=7, season_length=7, ets_model={"district": ["ANA"], "dealer": ["ANA"]},
-    spike_fence_iqr=0.0, interval=90, refit_weekday="Monday", backtest_windows=2, backtest_horizon_days=7,
+    spike_fence_iqr=0.0, interval=90, refit_weekday="Monday", refit_nightly=[], backtest_windows=2,
+    backtest_horizon_days=7,
 )  # fmt: skip
 ANOMALIES = KpiAnomalies(
     kpis=["retail_units"], levels=["district"], window_days=2, z=2.0, persist_days=2, persist_window_days=2,
@@ -44,9 +48,50 @@ KEY = {"kpi": "retail_units", "level": "district", "member": "Pune, MH", "state"
 def test_origins_are_the_refit_weekday_before_each_day_the_run_reads() -> None:
     # Wednesday 10 January 2024: its band comes from Monday the 8th; its windows (2 days, 2 dates, 3 dates
     # traced back) reach back to the 5th, whose forecast comes from Monday the 1st
-    assert FORECAST.origin_of(D(2024, 1, 8)) == D(2024, 1, 8)
-    assert FORECAST.origin_of(D(2024, 1, 7)) == D(2024, 1, 1)
+    assert FORECAST.origin_of(D(2024, 1, 8), "district") == D(2024, 1, 8)
+    assert FORECAST.origin_of(D(2024, 1, 7), "dealer") == D(2024, 1, 1)
     assert needed_origins([D(2024, 1, 10)], FORECAST, ANOMALIES) == {D(2024, 1, 1), D(2024, 1, 8)}
+
+
+def test_a_level_refitted_nightly_has_an_origin_every_day() -> None:
+    nightly = FORECAST.model_copy(update={"refit_nightly": ["district"]})
+    assert nightly.origin_of(D(2024, 1, 10), "district") == D(2024, 1, 10)
+    assert nightly.origin_of(D(2024, 1, 10), "dealer") == D(2024, 1, 8)
+    assert nightly.levels_fitted_at(D(2024, 1, 8)) == ["district", "dealer"]  # the refit weekday: every level
+    assert nightly.levels_fitted_at(D(2024, 1, 9)) == ["district"]
+    assert nightly.origins_before([D(2024, 1, 10), D(2024, 1, 10)], ["district", "dealer"]) == [
+        D(2024, 1, 9), D(2024, 1, 8)
+    ]  # fmt: skip
+    # the 10th's band, and every day its windows reach (the 5th to the 10th), each from the night before
+    assert needed_origins([D(2024, 1, 10)], nightly, ANOMALIES) == {D(2024, 1, 1)} | {
+        D(2024, 1, 4) + timedelta(days=k) for k in range(7)
+    }
+
+
+def test_an_origin_fits_only_the_levels_refitted_on_its_day(spark) -> None:  # type: ignore[no-untyped-def]
+    nightly = FORECAST.model_copy(update={"refit_nightly": ["district"]})
+    ddl = (
+        "level string, member string, state string, district string, dealer_code string, product_line string, "
+        "day date, retail_units long"
+    )
+    rows = [("company", "All", None, None, None, None, D(2024, 1, 1) + timedelta(days=k), 3) for k in range(10)]
+    rows += [("district", "Pune", "MH", "Pune", None, None, D(2024, 1, 1) + timedelta(days=k), 2) for k in range(10)]
+    rows += [("dealer", "D1", "MH", "Pune", "D1", None, D(2024, 1, 1) + timedelta(days=k), 1) for k in range(10)]
+    history = training_rows(ddl_frame(spark, ddl, rows), [D(2024, 1, 8), D(2024, 1, 9)], nightly)
+    counts = history.groupBy("origin", "level").agg(F.count("*").alias("n")).collect()
+    seen = {(r.origin, r.level): r.n for r in counts}
+    assert seen == {(D(2024, 1, 8), "district"): 8, (D(2024, 1, 8), "dealer"): 8, (D(2024, 1, 9), "district"): 9}
+
+
+def test_a_nightly_levels_backtest_forecasts_each_fold_a_day_ahead() -> None:
+    # a random walk: a day-ahead forecast follows it, a week-ahead one drifts away; seasonal naive (lag 7) is
+    # the same whether read a day or a week ahead
+    y = 50.0 + np.cumsum(np.random.default_rng(3).normal(0.0, 2.0, 70))
+    weekly = backtest(y, FORECAST, "ANN", 7)
+    nightly = backtest(y, FORECAST, "ANN", 1)
+    assert nightly[0] < 0.7 * weekly[0]
+    assert nightly[1] == pytest.approx(weekly[1])
+    assert all(np.isfinite(v) and v > 0 for v in (*weekly, *nightly))
 
 
 def test_a_stored_origin_is_refitted_only_when_its_history_or_settings_changed() -> None:
