@@ -72,10 +72,15 @@ def _account_tables(
     day: int,
     due: dict[str, list[tuple[int, dict[str, np.ndarray]]]],
     chunks: dict[int, Leads],
+    seed: int,
+    kpi_plan: kpi.KpiPlan,
 ) -> dict[str, Table]:
-    """The accounts' rows of the day's exports: their opportunity versions, journey, calls and invoices."""
+    """The accounts' rows of the day's exports: their opportunity versions, journey, calls and invoices (less
+    those the KPI plan's retail drop holds)."""
     won = renderer.gather(due["won"], chunks, ("opty", "dealer", "ppl", "value", "account"))
     invoices = accounts.invoice_rows(plan, day, won)
+    keep = ~kpi.held_invoices(seed, kpi_plan, day, invoices["dealer"])
+    invoices = {name: values[keep] for name, values in invoices.items()}
     return {
         "customer_pipeline": renderer.leads(day, due["lead"], chunks),
         "customer_journey": renderer.journey(day, due["journey"], chunks),
@@ -170,7 +175,7 @@ def generate(
             account_chunks[day] = account_leads
             account_last[day] = account_pending.push(day, account_events)
             account_tables = _account_tables(
-                account_renderer, account_plan, day, account_pending.pop(day), account_chunks
+                account_renderer, account_plan, day, account_pending.pop(day), account_chunks, seed, kpi_plan
             )
             tables = {
                 "customer_pipeline": renderer.leads(day, due["lead"], chunks),

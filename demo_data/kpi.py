@@ -1,6 +1,6 @@
 """KPI monitoring truth: invoice values, monthly targets, and four planted KPI events (``kpi_events.csv``).
 
-Every draw here comes from streams of its own, seeded by (seed, purpose, day) with purposes 40 to 45, which
+Every draw here comes from streams of its own, seeded by (seed, purpose, day) with purposes 40 to 46, which
 the rest of the generator does not use, so the leads, calls, stages, stock and win-rate drivers draw exactly
 what they drew before. What the events change is the retail export (and, for the slow movers, the outcome of
 a few deals and the stock that then sits):
@@ -8,7 +8,7 @@ a few deals and the stock that then sits):
 - ``retail_drop``: from a start date to the end of the data, two dealers of one district (the two with the
   largest expected sales of the district where they stand out most, away from the hotspots and the win-rate
   drivers) have most of their deliveries held: the deals are won (Closed Won in the CRM), the invoices do not
-  come;
+  come, the repeat-buying accounts' invoices there included;
 - ``product_spike``: for 6 to 10 days one product line sells far more across the network (fleet and scheme
   deliveries straight from the depot: invoices without an opportunity, no dealer stock moved);
 - ``festive``: the Navratri / Dussehra / Diwali season of ``demo_data.rhythm`` (there all along);
@@ -182,6 +182,15 @@ def spike_sales(seed: int, plan: KpiPlan, world: World, calendar: Calendar, day:
 def held(seed: int, plan: KpiPlan, day: int, dealer: np.ndarray) -> np.ndarray:
     """Per retail row of the day: a delivery of a drop dealer held from the start date."""
     rng = np.random.default_rng(np.random.SeedSequence([seed, 42, day]))
+    u = rng.random(len(dealer))
+    return (day >= plan.drop_start) & np.isin(dealer, plan.drop_dealers) & (u < HOLD_Q)
+
+
+def held_invoices(seed: int, plan: KpiPlan, day: int, dealer: np.ndarray) -> np.ndarray:
+    """Per account invoice of the day: one at a drop dealer held from the start date, as its other deliveries
+    are (the account's order is won all the same; its invoice does not come). A stream of its own, so the
+    retail rows' draws (``held``) are as before."""
+    rng = np.random.default_rng(np.random.SeedSequence([seed, 46, day]))
     u = rng.random(len(dealer))
     return (day >= plan.drop_start) & np.isin(dealer, plan.drop_dealers) & (u < HOLD_Q)
 

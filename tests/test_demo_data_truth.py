@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 from test_demo_data import END, SOURCE_FOLDERS, created_leads, good_rows, small_landing, source_mapping, truth_csv
 
+from demo_data.generator import generate
+
 PY_FORMATS = {
     "dd-MM-yyyy": "%d-%m-%Y",
     "yyyy-MM-dd": "%Y-%m-%d",
@@ -258,6 +260,19 @@ def test_a_planted_slow_mover_sells_nothing_from_its_start(landing: dict[str, An
             and dt.date.fromisoformat(r["Invoice Date"][:10]) >= dt.date.fromisoformat(event["start_date"])
         ]  # fmt: skip
         assert len(sold) <= 1, (event, sold)  # a would-be win is lost with STOP_Q 99.5%, not always
+
+
+def test_the_drop_dealers_invoice_nothing_from_the_start_date(tmp_path: Path) -> None:
+    """All their deliveries are held (HOLD_Q 100%), the repeat-buying accounts' invoices too. Seed 10: its
+    accounts order at the drop dealers before the start and after it (seed 7's do not)."""
+    generate(tmp_path / "out", tmp_path / "truth", scale="small", seed=10, end_date=END)
+    seeded = {"out": tmp_path / "out", "truth": tmp_path / "truth"}
+    drop = next(e for e in truth_csv(seeded, "kpi_events.csv") if e["kind"] == "retail_drop")
+    dealers, start = set(drop["dealer_codes"].split()), dt.date.fromisoformat(drop["start_date"])
+    theirs = [row for _, row in good_rows(seeded, "retail") if row["Dealer"] in dealers]
+    after = [r for r in theirs if dt.date.fromisoformat(r["Invoice Date"][:10]) >= start]
+    assert after == []
+    assert any(r["Account ID"] for r in theirs)  # the accounts did buy there before
 
 
 def test_slow_movers_are_picked_away_from_the_accounts_deliveries() -> None:
