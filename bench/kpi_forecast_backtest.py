@@ -3,11 +3,12 @@
     python bench/kpi_forecast_backtest.py --lake <lake> --spec ANA/56 --spec ANA/112 --spec SNAIVE/56
 
 Daily retail units per series (company, state, district, product line, and --dealers dealers drawn at random) are
-built from the lake's silver retail and dealer master with pandas; for every weekly origin from --first-origin on,
-each spec (an AutoETS model string, SNAIVE, WA<n>, SWA<n> or SES, then the days of history, then c to cap the
-history as kpi.forecast.spike_fence_iqr 3 does) forecasts the next 7 days. Printed per
+built from the lake's silver retail and dealer master with pandas; for every origin from --first-origin on,
+--step-days apart (7: weekly), each spec (an AutoETS model string, SNAIVE, WA<n>, SWA<n> or SES, then the days
+of history, then c to cap the history as kpi.forecast.spike_fence_iqr 3 does) forecasts the next --ahead-days
+days (7; 1 with --step-days 1: a level refitted nightly, read a day ahead). Printed per
 spec: the seconds it took, the MASE per level (mean absolute error over the in-sample seasonal-naive error, averaged
-over the level's series) and their mean, and per level the spread and mean of the standardised error of the 7-day
+over the level's series) and their mean, and per level the spread and mean of the standardised error of the window's
 sum (1 and 0 for a calibrated interval).
 """
 
@@ -79,12 +80,15 @@ def main() -> None:
     parser.add_argument("--lake", required=True)
     parser.add_argument("--spec", action="append", required=True, help="MODEL/HISTORY_DAYS, e.g. ANA/56 or SNAIVE/56")
     parser.add_argument(
-        "--first-origin", type=date.fromisoformat, help="first weekly origin (default: 7 weeks before the last day)"
+        "--first-origin", type=date.fromisoformat, help="first origin (default: 7 weeks before the last day)"
     )
     parser.add_argument("--min-history", type=int, default=28, help="skip shorter histories (min_history_days)")
     parser.add_argument("--dealers", type=int, default=60)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--step-days", type=int, default=7, help="days between origins (1: refitted nightly)")
+    parser.add_argument("--ahead-days", type=int, default=7, help="days forecast from each origin")
     args = parser.parse_args()
+    step, ahead = args.step_days, args.ahead_days
     warnings.filterwarnings("ignore")
     from gold.kpi_forecast import capped
 
@@ -105,23 +109,23 @@ def main() -> None:
                 i = index[origin]
                 y = y_all[max(0, i + 1 - int(history)) : i + 1]
                 if len(y) < args.min_history:  # as kpi.forecast.min_history_days: too short to forecast
-                    origin += timedelta(days=7)
+                    origin += timedelta(days=step)
                     continue
-                fc = forecast(model, capped(y, fence), 7)
-                actual = y_all[i + 1 : i + 8]
+                fc = forecast(model, capped(y, fence), ahead)
+                actual = y_all[i + 1 : i + 1 + ahead]
                 mean = np.maximum(fc["mean"], 0)[: len(actual)]
                 sd = ((fc["hi-90"] - fc["mean"]) / z90)[: len(actual)]
                 scale = np.mean(np.abs(y[7:] - y[:-7]))
                 mase = np.mean(np.abs(actual - mean)) / scale if scale > 0 else np.nan
                 z = (actual.sum() - mean.sum()) / np.sqrt(np.sum(sd**2)) if np.sum(sd**2) > 0 else np.nan
                 rows.append((level, member, mase, z))
-                origin += timedelta(days=7)
+                origin += timedelta(days=step)
         frame = pd.DataFrame(rows, columns=["level", "member", "mase", "z"])
         per_level = frame.groupby(["level", "member"])["mase"].mean().groupby("level").mean()
         mases = " ".join(f"{k} {v:.3f}" for k, v in per_level.items())
         spread = " ".join(f"{k} {g['z'].std():.2f}/{g['z'].mean():+.2f}" for k, g in frame.groupby("level"))
         print(f"{spec:<12} {time.perf_counter() - started:6.1f} s  MASE {mases}  mean {per_level.mean():.3f}")
-        print(f"{'':<12} {'':>8}  z of the 7-day sum (sd/mean): {spread}")
+        print(f"{'':<12} {'':>8}  z of the {ahead}-day sum (sd/mean): {spread}")
 
 
 if __name__ == "__main__":

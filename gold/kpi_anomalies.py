@@ -22,8 +22,9 @@ rate over the ``baseline_days`` before the silence made ``silence_min_expected``
 drifted. A district with silent dealers is held to that rate (its forecast plus what the silent dealers' own
 forecasts lost against their rate before the silence, so a refit that learned the silence does not hide it),
 and its window is outside below when its gap is at least ``min_gap_share`` of that, the silent dealers' shortfall
-too, and at least ``min_expected`` was expected: a small district, too noisy for the z test, is still told when
-dealers that make a material share of it stop.
+too, and at least ``silence_min_expected`` was expected (not the z test's ``min_expected``: the silence is its own
+evidence): a small district, too noisy for the z test, is still told when dealers that make a material share of
+it stop.
 """
 
 from __future__ import annotations
@@ -184,7 +185,8 @@ def silences(cells: pd.DataFrame, daily: pd.DataFrame, dates: list[date], settin
 
 def with_silence(checks: pd.DataFrame, silent: pd.DataFrame, settings: KpiAnomalies) -> pd.DataFrame:
     """District windows with silent dealers: expected raised by ``held_back``, and outside below when the gap to
-    that and the silent dealers' shortfall are both at least ``min_gap_share`` of it (``silences``)."""
+    that and the silent dealers' shortfall are both at least ``min_gap_share`` of it and it is at least
+    ``silence_min_expected`` (``silences``)."""
     checks = checks.assign(silent_dealers="", silent_since=None)
     if silent.empty or checks.empty:
         return checks
@@ -195,7 +197,7 @@ def with_silence(checks: pd.DataFrame, silent: pd.DataFrame, settings: KpiAnomal
     gap = on["actual"] - expected
     is_out = (
         is_district
-        & (expected >= settings.min_expected)
+        & (expected >= settings.silence_min_expected)
         & (gap <= -settings.min_gap_share * expected)
         & (on["silent_shortfall"].fillna(0.0) >= settings.min_gap_share * expected)
     )

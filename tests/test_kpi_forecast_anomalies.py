@@ -378,6 +378,15 @@ def test_a_district_whose_dealer_fell_silent_is_held_to_its_rate_before_the_sile
     )
 
 
+def test_a_small_district_whose_dealer_fell_silent_is_told_below_the_z_tests_minimum() -> None:
+    actuals, forecasts, cells = _silence_inputs()
+    # 22 units held expected: below a min_expected of 30 the z test says nothing, but the silence is its own
+    # evidence (silence_min_expected units and more lost): the district is told all the same
+    small = ANOMALIES.model_copy(update={"min_expected": 30.0})
+    found = detect(actuals, forecasts, cells, [D(2024, 1, 11)], small, FORECAST)
+    assert found[["direction", "actual", "expected"]].values.tolist() == [["below", 10.0, 22.0]]
+
+
 def test_a_dealer_silent_for_too_few_expected_units_is_not_a_silence() -> None:
     actuals, forecasts, cells = _silence_inputs()
     # 4 silent days at 5 a day make 20 expected: below a threshold of 25 the district stays quiet (the z test alone)
