@@ -128,16 +128,22 @@ def test_an_empty_lake_says_so(tmp_path: Path) -> None:
     assert "No KPIs yet" in kpis_view(ctx, "boss")
 
 
-def test_the_band_of_each_past_day_comes_from_the_origin_before_it() -> None:
-    sunday = date(2026, 10, 25)
-    actuals = [{"as_of_date": sunday + timedelta(days=k), "retail_units": 10 + k} for k in range(3)]  # 25-27 Oct
+def _chart_from(origins: list[date]) -> dict[date, tuple[Any, ...]]:
+    """The chart of 25-27 Oct 2026 (10, 11, 12 units) against forecasts from ``origins``, each of them forecasting
+    its day of the month for the 14 days after it."""
+    first = date(2026, 10, 25)
+    actuals = [{"as_of_date": first + timedelta(days=k), "retail_units": 10 + k} for k in range(3)]
     forecasts = [
         {"as_of_date": origin, "forecast_date": origin + timedelta(days=k), "forecast": float(origin.day),
          "forecast_low": 1.0, "forecast_high": 2.0}
-        for origin in (date(2026, 10, 18), sunday) for k in range(1, 15)
+        for origin in origins for k in range(1, 15)
     ]  # fmt: skip
+    return {p[0]: p for p in chart_points(actuals, forecasts)}
 
-    points = {p[0]: p for p in chart_points(actuals, forecasts)}
+
+def test_the_band_of_each_past_day_comes_from_the_origin_before_it() -> None:
+    sunday = date(2026, 10, 25)
+    points = _chart_from([date(2026, 10, 18), sunday])
     assert points[sunday][1:3] == (10.0, 18.0)  # the 25th is forecast from the 18th
     assert points[date(2026, 10, 27)][1:3] == (12.0, 25.0)  # the 27th from the 25th
     assert points[date(2026, 11, 1)][1:3] == (None, 25.0)  # ahead: from the latest origin
@@ -145,14 +151,7 @@ def test_the_band_of_each_past_day_comes_from_the_origin_before_it() -> None:
 
 def test_a_nightly_refitted_series_band_comes_from_the_night_before() -> None:
     first = date(2026, 10, 25)
-    actuals = [{"as_of_date": first + timedelta(days=k), "retail_units": 10 + k} for k in range(3)]  # 25-27 Oct
-    forecasts = [
-        {"as_of_date": origin, "forecast_date": origin + timedelta(days=k), "forecast": float(origin.day),
-         "forecast_low": 1.0, "forecast_high": 2.0}
-        for origin in (first - timedelta(days=1), first, first + timedelta(days=1), first + timedelta(days=2))
-        for k in range(1, 15)
-    ]  # fmt: skip
-    points = {p[0]: p for p in chart_points(actuals, forecasts)}
+    points = _chart_from([first + timedelta(days=k) for k in range(-1, 3)])  # the 24th to the 27th
     assert points[first][1:3] == (10.0, 24.0)
     assert points[date(2026, 10, 27)][1:3] == (12.0, 26.0)
     assert points[date(2026, 10, 28)][1:3] == (None, 27.0)  # ahead: from the last day's origin
