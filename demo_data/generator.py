@@ -79,7 +79,7 @@ def _account_tables(
     those the KPI plan's retail drop holds)."""
     won = renderer.gather(due["won"], chunks, ("opty", "dealer", "ppl", "value", "account"))
     invoices = accounts.invoice_rows(plan, day, won)
-    keep = ~kpi.held_invoices(seed, kpi_plan, day, invoices["dealer"])
+    keep = ~kpi.held(seed, kpi_plan, day, invoices["dealer"], kpi.HELD_INVOICES)
     invoices = {name: values[keep] for name, values in invoices.items()}
     return {
         "customer_pipeline": renderer.leads(day, due["lead"], chunks),

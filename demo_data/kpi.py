@@ -179,18 +179,14 @@ def spike_sales(seed: int, plan: KpiPlan, world: World, calendar: Calendar, day:
     return dealer, np.full(len(dealer), plan.spike_line), np.ones(len(dealer), dtype=np.int64)
 
 
-def held(seed: int, plan: KpiPlan, day: int, dealer: np.ndarray) -> np.ndarray:
-    """Per retail row of the day: a delivery of a drop dealer held from the start date."""
-    rng = np.random.default_rng(np.random.SeedSequence([seed, 42, day]))
-    u = rng.random(len(dealer))
-    return (day >= plan.drop_start) & np.isin(dealer, plan.drop_dealers) & (u < HOLD_Q)
+HELD_RETAIL, HELD_INVOICES = 42, 46  # the streams of ``held``: the retail rows, the accounts' invoices
 
 
-def held_invoices(seed: int, plan: KpiPlan, day: int, dealer: np.ndarray) -> np.ndarray:
-    """Per account invoice of the day: one at a drop dealer held from the start date, as its other deliveries
-    are (the account's order is won all the same; its invoice does not come). A stream of its own, so the
-    retail rows' draws (``held``) are as before."""
-    rng = np.random.default_rng(np.random.SeedSequence([seed, 46, day]))
+def held(seed: int, plan: KpiPlan, day: int, dealer: np.ndarray, purpose: int = HELD_RETAIL) -> np.ndarray:
+    """Per retail row of the day: a delivery of a drop dealer held from the start date. The accounts' invoices
+    are held the same way from a stream of their own (``HELD_INVOICES``: the account's order is won all the
+    same, its invoice does not come), so the retail rows' draws are as before."""
+    rng = np.random.default_rng(np.random.SeedSequence([seed, purpose, day]))
     u = rng.random(len(dealer))
     return (day >= plan.drop_start) & np.isin(dealer, plan.drop_dealers) & (u < HOLD_Q)
 
