@@ -4,8 +4,8 @@
 
 Reads kpi_daily and kpi_forecast with delta-rs; each day's forecast is the one from the latest origin before it.
 Prints the days, then for the last kpi.anomalies.window_days days the actual and forecast sums, the standard
-deviation of the forecast sum (from the interval, as gold/kpi_anomalies.py) and its z, and the z a Poisson spread
-(sqrt of the forecast sum) would give.
+deviation of the forecast sum (from the interval, as gold/kpi_anomalies.py), the detector's z (on the square-root
+scale, ``count_z``), the plain z in units, and the z a Poisson spread (sqrt of the forecast sum) would give.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from statistics import NormalDist
 
 def main() -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from gold.kpi_anomalies import count_z
     from ground.config import load_config
     from ground.lake import read_table
 
@@ -50,7 +51,8 @@ def main() -> None:
     sd = float((window["sd"] ** 2).sum()) ** 0.5
     print(
         f"last {len(window)} days: actual {actual:.0f}, forecast {expected:.1f}, sd of the sum {sd:.1f}, "
-        f"z {(actual - expected) / sd:.2f}, Poisson z {(actual - expected) / expected**0.5:.2f}"
+        f"z {float(count_z(actual, expected, sd)):.2f} (plain {(actual - expected) / sd:.2f}), "
+        f"Poisson z {(actual - expected) / expected**0.5:.2f}"
     )
 
 

@@ -109,9 +109,8 @@ def window_checks(
     checks = pd.concat(rows, ignore_index=True)
     sd = np.sqrt(checks["var"].astype(float))
     gap = checks["actual"] - checks["expected"]
-    checks["z"] = np.where(sd > 0, gap / np.where(sd > 0, sd, 1.0), 0.0)
-    checks["expected_low"] = np.maximum(checks["expected"] - settings.z * sd, 0.0)
-    checks["expected_high"] = checks["expected"] + settings.z * sd
+    checks["z"] = count_z(checks["actual"], checks["expected"], sd)
+    checks["expected_low"], checks["expected_high"] = count_band(checks["expected"], sd, settings.z)
     is_out = (
         (np.abs(checks["z"]) > settings.z)
         & (checks["expected"] >= settings.min_expected)
@@ -119,6 +118,26 @@ def window_checks(
     )
     checks["side"] = np.where(is_out, np.sign(gap), 0).astype(int)
     return checks
+
+
+def count_z(actual: Any, expected: Any, sd: Any) -> np.ndarray:
+    """How many standard deviations a window's actual lies from its expected, on the square-root scale where a
+    count's noise is symmetric (a sum of units is skewed: a few multi-unit deals lift a week far more often than
+    they sink it): 2 sqrt(expected) (sqrt(actual) - sqrt(expected)) / sd, the delta method's standard deviation of
+    sqrt(actual) being sd / (2 sqrt(expected)). 0 where expected or sd is not positive."""
+    actual, expected, sd = (np.asarray(v, dtype=float) for v in (actual, expected, sd))
+    ok = (expected > 0) & (sd > 0)
+    root = np.sqrt(np.where(ok, expected, 1.0))
+    return np.where(ok, 2.0 * root * (np.sqrt(np.clip(actual, 0.0, None)) - root) / np.where(ok, sd, 1.0), 0.0)
+
+
+def count_band(expected: Any, sd: Any, z: float) -> tuple[np.ndarray, np.ndarray]:
+    """The window's band of ``count_z`` within z: (sqrt(expected) -/+ z sd / (2 sqrt(expected)))^2, the low end
+    0 where the root's band reaches below 0; expected itself where it is not positive."""
+    expected, sd = np.asarray(expected, dtype=float), np.asarray(sd, dtype=float)
+    root = np.sqrt(np.clip(expected, 0.0, None))
+    half = np.where(root > 0, z * sd / (2.0 * np.where(root > 0, root, 1.0)), 0.0)
+    return np.clip(root - half, 0.0, None) ** 2, (root + half) ** 2
 
 
 SILENCE_COLUMNS = ["kpi", "member", "as_of_date", "silent_dealers", "silent_since", "held_back", "silent_shortfall"]
@@ -204,9 +223,10 @@ def with_silence(checks: pd.DataFrame, silent: pd.DataFrame, settings: KpiAnomal
     sd = np.sqrt(on["var"].astype(float))
     checks = checks.reset_index(drop=True)  # the rows held to the silent dealers' rate take its figures
     checks["expected"] = np.where(is_out, expected, checks["expected"])
-    checks["z"] = np.where(is_out & (sd > 0), gap / np.where(sd > 0, sd, 1.0), checks["z"])
-    checks["expected_low"] = np.where(is_out, np.maximum(expected - settings.z * sd, 0.0), checks["expected_low"])
-    checks["expected_high"] = np.where(is_out, expected + settings.z * sd, checks["expected_high"])
+    low, high = count_band(expected, sd, settings.z)
+    checks["z"] = np.where(is_out, count_z(on["actual"], expected, sd), checks["z"])
+    checks["expected_low"] = np.where(is_out, low, checks["expected_low"])
+    checks["expected_high"] = np.where(is_out, high, checks["expected_high"])
     checks["side"] = np.where(is_out, -1, checks["side"]).astype(int)
     checks["silent_dealers"] = np.where(is_out, on["silent_dealers_s"].fillna(""), "")
     checks["silent_since"] = [since if out else None for since, out in zip(on["silent_since_s"], is_out, strict=True)]

@@ -14,7 +14,7 @@ from chispa import assert_approx_df_equality
 from pyspark.sql import functions as F
 
 from frames import ddl_frame
-from gold.kpi_anomalies import detect
+from gold.kpi_anomalies import detect, window_checks
 from gold.kpi_forecast import (
     FIT_SCHEMA,
     _quartiles,
@@ -302,14 +302,14 @@ def _anomaly_inputs() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
 def test_an_anomaly_persisting_two_days_names_the_dealers_behind_the_gap() -> None:
     actuals, forecasts, cells = _anomaly_inputs()
     found = detect(actuals, forecasts, cells, [D(2024, 1, 10)], ANOMALIES, FORECAST)
-    sd = np.sqrt(2.0)
+    sd, root = np.sqrt(2.0), np.sqrt(20.0)  # the window's: two days of standard deviation 1; its expected's root
     expected = {
         "as_of_date": D(2024, 1, 10), "anomaly_id": "retail_units:district:Pune, MH:below", "kpi": "retail_units",
         "level": "district", "member": "Pune, MH", "state": "MH", "district": "Pune", "dealer_code": None,
         "product_line": None, "direction": "below", "window_days": 2, "actual": 8.0, "expected": 20.0,
-        "expected_low": 20.0 - 2 * sd, "expected_high": 20.0 + 2 * sd, "gap": -12.0, "gap_share": -0.6,
-        "z": -12.0 / sd, "severity": "high", "contributors": "D1; D2", "contributor_shares": "0.8333; 0.1667",
-        "top_product_line": "Pickup",
+        "expected_low": (root - 2 * sd / (2 * root)) ** 2, "expected_high": (root + 2 * sd / (2 * root)) ** 2,
+        "gap": -12.0, "gap_share": -0.6, "z": 2 * root * (np.sqrt(8.0) - root) / sd, "severity": "high",
+        "contributors": "D1; D2", "contributor_shares": "0.8333; 0.1667", "top_product_line": "Pickup",
         "sentence": "Retail units in Pune, MH 60% below forecast for 1 day: 8 against 20 expected in the last 2 "
         "days; 100% of the gap from D1 and D2, mostly Pickup.",
         "rank": 1, "episode_start": D(2024, 1, 10), "is_new": True, "days_active": 1,
@@ -322,6 +322,24 @@ def test_an_anomaly_persisting_two_days_names_the_dealers_behind_the_gap() -> No
             assert row[name] == pytest.approx(value), name
         else:
             assert row[name] == value, name
+
+
+def test_a_window_is_tested_on_the_square_root_scale_where_a_rise_needs_more_units_than_a_fall() -> None:
+    # expected 20 in the 2-day window, standard deviation 3 a day (18 the window's variance): at z 3 a plain
+    # normal band is 20 -/+ 12.7; on the square-root scale the band is (sqrt(20) -/+ 3 sqrt(18) / (2 sqrt(20)))^2,
+    # 9.3 to 34.7: 34 units (a few multi-unit deals) lie inside it, 8 below it
+    settings = ANOMALIES.model_copy(update={"z": 3.0})
+    days = [D(2024, 1, 1), D(2024, 1, 2)]
+    daily = pd.DataFrame([{**KEY, "forecast_date": d, "forecast": 10.0, "sd": 3.0} for d in days])
+    sd, root = np.sqrt(18.0), np.sqrt(20.0)
+    for per_day, side in ((17.0, 0), (4.0, -1)):
+        actuals = pd.DataFrame([{**KEY, "day": d, "actual": per_day} for d in days])
+        checks = window_checks(actuals, daily, [days[-1]], settings)
+        assert checks["side"].tolist() == [side]
+        assert checks["z"].tolist() == pytest.approx([2 * root * (np.sqrt(2 * per_day) - root) / sd])
+        assert checks[["expected_low", "expected_high"]].values[0].tolist() == pytest.approx(
+            [(root - 3 * sd / (2 * root)) ** 2, (root + 3 * sd / (2 * root)) ** 2]
+        )
 
 
 def test_an_anomaly_is_new_once_per_episode() -> None:
