@@ -2,12 +2,12 @@
 
 Per series (kpi x level x member) the last ``history_days`` days up to the origin (per level), capped at the series'
 spike fence (``capped``), are fitted with statsforecast's AutoETS (of the level's ``ets_model`` candidates, the one
-with the series' lowest backtest error) and with seasonal naive, through ``groupBy().applyInPandas`` (on Sail and on
-Spark alike). A rolling-origin backtest (``backtest_windows`` origins ``backtest_horizon_days`` apart, the model
-fitted at the first and carried forward to the next without refitting) gives each series its MASE: the backtest's
-mean absolute error over the in-sample mean absolute error of the seasonal naive forecast (lag ``season_length``).
-Per level the model ships when its mean MASE is below seasonal naive's; otherwise seasonal naive ships for that
-level.
+with the series' lowest backtest error) and with seasonal naive, in batches of series (``fit_batch``) through
+``groupBy().applyInPandas`` (on Sail and on Spark alike). A rolling-origin backtest (``backtest_windows`` origins
+``backtest_horizon_days`` apart, the model fitted at the first and carried forward to the next without refitting)
+gives each series its MASE: the backtest's mean absolute error over the in-sample mean absolute error of the
+seasonal naive forecast (lag ``season_length``). Per level the model ships when its mean MASE is below seasonal
+naive's; otherwise seasonal naive ships for that level.
 
 Origins are the dates on ``refit_weekday`` (data through that day) for every level, and every date for the levels
 of ``refit_nightly`` (a few series: the company, states, product lines). A night fits the origins it needs (the one
@@ -74,7 +74,7 @@ def fit_keys(history: DataFrame, forecast: KpiForecast) -> dict[date, str]:
     """Per origin, what its fit depends on: the forecast settings and the history every series sees up to it
     (``training_rows``: a count and a sum of the rows' hashes). A late file or a correction that changes a day
     before a stored origin changes its key; a night whose history up to the origin is as it was does not."""
-    settings = hashlib.sha256(forecast.model_dump_json().encode()).hexdigest()[:12]
+    settings = hashlib.sha256(forecast.model_dump_json(exclude={"fit_batches"}).encode()).hexdigest()[:12]
     row_hash = F.pmod(F.xxhash64("kpi", "level", "member", "day", "y"), F.lit(2147483647))
     rows = history.groupBy("origin").agg(F.count("*").alias("n"), F.sum(row_hash).alias("h")).collect()
     return {r.origin: f"{settings}:{r.n}:{r.h}" for r in rows}
@@ -203,7 +203,7 @@ def backtest(
 
 
 def forecast_series(history: pd.DataFrame, settings: KpiForecast) -> pd.DataFrame:
-    """One series' forecasts from one origin (pure: the function ``applyInPandas`` runs per series).
+    """One series' forecasts from one origin (pure: ``fit_batch`` runs it per series of a batch).
 
     ``history``: origin, the series key columns, day, y (the days up to the origin). Returns FIT_SCHEMA's
     columns: per forecast day both models' forecast and interval, and the series' backtest MASE of each."""
@@ -257,6 +257,17 @@ def forecast_series(history: pd.DataFrame, settings: KpiForecast) -> pd.DataFram
         },
         columns=FIT_COLUMNS,
     )
+
+
+def fit_batch(batch: pd.DataFrame, settings: KpiForecast) -> pd.DataFrame:
+    """``forecast_series`` for each series (origin, kpi, level, member) of ``batch``, its rows together: the
+    function ``applyInPandas`` runs per batch (``fit_batches`` of them per origin and level)."""
+    parts = [
+        forecast_series(series.reset_index(drop=True), settings)
+        for _, series in batch.groupby(["origin", "kpi", "level", "member"], sort=False)
+    ]
+    parts = [part for part in parts if len(part)]  # a series with too little history has no rows
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=FIT_COLUMNS)
 
 
 def training_rows(series_df: DataFrame, origins: list[date], forecast: KpiForecast) -> DataFrame:
@@ -334,11 +345,12 @@ def build(run: GoldRun) -> list[StepResult]:
     fitted = 0
     if todo:
         history = rows_df.where(F.col("origin").isin(*todo))
+        batch = F.pmod(F.xxhash64("member"), F.lit(forecast.fit_batches)).alias("batch")
 
         def fit(pdf: pd.DataFrame) -> pd.DataFrame:
-            return forecast_series(pdf, forecast)
+            return fit_batch(pdf.drop(columns=["batch"]), forecast)
 
-        fits = history.groupBy("origin", *SERIES_KEY).applyInPandas(fit, FIT_SCHEMA)
+        fits = history.select("*", batch).groupBy("origin", "kpi", "level", "batch").applyInPandas(fit, FIT_SCHEMA)
         keys_df = run.spark.createDataFrame([(o, keys[o]) for o in todo], "as_of_date date, fit_key string")
         shipped = choose_per_level(fits).join(keys_df, "as_of_date")
         replace_dates(shipped, table, run.lake_root, todo)

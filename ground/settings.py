@@ -569,6 +569,9 @@ class KpiForecast(_Section):
     refit_nightly: list[str]  # levels refitted every night (few series: the company, states, product lines)
     backtest_windows: int = Field(ge=1)
     backtest_horizon_days: int = Field(ge=1)
+    # each origin and level's series are fitted in this many batches (the groups applyInPandas hands over);
+    # how the work is split, not what it gives: not part of the fit key
+    fit_batches: int = Field(default=8, ge=1)
 
     @model_validator(mode="after")
     def _known(self) -> KpiForecast:

@@ -21,6 +21,7 @@ from gold.kpi_forecast import (
     backtest,
     capped,
     choose_per_level,
+    fit_batch,
     fit_keys,
     forecast_series,
     needed_origins,
@@ -133,6 +134,19 @@ def test_each_level_sees_its_own_history_days() -> None:
     dealer = district.assign(level="dealer", member="D1", dealer_code="D1")
     assert forecast_series(district, settings)["history_days"].iloc[0] == 56
     assert forecast_series(dealer, settings)["history_days"].iloc[0] == 35
+
+
+def test_a_batch_gives_each_of_its_series_forecast_as_alone() -> None:
+    origin = D(2024, 3, 3)
+    days = [origin - timedelta(days=55 - k) for k in range(56)]
+    rng = np.random.default_rng(3)
+    district = pd.DataFrame({"origin": origin, **KEY, "day": days, "y": rng.poisson(6.0, 56).astype(float)})
+    dealer = district.assign(level="dealer", member="D1", dealer_code="D1", y=rng.poisson(2.0, 56).astype(float))
+    short = district.assign(member="Nashik, MH", district="Nashik").tail(20)  # too little history: no rows
+    batch = pd.concat([dealer, short, district], ignore_index=True)
+    alone = pd.concat([forecast_series(dealer, FORECAST), forecast_series(district, FORECAST)], ignore_index=True)
+    pd.testing.assert_frame_equal(fit_batch(batch, FORECAST), alone)
+    assert fit_batch(short, FORECAST).columns.tolist() == FIT_SCHEMA.replace(",", "").split()[::2]
 
 
 def test_forecast_series_repeats_an_exact_weekly_pattern() -> None:
