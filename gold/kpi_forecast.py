@@ -301,7 +301,13 @@ def choose_per_level(fits_df: DataFrame) -> DataFrame:
     """The shipped forecast: per origin, kpi and level, AutoETS where its mean backtest MASE is below seasonal
     naive's, else seasonal naive; its interval widened by the level's calibration (the root mean square of the
     backtest's standardised errors, at least 1) and clipped at 0 like the forecast."""
-    level = Window.partitionBy("origin", "kpi", "level")
+    # the level's rows summed in one order (member, day), so its means are the same to the last bit whichever
+    # order the batches' rows arrive in
+    level = (
+        Window.partitionBy("origin", "kpi", "level")
+        .orderBy("member", "forecast_date")
+        .rowsBetween(Window.unboundedPreceding, Window.unboundedFollowing)
+    )
     chosen = fits_df.withColumn("level_mase", F.avg("series_mase").over(level)).withColumn(
         "level_naive_mase", F.avg("series_naive_mase").over(level)
     )
