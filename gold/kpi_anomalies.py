@@ -133,7 +133,7 @@ def count_z(actual: Any, expected: Any, sd: Any) -> np.ndarray:
 
 def count_band(expected: Any, sd: Any, z: float) -> tuple[np.ndarray, np.ndarray]:
     """The window's band of ``count_z`` within z: (sqrt(expected) -/+ z sd / (2 sqrt(expected)))^2, the low end
-    0 where the root's band reaches below 0; expected itself where it is not positive."""
+    0 where the root's band reaches below 0; 0 to 0 where expected is not positive (no band: ``count_z`` is 0)."""
     expected, sd = np.asarray(expected, dtype=float), np.asarray(sd, dtype=float)
     root = np.sqrt(np.clip(expected, 0.0, None))
     half = np.where(root > 0, z * sd / (2.0 * np.where(root > 0, root, 1.0)), 0.0)
