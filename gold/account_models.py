@@ -115,11 +115,27 @@ def value_between(orders: pd.DataFrame, start: date, end: date) -> pd.Series:
 
 
 # ------------------------------------------------------------------------------------------------- BG/NBD, GG
+def _silent(*_: Any, **__: Any) -> None:
+    return None
+
+
+def _quiet_lifetimes() -> None:
+    """lifetimes 0.11.3 prints scipy's whole optimisation result before it raises ConvergenceError
+    (``lifetimes.fitters.BaseFitter._fit``): in a night's log, a dozen lines for every fit that does not converge
+    (49 of them in the small demo's backfill). Such a fit is taken as no model here, so that module's ``print`` is
+    made silent (its global name, nothing else's). Idempotent."""
+    import lifetimes.fitters as fitters
+
+    fitters.print = _silent  # type: ignore[attr-defined]
+
+
 def fit_bgnbd(summary: pd.DataFrame, penalizer: float, min_accounts: int) -> Any | None:
     """A fitted lifetimes BetaGeoFitter, or None (too few accounts, no repeat purchase, or no convergence)."""
     if len(summary) < min_accounts or summary["x"].sum() == 0:
         return None
     from lifetimes import BetaGeoFitter
+
+    _quiet_lifetimes()
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -170,6 +186,7 @@ def gg_order_value(summary: pd.DataFrame, penalizer: float, min_accounts: int) -
         return own
     from lifetimes import GammaGammaFitter
 
+    _quiet_lifetimes()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:

@@ -88,6 +88,19 @@ def test_bgnbd_no_purchase_is_its_closed_form() -> None:
     assert bgnbd_p_none(model, summary, 180) == pytest.approx((1 - alive + alive * quiet).to_numpy())
 
 
+def test_a_fit_that_does_not_converge_is_no_model_and_prints_nothing(monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    import lifetimes.fitters
+    from scipy.optimize import OptimizeResult
+
+    def not_converged(*_: object, **__: object) -> OptimizeResult:
+        return OptimizeResult(x=np.ones(4), fun=1.0, success=False, message="precision loss", nit=3)
+
+    monkeypatch.setattr(lifetimes.fitters, "minimize", not_converged)
+    summary = summarise(_population()[0], AS_OF)
+    assert fit_bgnbd(summary, CFG.penalizer, CFG.min_accounts) is None
+    assert capsys.readouterr().out == ""  # lifetimes prints the whole result first: not into a night's log
+
+
 def test_both_models_rank_the_accounts_that_stopped_and_are_backtested() -> None:
     history, stopped = _population()
     pdf = history.assign(as_of_date=AS_OF)
