@@ -119,6 +119,12 @@ def _silent(*_: Any, **__: Any) -> None:
     return None
 
 
+# lifetimes' fits and predictions run under np.errstate(all="ignore") as well as catch_warnings: numpy's
+# floating-point warnings (log of 0 in autograd, 0/0) are then not raised at all in this thread, where
+# catch_warnings changes the process's filters, which the UDF threads of the engine share (one thread's exit
+# restored them while another still fitted: e2e runs showed the warnings now and then)
+
+
 def _quiet_lifetimes() -> None:
     """lifetimes 0.11.3 prints scipy's whole optimisation result before it raises ConvergenceError
     (``lifetimes.fitters.BaseFitter._fit``): in a night's log, a dozen lines for every fit that does not converge
@@ -137,7 +143,7 @@ def fit_bgnbd(summary: pd.DataFrame, penalizer: float, min_accounts: int) -> Any
 
     _quiet_lifetimes()
 
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         try:
             return BetaGeoFitter(penalizer_coef=penalizer).fit(summary["x"], summary["t_x"], summary["age"])
@@ -146,7 +152,7 @@ def fit_bgnbd(summary: pd.DataFrame, penalizer: float, min_accounts: int) -> Any
 
 
 def bgnbd_p_alive(model: Any, summary: pd.DataFrame) -> np.ndarray:
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         alive = model.conditional_probability_alive(summary["x"], summary["t_x"], summary["age"])
     # a fit whose dropout parameters a and b both tend to 0 leaves 0/0 (NaN): no dropout, alive
@@ -163,7 +169,7 @@ def bgnbd_p_none(model: Any, summary: pd.DataFrame, horizon: int) -> np.ndarray:
 
 
 def bgnbd_expected(model: Any, summary: pd.DataFrame, horizon: int) -> np.ndarray:
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         expected = np.asarray(
             model.conditional_expected_number_of_purchases_up_to_time(
@@ -187,7 +193,7 @@ def gg_order_value(summary: pd.DataFrame, penalizer: float, min_accounts: int) -
     from lifetimes import GammaGammaFitter
 
     _quiet_lifetimes()
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         try:
             fitted = GammaGammaFitter(penalizer_coef=penalizer).fit(repeat["x"], repeat["mean_value"])
