@@ -67,12 +67,12 @@ def main() -> None:
     print(f"{len(dates)} dates, z {z}: a right test puts {1 - NormalDist().cdf(z):.2%} of windows on each side")
     print(f"{'level':13} {'windows':>7} {'members':>7}   {'square root':>15} {'plain':>15} {'neg. binomial':>15}")
     for level, g in checks.groupby("level"):
-        sd = np.sqrt(g["var"].to_numpy(dtype=float))
+        var = g["var"].to_numpy(dtype=float)
         actual, expected = g["actual"].to_numpy(dtype=float), g["expected"].to_numpy(dtype=float)
         ways = [
             g["z"].to_numpy(dtype=float),
-            (actual - expected) / sd,
-            negative_binomial_z(actual, expected, sd**2),
+            (actual - expected) / np.sqrt(var),
+            negative_binomial_z(actual, expected, var),
         ]
         tails = "".join(f"  {np.mean(w < -z):6.2%} {np.mean(w > z):6.2%}" for w in ways)
         print(f"{level:13} {len(g):7} {g['member'].nunique():7} {tails}")

@@ -23,6 +23,8 @@ runs unchanged inside ``groupBy("as_of_date").applyInPandas`` on Sail or Spark (
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -119,20 +121,21 @@ def _silent(*_: Any, **__: Any) -> None:
     return None
 
 
-# lifetimes' fits and predictions run under np.errstate(all="ignore") as well as catch_warnings: numpy's
-# floating-point warnings (log of 0 in autograd, 0/0) are then not raised at all in this thread, where
-# catch_warnings changes the process's filters, which the UDF threads of the engine share (one thread's exit
-# restored them while another still fitted: e2e runs showed the warnings now and then)
-
-
-def _quiet_lifetimes() -> None:
-    """lifetimes 0.11.3 prints scipy's whole optimisation result before it raises ConvergenceError
-    (``lifetimes.fitters.BaseFitter._fit``): in a night's log, a dozen lines for every fit that does not converge
-    (49 of them in the small demo's backfill). Such a fit is taken as no model here, so that module's ``print`` is
-    made silent (its global name, nothing else's). Idempotent."""
+@contextmanager
+def _quiet_lifetimes() -> Iterator[None]:
+    """Around a lifetimes fit or prediction: its warnings ignored, numpy's floating-point ones (log of 0 in
+    autograd, 0/0) not raised at all (``np.errstate`` is per thread, where ``catch_warnings`` changes the
+    process's filters, which the engine's UDF threads share: one thread's exit restored them while another still
+    fitted), and the printout of a fit that does not converge silenced. lifetimes 0.11.3 prints scipy's whole
+    optimisation result before it raises ConvergenceError (``lifetimes.fitters.BaseFitter._fit``): a dozen lines
+    in a night's log for every such fit (49 in the small demo's backfill), which is taken as no model here; that
+    module's ``print`` is made silent (its global name, nothing else's)."""
     import lifetimes.fitters as fitters
 
     fitters.print = _silent  # type: ignore[attr-defined]
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        yield
 
 
 def fit_bgnbd(summary: pd.DataFrame, penalizer: float, min_accounts: int) -> Any | None:
@@ -141,10 +144,7 @@ def fit_bgnbd(summary: pd.DataFrame, penalizer: float, min_accounts: int) -> Any
         return None
     from lifetimes import BetaGeoFitter
 
-    _quiet_lifetimes()
-
-    with warnings.catch_warnings(), np.errstate(all="ignore"):
-        warnings.simplefilter("ignore")
+    with _quiet_lifetimes():
         try:
             return BetaGeoFitter(penalizer_coef=penalizer).fit(summary["x"], summary["t_x"], summary["age"])
         except Exception:  # lifetimes raises ConvergenceError (and others) on degenerate data
@@ -152,8 +152,7 @@ def fit_bgnbd(summary: pd.DataFrame, penalizer: float, min_accounts: int) -> Any
 
 
 def bgnbd_p_alive(model: Any, summary: pd.DataFrame) -> np.ndarray:
-    with warnings.catch_warnings(), np.errstate(all="ignore"):
-        warnings.simplefilter("ignore")
+    with _quiet_lifetimes():
         alive = model.conditional_probability_alive(summary["x"], summary["t_x"], summary["age"])
     # a fit whose dropout parameters a and b both tend to 0 leaves 0/0 (NaN): no dropout, alive
     return np.clip(np.nan_to_num(np.asarray(alive, dtype=float), nan=1.0), 0.0, 1.0)
@@ -169,8 +168,7 @@ def bgnbd_p_none(model: Any, summary: pd.DataFrame, horizon: int) -> np.ndarray:
 
 
 def bgnbd_expected(model: Any, summary: pd.DataFrame, horizon: int) -> np.ndarray:
-    with warnings.catch_warnings(), np.errstate(all="ignore"):
-        warnings.simplefilter("ignore")
+    with _quiet_lifetimes():
         expected = np.asarray(
             model.conditional_expected_number_of_purchases_up_to_time(
                 horizon, summary["x"], summary["t_x"], summary["age"]
@@ -192,9 +190,7 @@ def gg_order_value(summary: pd.DataFrame, penalizer: float, min_accounts: int) -
         return own
     from lifetimes import GammaGammaFitter
 
-    _quiet_lifetimes()
-    with warnings.catch_warnings(), np.errstate(all="ignore"):
-        warnings.simplefilter("ignore")
+    with _quiet_lifetimes():
         try:
             fitted = GammaGammaFitter(penalizer_coef=penalizer).fit(repeat["x"], repeat["mean_value"])
             value = fitted.conditional_expected_average_profit(summary["x"], summary["mean_value"].clip(lower=0))
