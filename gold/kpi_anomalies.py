@@ -18,13 +18,14 @@ children's gaps sum to the parent's; the contributors are the children with the 
 side, with their share of the parent's gap.
 
 Silent dealers (``silences``): a dealer that has sold nothing for ``silence_min_days`` days or more although its
-rate over the ``baseline_days`` before the silence made ``silence_min_expected`` units expected has stopped, not
-drifted. A district with silent dealers is held to that rate (its forecast plus what the silent dealers' own
-forecasts lost against their rate before the silence, so a refit that learned the silence does not hide it),
-and its window is outside below when its gap is at least ``min_gap_share`` of that, the silent dealers' shortfall
-too, and at least ``silence_min_expected`` was expected (not the z test's ``min_expected``: the silence is its own
-evidence): a small district, too noisy for the z test, is still told when dealers that make a material share of
-it stop.
+rate before the silence made ``silence_min_expected`` units expected has stopped, not drifted. Its rate is the
+lower of its means over the ``baseline_days`` and over twice as many days before the silence: a burst just before
+it (a hotspot's leads, a fleet order) is not its normal, and a lull after one is not a silence. A district with
+silent dealers is held to that rate (its forecast plus what the silent dealers' own forecasts lost against their
+rate before the silence, so a refit that learned the silence does not hide it), and its window is outside below
+when its gap is at least ``min_gap_share`` of that, the silent dealers' shortfall too, and at least
+``silence_min_expected`` was expected (not the z test's ``min_expected``: the silence is its own evidence): a small
+district, too noisy for the z test, is still told when dealers that make a material share of it stop.
 """
 
 from __future__ import annotations
@@ -72,7 +73,7 @@ def reach_days(settings: KpiAnomalies) -> int:
     """Days of history before the first traced date the detector reads: a baseline before an episode's first
     window, or before the longest silence (``silences``), a week to spare."""
     w, b = settings.window_days, settings.baseline_days
-    return max(w + b + settings.lookback_days + 7, settings.silence_max_days + b + 7)
+    return max(w + b + settings.lookback_days + 7, settings.silence_max_days + 2 * b + 7)
 
 
 def day_forecasts(forecasts: pd.DataFrame, forecast: KpiForecast) -> pd.DataFrame:
@@ -145,11 +146,12 @@ SILENCE_COLUMNS = ["kpi", "member", "as_of_date", "silent_dealers", "silent_sinc
 
 def silences(cells: pd.DataFrame, daily: pd.DataFrame, dates: list[date], settings: KpiAnomalies) -> pd.DataFrame:
     """Per kpi, district (member) and date e, its silent dealers on e: no value for ``silence_min_days`` days or
-    more up to e (at most ``silence_max_days``) although the dealer's mean over the ``baseline_days`` before the
-    silence, times the silent days, is at least ``silence_min_expected``. ``held_back``: over the window ending on
-    e, what the silent dealers' forecasts lost against their rate before the silence (0 where a dealer has no
-    forecast); ``silent_shortfall``: their rate times the window less their actual in it; ``silent_dealers``:
-    'code (n days)', ', ' apart; ``silent_since``: the first silent day of the longest silence.
+    more up to e (at most ``silence_max_days``) although the dealer's rate before the silence, times the silent
+    days, is at least ``silence_min_expected``; the rate is the lower of its means over the ``baseline_days`` and
+    over twice as many days before the silence (as many as there are, at least ``baseline_days``). ``held_back``:
+    over the window ending on e, what the silent dealers' forecasts lost against their rate before the silence (0
+    where a dealer has no forecast); ``silent_shortfall``: their rate times the window less their actual in it;
+    ``silent_dealers``: 'code (n days)', ', ' apart; ``silent_since``: the first silent day of the longest silence.
     ``cells``: day, dealer, district and the KPI columns; ``daily``: from ``day_forecasts`` (dealer rows used)."""
     rows: list[dict[str, Any]] = []
     if cells.empty:
@@ -176,8 +178,11 @@ def silences(cells: pd.DataFrame, daily: pd.DataFrame, dates: list[date], settin
             silent_days = j - start + 1
             # a longer silence is the dealer's new normal (closed, or gone): its rate before it is out of reach
             has_base = (last_sale[:, j] >= 0) & (start - b >= 0) & (silent_days <= settings.silence_max_days)
-            base_start = np.clip(start - b, 0, None)
-            rate = (sums[np.arange(len(y)), start] - sums[np.arange(len(y)), base_start]) / b
+            at = np.arange(len(y))
+            rate = (sums[at, start] - sums[at, np.clip(start - b, 0, None)]) / b
+            long_start = np.clip(start - 2 * b, 0, None)
+            long_days = np.maximum(start - long_start, 1)
+            rate = np.minimum(rate, (sums[at, start] - sums[at, long_start]) / long_days)
             is_silent = has_base & (silent_days >= settings.silence_min_days)
             is_silent &= rate * silent_days >= settings.silence_min_expected
             if not is_silent.any():

@@ -426,6 +426,22 @@ def test_a_dealer_silent_for_too_few_expected_units_is_not_a_silence() -> None:
     assert detect(actuals, forecasts, cells, [D(2024, 1, 11)], quiet, FORECAST).empty
 
 
+def test_a_burst_just_before_a_lull_is_not_the_dealers_rate() -> None:
+    # D1 sold nothing until the 6th, then 5 a day on the 6th and the 7th (a burst), then nothing from the 8th.
+    # Over the 2 baseline days its rate is 5 (15 units expected by the 10th), but over twice as many days 2.5:
+    # 7.5 units expected on the 10th, 10 on the 11th, so a silence on the 11th only, and one date of two is
+    # not persistence. Selling since the 4th, the same dealer's rate is 5 over both spans: a silence on both.
+    forecasts = _flat_forecasts([("district", "Pune, MH", 6.0), ("dealer", "D1", 0.0)])
+    days = [D(2024, 1, 1) + timedelta(days=k) for k in range(11)]
+    for first_sale, told in ((D(2024, 1, 6), 0), (D(2024, 1, 4), 1)):
+
+        def units_of(day: date, dealer: str, units: int, first_sale: date = first_sale) -> int:
+            return units if dealer == "D2" or first_sale <= day < D(2024, 1, 8) else 0
+
+        actuals, cells = _district_days(days, units_of)
+        assert len(detect(actuals, forecasts, cells, [D(2024, 1, 11)], ANOMALIES, FORECAST)) == told
+
+
 def test_a_silence_longer_than_silence_max_days_is_the_dealers_new_normal() -> None:
     actuals, forecasts, cells = _silence_inputs()
     # on the 10th D1 has been silent 3 days and on the 11th 4: with at most 3, only the 10th is a silence, and
