@@ -19,13 +19,14 @@ side, with their share of the parent's gap.
 
 Silent dealers (``silences``): a dealer that has sold nothing for ``silence_min_days`` days or more although its
 rate before the silence made ``silence_min_expected`` units expected has stopped, not drifted. Its rate is the
-lower of its means over the ``baseline_days`` and over twice as many days before the silence: a burst just before
-it (a hotspot's leads, a fleet order) is not its normal, and a lull after one is not a silence. A district with
-silent dealers is held to that rate (its forecast plus what the silent dealers' own forecasts lost against their
-rate before the silence, so a refit that learned the silence does not hide it), and its window is outside below
-when its gap is at least ``min_gap_share`` of that, the silent dealers' shortfall too, and at least
-``silence_min_expected`` was expected (not the z test's ``min_expected``: the silence is its own evidence): a small
-district, too noisy for the z test, is still told when dealers that make a material share of it stop.
+lower of its means over the ``baseline_days`` and over twice as many days before the silence (where its sales reach
+that far back): a burst just before it (a hotspot's leads, a fleet order) is not its normal, and a lull after one
+is not a silence. A district with silent dealers is held to that rate (its forecast plus what the silent dealers'
+own forecasts lost against their rate before the silence, so a refit that learned the silence does not hide it),
+and its window is outside below when its gap is at least ``min_gap_share`` of that, the silent dealers' shortfall
+too, and at least ``silence_min_expected`` was expected (not the z test's ``min_expected``: the silence is its own
+evidence): a small district, too noisy for the z test, is still told when dealers that make a material share of it
+stop.
 """
 
 from __future__ import annotations
@@ -148,11 +149,12 @@ def silences(cells: pd.DataFrame, daily: pd.DataFrame, dates: list[date], settin
     """Per kpi, district (member) and date e, its silent dealers on e: no value for ``silence_min_days`` days or
     more up to e (at most ``silence_max_days``) although the dealer's rate before the silence, times the silent
     days, is at least ``silence_min_expected``; the rate is the lower of its means over the ``baseline_days`` and
-    over twice as many days before the silence (as many as there are, at least ``baseline_days``). ``held_back``:
-    over the window ending on e, what the silent dealers' forecasts lost against their rate before the silence (0
-    where a dealer has no forecast); ``silent_shortfall``: their rate times the window less their actual in it;
-    ``silent_dealers``: 'code (n days)', ', ' apart; ``silent_since``: the first silent day of the longest silence.
-    ``cells``: day, dealer, district and the KPI columns; ``daily``: from ``day_forecasts`` (dealer rows used)."""
+    over twice as many days before the silence (the baseline's alone where the dealer's sales do not reach that far
+    back: a dealer's first weeks are its ramp-up, not its normal). ``held_back``: over the window ending on e, what
+    the silent dealers' forecasts lost against their rate before the silence (0 where a dealer has no forecast);
+    ``silent_shortfall``: their rate times the window less their actual in it; ``silent_dealers``: 'code (n days)',
+    ', ' apart; ``silent_since``: the first silent day of the longest silence. ``cells``: day, dealer, district and
+    the KPI columns; ``daily``: from ``day_forecasts`` (dealer rows used)."""
     rows: list[dict[str, Any]] = []
     if cells.empty:
         return pd.DataFrame(columns=SILENCE_COLUMNS)
@@ -165,6 +167,7 @@ def silences(cells: pd.DataFrame, daily: pd.DataFrame, dates: list[date], settin
         dealers = per_day.index.astype(str).to_numpy()
         sums = np.concatenate([np.zeros((len(y), 1)), np.cumsum(y, axis=1)], axis=1)  # sums[:, k]: days before k
         last_sale = np.maximum.accumulate(np.where(y > 0, np.arange(len(days)), -1), axis=1)
+        first_sale = np.where((y > 0).any(axis=1), np.argmax(y > 0, axis=1), len(days))
         fc = daily[(daily["level"] == "dealer") & (daily["kpi"] == kpi)]
         fc_days = fc.pivot_table(index="member", columns="forecast_date", values="forecast", aggfunc="sum")
         fc_days = fc_days.reindex(index=dealers, columns=days).to_numpy(dtype=float)
@@ -180,9 +183,10 @@ def silences(cells: pd.DataFrame, daily: pd.DataFrame, dates: list[date], settin
             has_base = (last_sale[:, j] >= 0) & (start - b >= 0) & (silent_days <= settings.silence_max_days)
             at = np.arange(len(y))
             rate = (sums[at, start] - sums[at, np.clip(start - b, 0, None)]) / b
-            long_start = np.clip(start - 2 * b, 0, None)
-            long_days = np.maximum(start - long_start, 1)
-            rate = np.minimum(rate, (sums[at, start] - sums[at, long_start]) / long_days)
+            # the longer mean only where the dealer's sales reach that far back: its first weeks are its ramp-up
+            has_long = first_sale <= start - 2 * b
+            long_rate = (sums[at, start] - sums[at, np.clip(start - 2 * b, 0, None)]) / (2 * b)
+            rate = np.where(has_long, np.minimum(rate, long_rate), rate)
             is_silent = has_base & (silent_days >= settings.silence_min_days)
             is_silent &= rate * silent_days >= settings.silence_min_expected
             if not is_silent.any():

@@ -427,19 +427,23 @@ def test_a_dealer_silent_for_too_few_expected_units_is_not_a_silence() -> None:
 
 
 def test_a_burst_just_before_a_lull_is_not_the_dealers_rate() -> None:
-    # D1 sold nothing until the 6th, then 5 a day on the 6th and the 7th (a burst), then nothing from the 8th.
-    # Over the 2 baseline days its rate is 5 (15 units expected by the 10th), but over twice as many days 2.5:
-    # 7.5 units expected on the 10th, 10 on the 11th, so a silence on the 11th only, and one date of two is
-    # not persistence. Selling since the 4th, the same dealer's rate is 5 over both spans: a silence on both.
+    # 11 units expected make a silence. D1 sold on the 1st, nothing more until the 6th, then 5 a day on the 6th
+    # and the 7th (a burst), then nothing from the 8th. Over the 2 baseline days its rate is 5 (15 units
+    # expected by the 10th), but over twice as many days 2.5: 7.5 units expected on the 10th, 10 on the 11th, no
+    # silence on either. Selling since the 4th, its rate is 5 over both spans: a silence on both dates, told.
+    # With the data starting on the 5th its sales do not reach twice the baseline's days before the silence (a
+    # dealer's first days are its ramp-up): the baseline's rate alone, 5, and a silence on both dates.
+    settings = ANOMALIES.model_copy(update={"silence_min_expected": 11.0})
     forecasts = _flat_forecasts([("district", "Pune, MH", 6.0), ("dealer", "D1", 0.0)])
-    days = [D(2024, 1, 1) + timedelta(days=k) for k in range(11)]
-    for first_sale, told in ((D(2024, 1, 6), 0), (D(2024, 1, 4), 1)):
+    for first_day, first_sale, told in ((1, 6, 0), (1, 4, 1), (5, 6, 1)):
+        days = [D(2024, 1, first_day) + timedelta(days=k) for k in range(12 - first_day)]
 
-        def units_of(day: date, dealer: str, units: int, first_sale: date = first_sale) -> int:
-            return units if dealer == "D2" or first_sale <= day < D(2024, 1, 8) else 0
+        def units_of(day: date, dealer: str, units: int, first_sale: int = first_sale) -> int:
+            selling = day == D(2024, 1, 1) or D(2024, 1, first_sale) <= day < D(2024, 1, 8)
+            return units if dealer == "D2" or selling else 0
 
         actuals, cells = _district_days(days, units_of)
-        assert len(detect(actuals, forecasts, cells, [D(2024, 1, 11)], ANOMALIES, FORECAST)) == told
+        assert len(detect(actuals, forecasts, cells, [D(2024, 1, 11)], settings, FORECAST)) == told
 
 
 def test_a_silence_longer_than_silence_max_days_is_the_dealers_new_normal() -> None:
