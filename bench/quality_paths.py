@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     from ground.config import load_config
     from ground.engine import engine_session
     from ground.run import RunContext
-    from jobs.quality import Validator, _table_df, checked_tables, null_rate_checks
+    from jobs.quality import Validator, checked_tables, night_rows, null_rate_checks
 
     config = load_config()
     differ = 0
@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
         validator = Validator()
         print(f"{'table':34} {'rows':>9} {'in process':>11} {'on engine':>10}  outcomes")
         for table in checked_tables():
-            df = _table_df(ctx, table, [args.date])
+            df = night_rows(ctx, table, [args.date])
             if df is None:
                 continue
             checks = table.all_checks + null_rate_checks(ctx, table)

@@ -19,13 +19,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-PARTITIONED_BY_MONTH = ("customer_pipeline", "customer_pipeline_history")  # the tables with created_date
+WITH_CREATED_DATE = ("customer_pipeline", "customer_pipeline_history")  # the month partitions come from it
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lake", required=True)
-    parser.add_argument("--table", required=True, choices=PARTITIONED_BY_MONTH)
+    parser.add_argument("--table", required=True, choices=WITH_CREATED_DATE)
     parser.add_argument("--work", default="/tmp/silver_merge_prune")
     args = parser.parse_args(argv)
 

@@ -145,6 +145,13 @@ def count_band(expected: Any, sd: Any, z: float) -> tuple[np.ndarray, np.ndarray
 SILENCE_COLUMNS = ["kpi", "member", "as_of_date", "silent_dealers", "silent_since", "held_back", "silent_shortfall"]
 
 
+def mean_before(sums: np.ndarray, start: np.ndarray, span: int) -> np.ndarray:
+    """Per row of ``sums`` (each row's cumulative sums, ``sums[:, k]`` the days before k), the mean over the
+    ``span`` days before its own ``start`` (the days before the first counted as 0)."""
+    rows = np.arange(len(sums))
+    return (sums[rows, start] - sums[rows, np.clip(start - span, 0, None)]) / span
+
+
 def silences(cells: pd.DataFrame, daily: pd.DataFrame, dates: list[date], settings: KpiAnomalies) -> pd.DataFrame:
     """Per kpi, district (member) and date e, its silent dealers on e: no value for ``silence_min_days`` days or
     more up to e (at most ``silence_max_days``) although the dealer's rate before the silence, times the silent
@@ -181,12 +188,9 @@ def silences(cells: pd.DataFrame, daily: pd.DataFrame, dates: list[date], settin
             silent_days = j - start + 1
             # a longer silence is the dealer's new normal (closed, or gone): its rate before it is out of reach
             has_base = (last_sale[:, j] >= 0) & (start - b >= 0) & (silent_days <= settings.silence_max_days)
-            at = np.arange(len(y))
-            rate = (sums[at, start] - sums[at, np.clip(start - b, 0, None)]) / b
+            rate = mean_before(sums, start, b)
             # the longer mean only where the dealer's sales reach that far back: its first weeks are its ramp-up
-            has_long = first_sale <= start - 2 * b
-            long_rate = (sums[at, start] - sums[at, np.clip(start - 2 * b, 0, None)]) / (2 * b)
-            rate = np.where(has_long, np.minimum(rate, long_rate), rate)
+            rate = np.where(first_sale <= start - 2 * b, np.minimum(rate, mean_before(sums, start, 2 * b)), rate)
             is_silent = has_base & (silent_days >= settings.silence_min_days)
             is_silent &= rate * silent_days >= settings.silence_min_expected
             if not is_silent.any():

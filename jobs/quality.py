@@ -1,9 +1,9 @@
 """Great Expectations on silver (the rows each run merged) and on gold (the run's as-of dates), recorded in
 ``ops/dq_results``. The expectations are the catalogue's: every table that declares checks is validated
 against its key checks (not null, unique) and those. Each table is validated once. On the engine every
-expectation is one or more Spark jobs (0.1 to 0.3 s a table on a medium incremental night): a
-table's rows of the night up to ``pipeline.quality_in_process_rows`` are fetched once and validated in
-process by Great Expectations' pandas engine, the same expectations; more than that stay on the engine."""
+expectation is one or more Spark jobs (0.1 to 0.3 s a table on a medium incremental night): a table's rows of the
+night up to ``pipeline.quality_in_process_rows`` are fetched once and validated in process by Great Expectations'
+pandas engine, the same expectations; more than that stay on the engine."""
 
 from __future__ import annotations
 
@@ -85,7 +85,9 @@ class Validator:
         return rows
 
 
-def _table_df(ctx: RunContext, table: Table, dates: list[date]) -> DataFrame | None:
+def night_rows(ctx: RunContext, table: Table, dates: list[date]) -> DataFrame | None:
+    """The rows a night checks in ``table``: silver's merged by the run (all on a first run), gold's on ``dates``;
+    None where the table is not there yet."""
     location = table.location(ctx.lake_root)
     if not table_exists(ctx.spark, location):
         return None
@@ -144,7 +146,7 @@ def run_quality(ctx: RunContext, dates: list[date]) -> Iterator[StepResult]:
     for table in checked_tables():
         name = table.name
         started = time.perf_counter()
-        df = _table_df(ctx, table, dates)
+        df = night_rows(ctx, table, dates)
         if df is None:
             continue
         expectations = table.all_checks + null_rate_checks(ctx, table)
