@@ -19,7 +19,7 @@ from typing import Any
 
 from alert_agent import ledger, narrative, outbox, win_rate_gold
 from alert_agent.night import NightVerdict, night_verdict
-from alert_agent.render import build_message, render_template
+from alert_agent.render import build_message, inline_css, render_template
 from alert_agent.run import DRY_RUN_SENDER, RecipientOutcome
 from alert_agent.settings import alert_settings, llm_settings, parse_sender, smtp_settings
 from alert_agent.smtp import deliver
@@ -77,8 +77,9 @@ class WinRateRun:
 
 
 def render(email: WinRateEmail) -> tuple[str, str]:
-    """(HTML, text) of the email: Jinja2, HTML autoescaped."""
-    return render_template("win_rate.html", email, is_html=True), render_template("win_rate.txt", email, is_html=False)
+    """(HTML, text) of the email: Jinja2, HTML autoescaped, its CSS inlined as the daily email's is."""
+    html = inline_css(render_template("win_rate.html", email, is_html=True))
+    return html, render_template("win_rate.txt", email, is_html=False)
 
 
 def run_win_rate_alert(

@@ -59,6 +59,19 @@ def step_seconds(out: str, nodes: tuple[str, ...]) -> float:
     return total
 
 
+def run_steps(out: str) -> dict[str, float]:
+    """Every step's seconds from a run's step lines (``<layer>:<name> ... <seconds>s``), summed per step name."""
+    steps: dict[str, float] = {}
+    for line in out.splitlines():
+        parts = line.split()
+        if not parts or ":" not in parts[0] or parts[0].startswith("run"):
+            continue
+        seconds = [p for p in parts[1:] if p.endswith("s") and p[:-1].replace(".", "", 1).isdigit()]
+        if seconds:
+            steps[parts[0]] = round(steps.get(parts[0], 0.0) + float(seconds[0][:-1]), 3)
+    return steps
+
+
 def node_groups() -> dict[str, tuple[str, ...]]:
     """The groups of gold nodes whose seconds are reported per run: what each adds to a night."""
     from ground.catalogue.gold import ACCOUNT_NODES, KPI_NODES, WIN_RATE_NODES
@@ -103,7 +116,8 @@ def main() -> None:
     parser.add_argument("--scale", default="medium", choices=["small", "medium", "large"])
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--end-date", type=date.fromisoformat, default=date(2026, 11, 21))
-    parser.add_argument("--backfill-days", type=int, default=45)
+    parser.add_argument("--days", type=int, help="days of history to generate (default: the scale's own)")
+    parser.add_argument("--backfill-days", type=int, default=45, help="0: no backfill run")
     parser.add_argument("--workdir", type=Path, help="keep data here (default: a temp folder, removed after)")
     parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
     parser.add_argument(
@@ -123,11 +137,13 @@ def main() -> None:
         SCV_OUTBOX_DIR=str(work / "outbox"),
     )
     shutil.rmtree(work / "lake", ignore_errors=True)
+    days = ["--days", str(args.days)] if args.days else []
     seconds, _ = scv(
-        ["demo-data", "--scale", args.scale, "--seed", str(args.seed), "--end-date", str(args.end_date), "--clean"],
+        ["demo-data", "--scale", args.scale, "--seed", str(args.seed), "--end-date", str(args.end_date), *days,
+         "--clean"],
         env,
-    )
-    print(f"demo-data --scale {args.scale}: {seconds:.1f} s")
+    )  # fmt: skip
+    print(f"demo-data --scale {args.scale} {' '.join(days)}: {seconds:.1f} s")
 
     last = args.end_date.strftime("%Y%m%d")
     held = work / "held-back"
@@ -150,11 +166,13 @@ def main() -> None:
     results.append(("incremental night (one day of files)", seconds, out))
     if args.rebuild_check:
         differences = rebuild_check(work, env, args.end_date, results)
-    start = args.end_date - timedelta(days=args.backfill_days - 1)
-    seconds, out = scv(["nightly", "--from", str(start), "--to", str(args.end_date), "--skip-quality"], env)
-    results.append((f"gold backfill of {args.backfill_days} dates (no new files)", seconds, out))
+    if args.backfill_days > 0:
+        start = args.end_date - timedelta(days=args.backfill_days - 1)
+        seconds, out = scv(["nightly", "--from", str(start), "--to", str(args.end_date), "--skip-quality"], env)
+        results.append((f"gold backfill of {args.backfill_days} dates (no new files)", seconds, out))
 
-    print(f"\nscale {args.scale}, seed {args.seed}, end {args.end_date}, {os.cpu_count()} cores")
+    days_note = f"{args.days} days" if args.days else "the scale's days"
+    print(f"\nscale {args.scale}, seed {args.seed}, end {args.end_date}, {days_note}, {os.cpu_count()} cores")
     for label, seconds, out in results:
         print(f"{label:<48} {seconds:7.1f} s   {out.strip().splitlines()[-1]}")
         for group, nodes in node_groups().items():
@@ -168,6 +186,7 @@ def main() -> None:
             "scale": args.scale,
             "seed": args.seed,
             "end_date": str(args.end_date),
+            "days": args.days,
             "backfill_days": args.backfill_days,
             "cores": os.cpu_count(),
             "rebuild_differences": differences if args.rebuild_check else None,
@@ -182,6 +201,7 @@ def main() -> None:
                         for group, nodes in node_groups().items()
                     },
                     "summary": out.strip().splitlines()[-1],
+                    "steps": run_steps(out),
                 }
                 for (label, seconds, out), timed in zip(results, RUNS, strict=True)
             ],

@@ -129,10 +129,13 @@ def _quiet_lifetimes() -> Iterator[None]:
     fitted), and the printout of a fit that does not converge silenced. lifetimes 0.11.3 prints scipy's whole
     optimisation result before it raises ConvergenceError (``lifetimes.fitters.BaseFitter._fit``): a dozen lines
     in a night's log for every such fit (49 in the small demo's backfill), which is taken as no model here; that
-    module's ``print`` is made silent (its global name, nothing else's)."""
+    module's ``print`` is made silent (its global name, nothing else's). scipy's line-search warnings (a step of
+    an optimisation that did not converge, taken as no model) are also ignored by a filter that stays: another
+    thread's ``catch_warnings`` exit can restore the filters while this one still fits."""
     import lifetimes.fitters as fitters
 
     fitters.print = _silent  # type: ignore[attr-defined]
+    warnings.filterwarnings("ignore", message="The line search algorithm", category=RuntimeWarning)
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         yield

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -134,3 +135,17 @@ def smtp_sink() -> Iterator[tuple[object, dict[str, str]]]:
     }
     yield handler, env
     controller.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """A headless Chromium (Debian's, through Playwright), one per browser test module (tests/browser_kit.py)."""
+    from browser_kit import APP_SHOTS, ARGS, CHROMIUM
+
+    sync_api = pytest.importorskip("playwright.sync_api")
+    playwright = sync_api.sync_playwright().start()
+    chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    APP_SHOTS.mkdir(parents=True, exist_ok=True)
+    yield chromium
+    chromium.close()
+    playwright.stop()

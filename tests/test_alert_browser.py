@@ -3,14 +3,11 @@ text and never executed. Screenshots (360 and 1200 px) go to test-output/alert/ 
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-import pytest
 from alert_helpers import realistic_rows
+from browser_kit import NEEDS_CHROMIUM, horizontal_overflow
 
 from alert_agent.rank import DistrictRow, TalukaSignal, rank_talukas
 from alert_agent.reasons import interpretation
@@ -19,19 +16,15 @@ from alert_agent.routing import plan_messages
 from alert_agent.settings import AlertSettings
 from alert_agent.trend import inline_images, trend_for
 from alert_agent.view import Freshness, email_view, status_of
+from alert_agent.win_rate_run import render
+from alert_agent.win_rate_view import DriverLine, WinRateEmail
 from ground.config import PROJECT_ROOT
 from testkit.rows import AS_OF, HOSTILE, district_rows, hotspot_row
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
 SHOTS = PROJECT_ROOT / "test-output" / "alert"
 LONG = "Shrirampur" * 8  # one 80-character word: must wrap, not widen the page
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists() or shutil.which(CHROMIUM) is None, reason="no /usr/bin/chromium"),
-]
+pytestmark = NEEDS_CHROMIUM
 
 
 def email_html(rows: list[dict[str, Any]], settings: AlertSettings) -> str:
@@ -47,15 +40,6 @@ def email_html(rows: list[dict[str, Any]], settings: AlertSettings) -> str:
     charts = inline_images(trends, 5, [status_of(t.signal.status).accent for t in plan.talukas], AS_OF)
     view = email_view(plan, settings, freshness, paragraph, charts=charts)
     return browser_html(view, render_html(view))
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    with playwright_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 def open_email(browser: Any, html: str, width: int, height: int) -> tuple[Any, list[str]]:
@@ -117,5 +101,40 @@ def test_a_long_unbroken_name_wraps_at_phone_width(browser: Any) -> None:
     try:
         assert page.evaluate("document.documentElement.scrollWidth") <= 360
         page.screenshot(path=str(SHOTS / "alert-360-long-name.png"), full_page=True)
+    finally:
+        page.close()
+
+
+def test_the_win_rate_email_at_phone_width(browser: Any) -> None:
+    """The weekly email's every section (a warning, new and ongoing drivers, coverage, the app link), styles
+    inlined (no class or style element left), a hostile segment shown as text, a long name wrapped."""
+    hostile = DriverLine("h", "below_parent", "Lead source", f"Lead source {HOSTILE} converts 4%.", "2026-11-22",
+                         "about 40 deals lost", 40.0, True)  # fmt: skip
+    long = DriverLine("d", "drop", "District drop", f"Win rate fell 26 points for district {LONG}.", "2026-11-20",
+                      "about 25 deals lost", 25.2, False)  # fmt: skip
+    email = WinRateEmail(
+        "Win Rate Drivers | Week of 2026-11-16", "2 new drivers", "2 new drivers of the win rate", "2026-11-16",
+        "2026-11-22", ("Last 7 days: win rate 26% on 1,200 closed deals, 30% the 28 days before.",), (hostile, long),
+        (long,), "Over the last 30 days the win rate moved -3.0 points.", ("No deal has deal_value.",),
+        "Most of the fall is the lead source mix.", "", "https://leads.example.com/?tab=performance",
+        "Data as of 2026-11-22.", "the leadership list", data_warning="The night of 2026-11-22 is incomplete.",
+    )  # fmt: skip
+    page, dialogs = open_email(browser, render(email)[0], 360, 800)
+    try:
+        assert horizontal_overflow(page) == 0
+        assert page.evaluate("document.querySelectorAll('script, style, [class]').length") == 0
+        body = page.evaluate("document.body.innerText")
+        assert body.count(f"Lead source {HOSTILE} converts 4%.") == 1 and dialogs == []
+        assert "STILL ACTIVE FROM EARLIER WEEKS" in body.upper() and "no longer active" in body
+        # the card rules reached the elements: each driver's accent border, the button's colour
+        borders = page.evaluate(
+            "Array.from(document.querySelectorAll('table[role=presentation]'))"
+            ".map(t => getComputedStyle(t).borderLeftWidth).filter(w => w === '4px').length"
+        )
+        assert borders == 3
+        link = page.get_by_role("link", name="Open Performance in the SCV app")
+        assert link.evaluate("a => getComputedStyle(a).color") == "rgb(255, 255, 255)"
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / "win-rate-360.png"), full_page=True)
     finally:
         page.close()

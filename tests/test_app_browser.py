@@ -10,29 +10,15 @@ import secrets
 from pathlib import Path
 
 import pytest
+from browser_kit import APP_SHOTS, NEEDS_CHROMIUM, horizontal_overflow
 
 from app.scope import Scope
 from testkit import base_config, free_port, write_gold
 from testkit.rows import AS_OF, make_user, write_sample_lake
 
-CHROMIUM = "/usr/bin/chromium"
-OUT = Path(__file__).resolve().parents[1] / "test-output" / "app"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 USERS = {"rep1": Scope("rep", dealer_code="DLR0001"), "boss": Scope("leader")}
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not os.access(CHROMIUM, os.X_OK), reason=f"{CHROMIUM} not installed (make system-deps)"),
-]
+pytestmark = NEEDS_CHROMIUM
 
 
 def write_accounts(lake: Path) -> None:
@@ -71,28 +57,12 @@ def server(tmp_path_factory):
     demo.close()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    playwright = sync_playwright().start()
-    chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-    OUT.mkdir(parents=True, exist_ok=True)
-    yield chromium
-    chromium.close()
-    playwright.stop()
-
-
 def sign_in(page, server, user: str) -> None:
     url, passwords = server
     page.goto(url)
     page.get_by_label("User name").fill(user)
     page.get_by_label("password").fill(passwords[user])
     page.get_by_role("button", name="Sign in").click()
-
-
-def horizontal_overflow(page) -> int:
-    return page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
 
 
 def clipped_texts(page) -> list[str]:
@@ -109,7 +79,7 @@ def test_rep_on_a_phone_sees_lead_cards(server, browser):
     page = context.new_page()
     sign_in(page, server, "rep1")
     page.wait_for_selector(".lead-card", timeout=30_000)
-    page.screenshot(path=str(OUT / "rep-390x844-first-screen.png"))  # what a rep sees first
+    page.screenshot(path=str(APP_SHOTS / "rep-390x844-first-screen.png"))  # what a rep sees first
     cards = page.locator(".lead-card")
     assert cards.count() == 4  # app.page_size
     more = page.get_by_role("button", name="Show more leads")
@@ -130,19 +100,19 @@ def test_rep_on_a_phone_sees_lead_cards(server, browser):
     assert page.get_by_role("tab", name="Pipeline").count() == 1
     assert horizontal_overflow(page) <= 0
     assert clipped_texts(page) == []
-    page.screenshot(path=str(OUT / "rep-390x844.png"), full_page=True)
+    page.screenshot(path=str(APP_SHOTS / "rep-390x844.png"), full_page=True)
 
     page.get_by_label("Classification").click()
     page.get_by_role("option", name="Warm").click()
     page.wait_for_function("document.querySelectorAll('.lead-card').length == 2", timeout=15_000)
     assert "Meena Kulkarni" in page.locator(".lead-card").first.inner_text()
     page.wait_for_timeout(500)  # let the option list finish closing before the screenshot
-    page.screenshot(path=str(OUT / "rep-390x844-filter-warm.png"), full_page=True)
+    page.screenshot(path=str(APP_SHOTS / "rep-390x844-filter-warm.png"), full_page=True)
 
     page.set_viewport_size({"width": 360, "height": 740})
     page.wait_for_timeout(300)
     assert horizontal_overflow(page) <= 0
-    page.screenshot(path=str(OUT / "rep-360x740.png"), full_page=True)
+    page.screenshot(path=str(APP_SHOTS / "rep-360x740.png"), full_page=True)
     context.close()
 
 
@@ -159,13 +129,13 @@ def test_leader_on_a_desktop_sees_markets_and_charts(server, browser):
     districts = page.locator("section.district h3")
     assert [districts.nth(i).inner_text().split("\n")[0].strip() for i in range(2)][0].startswith("Pune")
     assert horizontal_overflow(page) <= 0
-    page.screenshot(path=str(OUT / "leader-1366-markets.png"), full_page=True)
+    page.screenshot(path=str(APP_SHOTS / "leader-1366-markets.png"), full_page=True)
 
     page.get_by_role("tab", name="Pipeline").click()
     page.wait_for_selector(".bar-row", state="visible")
     assert "Open leads by product line" in page.inner_text("body")
     assert "Score distribution" in page.inner_text("body")
-    page.screenshot(path=str(OUT / "leader-1366-pipeline.png"), full_page=True)
+    page.screenshot(path=str(APP_SHOTS / "leader-1366-pipeline.png"), full_page=True)
     page.get_by_role("button", name="Refresh").click()
     page.wait_for_timeout(800)
     assert page.get_by_role("tab", name="Pipeline").get_attribute("aria-selected") == "true"  # stays put
@@ -175,7 +145,7 @@ def test_leader_on_a_desktop_sees_markets_and_charts(server, browser):
     page.get_by_role("button", name="Show more leads").click()
     page.wait_for_function("document.querySelectorAll('.lead-card').length == 7", timeout=15_000)  # all dealers
     assert clipped_texts(page) == []
-    page.screenshot(path=str(OUT / "leader-1366-leads.png"), full_page=True)
+    page.screenshot(path=str(APP_SHOTS / "leader-1366-leads.png"), full_page=True)
     context.close()
 
 
@@ -194,5 +164,5 @@ def test_leader_sees_accounts_at_risk_and_they_fit_a_phone(server, browser):
     page.wait_for_timeout(300)
     assert horizontal_overflow(page) <= 0
     assert clipped_texts(page) == []
-    page.screenshot(path=str(OUT / "leader-360-accounts.png"), full_page=True)
+    page.screenshot(path=str(APP_SHOTS / "leader-360-accounts.png"), full_page=True)
     context.close()

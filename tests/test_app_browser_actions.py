@@ -9,7 +9,7 @@ import secrets
 from pathlib import Path
 
 import pytest
-from test_app_browser import ARGS, CHROMIUM, OUT, horizontal_overflow
+from browser_kit import APP_SHOTS, NEEDS_CHROMIUM, horizontal_overflow
 
 from app.scope import Scope
 from testkit import base_config, free_port
@@ -17,10 +17,7 @@ from testkit.rows import make_user, write_sample_lake
 
 USERS = {"rep1": Scope("rep", dealer_code="DLR0001"), "mgr": Scope("manager", district="Pune"), "boss": Scope("leader")}
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not os.access(CHROMIUM, os.X_OK), reason=f"{CHROMIUM} not installed (make system-deps)"),
-]
+pytestmark = NEEDS_CHROMIUM
 
 
 @pytest.fixture(scope="module")
@@ -40,18 +37,6 @@ def server(tmp_path_factory):
     demo = launch(AppContext.from_config(config), "127.0.0.1", free_port(), prevent_thread_lock=True)
     yield demo.local_url, passwords
     demo.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    playwright = sync_playwright().start()
-    chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-    OUT.mkdir(parents=True, exist_ok=True)
-    yield chromium
-    chromium.close()
-    playwright.stop()
 
 
 def open_as(browser, server, user: str, width: int, height: int = 844):  # type: ignore[no-untyped-def]
@@ -97,7 +82,7 @@ def test_pipeline_bars_have_width_and_nothing_overflows(server, browser, width: 
     else:  # side by side
         assert charts[0][1] == charts[1][1] and charts[1][0] > charts[0][0]
     assert horizontal_overflow(page) <= 0
-    page.screenshot(path=str(OUT / f"leader-{width}-pipeline.png"), full_page=True)
+    page.screenshot(path=str(APP_SHOTS / f"leader-{width}-pipeline.png"), full_page=True)
     context.close()
 
 
@@ -105,7 +90,7 @@ def test_pipeline_bars_have_width_and_nothing_overflows(server, browser, width: 
 def test_a_rep_marks_a_lead_done_and_it_leaves_the_list(server, browser, width: int) -> None:
     context, page = open_as(browser, server, "rep1", width)
     assert horizontal_overflow(page) <= 0
-    page.screenshot(path=str(OUT / f"rep-{width}-leads.png"), full_page=True)
+    page.screenshot(path=str(APP_SHOTS / f"rep-{width}-leads.png"), full_page=True)
     lead = "OPP-003" if width == 360 else "OPP-004"
     assert page.locator(f'.lead-card[data-opty="{lead}"]').count() == 1
     page.get_by_label("Lead", exact=True).click()
@@ -118,7 +103,7 @@ def test_a_rep_marks_a_lead_done_and_it_leaves_the_list(server, browser, width: 
     assert page.locator(f'.lead-card[data-opty="{lead}"]').count() == 0
     assert "Marked done" in page.inner_text("body")
     assert horizontal_overflow(page) <= 0
-    page.screenshot(path=str(OUT / f"rep-{width}-after-done.png"), full_page=True)
+    page.screenshot(path=str(APP_SHOTS / f"rep-{width}-after-done.png"), full_page=True)
     context.close()
 
 
@@ -132,7 +117,7 @@ def test_managers_and_leaders_search_filter_and_export(server, browser, user: st
     page.get_by_label("Search").press("Enter")
     page.wait_for_function("document.querySelectorAll('.lead-card').length == 1", timeout=15_000)
     assert horizontal_overflow(page) <= 0
-    page.screenshot(path=str(OUT / f"{user}-{width}-search.png"), full_page=True)
+    page.screenshot(path=str(APP_SHOTS / f"{user}-{width}-search.png"), full_page=True)
     with page.expect_download() as download:
         page.locator("a.export").click()
     text = Path(download.value.path()).read_text(encoding="utf-8")

@@ -7,34 +7,20 @@ Needs Debian's chromium (`make system-deps`); screenshots go to test-output/app/
 
 from __future__ import annotations
 
-import os
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from browser_kit import NEEDS_CHROMIUM
 
 from app.scope import Scope
 from testkit.rows import lead_row, served_app
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 USERS = {"rep1": Scope("rep", dealer_code="DLR0001")}
 JS_PHONE = "javascript:alert(document.domain)//+919876543210"
 HOSTILE_LEAD = lead_row("OPP-JS", "DLR0001", 99.0, customer_name="Phone Prankster", customer_phone=JS_PHONE)
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not os.access(CHROMIUM, os.X_OK), reason=f"{CHROMIUM} not installed (make system-deps)"),
-]
+pytestmark = NEEDS_CHROMIUM
 
 # What a page on another origin would try with the visitor's cookies (the attack of issue 20).
 STEAL = """async (app) => {
@@ -80,17 +66,6 @@ def other_site():
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}/"
     server.shutdown()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    playwright = sync_playwright().start()
-    chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-    yield chromium
-    chromium.close()
-    playwright.stop()
 
 
 def sign_in(page, app, user: str = "rep1") -> None:

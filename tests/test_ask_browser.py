@@ -7,7 +7,8 @@ import os
 import secrets
 
 import pytest
-from test_app_browser import ARGS, CHROMIUM, OUT, horizontal_overflow, sign_in
+from browser_kit import APP_SHOTS, NEEDS_CHROMIUM, horizontal_overflow
+from test_app_browser import sign_in
 
 from app.scope import Scope
 from testkit import base_config, free_port
@@ -15,10 +16,7 @@ from testkit.rows import make_user, write_sample_lake
 
 USERS = {"rep1": Scope("rep", dealer_code="DLR0001"), "mgr": Scope("manager", district="Pune")}
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not os.access(CHROMIUM, os.X_OK), reason=f"{CHROMIUM} not installed (make system-deps)"),
-]
+pytestmark = NEEDS_CHROMIUM
 
 
 @pytest.fixture(scope="module")
@@ -40,18 +38,6 @@ def server(tmp_path_factory):
     demo.close()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    playwright = sync_playwright().start()
-    chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-    OUT.mkdir(parents=True, exist_ok=True)
-    yield chromium
-    chromium.close()
-    playwright.stop()
-
-
 def test_a_manager_on_a_phone_asks_a_guided_question(server, browser):
     context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
     page = context.new_page()
@@ -67,7 +53,7 @@ def test_a_manager_on_a_phone_asks_a_guided_question(server, browser):
     assert "Haveli" in answer and "Nashik" not in answer
     assert "From macro_market_hotspot_taluka_5d" in answer
     assert horizontal_overflow(page) <= 0
-    page.screenshot(path=str(OUT / "manager-390x844-ask.png"), full_page=True)
+    page.screenshot(path=str(APP_SHOTS / "manager-390x844-ask.png"), full_page=True)
     context.close()
 
 
