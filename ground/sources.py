@@ -249,7 +249,7 @@ def load_sources(section: dict[str, Any], config: Origins) -> dict[str, SourceSp
         if fmt not in FORMATS:
             raise config.error(f"sources.{name}.format", f"{fmt!r} is not one of {sorted(FORMATS)}")
         columns = tuple(_column(config, name, col, spec, code_maps) for col, spec in (raw.get("columns") or {}).items())
-        canonical = set(SILVER_TABLES[table].column_names)
+        canonical = {name for name, _ in SILVER_TABLES[table].data_columns}
         unknown = [c.name for c in columns if c.name not in canonical]
         if unknown:
             raise config.error(f"sources.{name}.columns", f"{unknown} are not columns of silver {table}")

@@ -20,6 +20,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from ground.catalogue import Table, location, staging_location
+from ground.catalogue.table import PARTITION_MONTH
 from ground.lake import open_table
 
 _view_ids = itertools.count()
@@ -42,8 +43,29 @@ def read_table(spark: SparkSession, table: Table, lake_root: str) -> DataFrame:
 
 
 def conformed(df: DataFrame, table: Table) -> DataFrame:
-    """``df`` as exactly the table's catalogue columns and types: the schema contract of every write."""
-    return df.select(*[F.col(f"`{name}`").cast(dtype).alias(name) for name, dtype in table.columns])
+    """``df`` as exactly the table's catalogue columns and types: the schema contract of every write. A table
+    partitioned by month gets its partition month from its ``month_of`` column here, whatever ``df`` holds."""
+    columns = [F.col(f"`{name}`").cast(dtype).alias(name) for name, dtype in table.data_columns]
+    if table.month_of:
+        month = F.trunc(F.to_date(F.col(f"`{table.month_of}`")), "MM")
+        columns.append(month.alias(PARTITION_MONTH))
+    return df.select(*columns)
+
+
+def ensure_month_partitions(spark: SparkSession, table: Table, lake_root: str) -> int:
+    """A table partitioned by month in the catalogue that an older release wrote unpartitioned is rewritten
+    partitioned, its rows as they were, in one commit (once); returns how many rows were rewritten (0: nothing
+    to do)."""
+    where = table.location(lake_root)
+    existing = open_table(where)
+    if not table.month_of or existing is None or list(existing.metadata().partition_columns) == [PARTITION_MONTH]:
+        return 0
+    create_table(table, lake_root)  # the columns added since, so that every catalogue column can be read
+    rows_df = conformed(spark.read.format("delta").load(where), table)
+    rows = rows_df.count()
+    writer = rows_df.write.format("delta").mode("overwrite").option("overwriteSchema", "true")
+    writer.partitionBy(PARTITION_MONTH).save(where)
+    return rows
 
 
 def create_table(table: Table, lake_root: str) -> str:
@@ -121,9 +143,8 @@ def _temp_view(df: DataFrame, prefix: str) -> str:
     return name
 
 
-def _on(keys: Sequence[str], extra: str | None = None) -> str:
-    condition = " and ".join(f"t.`{k}` = s.`{k}`" for k in keys)
-    return f"{condition} and {extra}" if extra else condition
+def _on(keys: Sequence[str]) -> str:
+    return " and ".join(f"t.`{k}` = s.`{k}`" for k in keys)
 
 
 def _date_list(dates: Sequence[date]) -> str:
@@ -136,15 +157,41 @@ def merge_into(spark: SparkSession, df: DataFrame, table: Table, lake_root: str,
     Into a table without data files (a first night) every source row is "not matched" and no clause but the
     insert can act, so the MERGE is an append of the source: written as one, without the join against the
     empty target."""
+    ensure_month_partitions(spark, table, lake_root)
     where = create_table(table, lake_root)
+    source_df = conformed(df, table)
     if "when not matched then insert *" in clauses and _has_no_rows(where):
-        conformed(df, table).write.format("delta").mode("append").save(where)
+        source_df.write.format("delta").mode("append").save(where)
         return
-    view = _temp_view(conformed(df, table), table.name)
+    if table.month_of:
+        if "not matched by source" in clauses:
+            raise ValueError(f"{table.name}: a MERGE pruned to the source's months cannot delete what it lacks")
+        on = f"({on}) and {month_prune(spark, source_df, table, where)}"
+    view = _temp_view(source_df, table.name)
     try:
         spark.sql(f"merge into delta.`{where}` as t using {view} as s on {on} {clauses}").collect()
     finally:
         spark.catalog.dropTempView(view)
+
+
+def month_prune(spark: SparkSession, source_df: DataFrame, table: Table, where: str) -> str:
+    """The ON clause's predicate on the target's partition month: the months of the source's rows and, where a
+    row's month can change (its ``month_of`` column is not in its key: a corrected date), the months its keys are
+    stored in now, so that a row moving month is matched where it is and not inserted twice. ``false`` for an
+    empty source."""
+    months_df = source_df.select(PARTITION_MONTH)
+    if not table.month_keeps_to_key:
+        keys = list(table.key)
+        stored_df = spark.read.format("delta").load(where).select(*keys, PARTITION_MONTH)
+        months_df = months_df.unionByName(
+            stored_df.join(source_df.select(*keys), on=keys, how="left_semi").select(PARTITION_MONTH)
+        )
+    months = {row[0] for row in months_df.distinct().collect()}
+    column = f"t.`{PARTITION_MONTH}`"
+    parts = [f"{column} in ({_date_list([m for m in months if m is not None])})"] if months - {None} else []
+    if None in months:
+        parts.append(f"{column} is null")
+    return f"({' or '.join(parts)})" if parts else "false"
 
 
 def _has_no_rows(where: str) -> bool:
@@ -161,20 +208,18 @@ def merge_upsert(
     *,
     update_when: str | None = None,
     delete_missing_when: str | None = None,
-    prune: str | None = None,
 ) -> None:
     """Upsert ``df`` into ``table`` by its key.
 
     update_when: extra condition for replacing a matched row (e.g. only a newer version wins).
     delete_missing_when: delete target rows absent from ``df`` that satisfy this condition on ``t``.
-    prune: extra predicate on ``t`` in the ON clause (a partition or date range), so the merge reads only
-    the part of the target that can match.
+    A table partitioned by month is merged in the months the rows can be in (``month_prune``) only.
     """
     matched = f"when matched and ({update_when})" if update_when else "when matched"
     clauses = f"{matched} then update set * when not matched then insert *"
     if delete_missing_when:
         clauses += f" when not matched by source and ({delete_missing_when}) then delete"
-    merge_into(spark, df, table, lake_root, _on(table.key, prune), clauses)
+    merge_into(spark, df, table, lake_root, _on(table.key), clauses)
 
 
 def merge_insert_new(spark: SparkSession, df: DataFrame, table: Table, lake_root: str) -> None:

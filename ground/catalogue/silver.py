@@ -1,4 +1,5 @@
-"""Silver: the canonical tables, one row per key (latest version wins), typed as the source mapping says."""
+"""Silver: the canonical tables, one row per key (latest version wins), typed as the source mapping says. The
+tables that grow with history are partitioned by the month of their event or version date (``month_of``)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ TABLES = [
         "silver",
         cols(_OPPORTUNITY),
         key=("opty_id",),
+        month_of="created_date",
         description="One row per opportunity, latest version by updated_at.",
         checks=(
             in_set("stage", STAGES),
@@ -43,6 +45,7 @@ TABLES = [
         "silver",
         cols(_OPPORTUNITY),
         key=("opty_id", "updated_at"),
+        month_of="updated_at",
         description="Every version of every opportunity: the point-in-time state for any as-of date.",
     ),
     Table(
@@ -50,6 +53,7 @@ TABLES = [
         "silver",
         cols("event_id string, opty_id string, event_type string, event_at timestamp, " + LINEAGE),
         key=("event_id",),
+        month_of="event_at",
         checks=(not_null("opty_id"),),
     ),
     Table(
@@ -60,6 +64,7 @@ TABLES = [
             "next_followup_date date, " + LINEAGE + ", notes string"  # notes: optional, what the agent typed
         ),
         key=("call_id",),
+        month_of="call_at",
         checks=(between("duration_s", 0), not_null("opty_id")),
     ),
     Table(
@@ -70,6 +75,7 @@ TABLES = [
             "saleable_stock int, " + LINEAGE + ", last_receipt_date date"  # optional, after the lineage
         ),
         key=("snapshot_date", "dealer_code", "product_line"),
+        month_of="snapshot_date",
         checks=(between("total_stock", 0), between("saleable_stock", 0)),
     ),
     Table(
@@ -91,6 +97,7 @@ TABLES = [
             "opty_id string, value double, " + LINEAGE + ", account_id string"  # account_id: optional
         ),
         key=("retail_id",),
+        month_of="retail_date",
         checks=(between("units", 1), not_null("dealer_code")),
     ),
     Table(

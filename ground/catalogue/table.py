@@ -24,6 +24,8 @@ ARROW_TYPES: dict[str, pa.DataType] = {
 }
 
 Layer = Literal["bronze", "silver", "gold", "quarantine", "ops", "_staging", "app"]
+# the partition column of a table partitioned by month (``Table.month_of``): derived at every write, never mapped
+PARTITION_MONTH = "partition_month"
 Level = Literal["fail", "warn"]
 
 
@@ -83,10 +85,29 @@ class Table:
     inputs: tuple[str, ...] = ()
     logic: Literal["sql", "python"] = "sql"
     built_by: str | None = None  # a gold table written by another table's Python logic
+    # silver: partitioned by the month of this date or timestamp column. The table gains the column
+    # PARTITION_MONTH (the first day of that month), which every write derives (ground.spark_io.conformed) and no
+    # source maps: a night's MERGE then reads and rewrites only the months its batch touches.
+    month_of: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.month_of and PARTITION_MONTH not in self.column_names:
+            object.__setattr__(self, "columns", (*self.columns, (PARTITION_MONTH, "date")))
+            object.__setattr__(self, "partition_by", (PARTITION_MONTH,))
 
     @property
     def column_names(self) -> list[str]:
         return [name for name, _ in self.columns]
+
+    @property
+    def data_columns(self) -> tuple[tuple[str, str], ...]:
+        """The columns a source maps or a job computes: every column but the derived partition month."""
+        return tuple((name, dtype) for name, dtype in self.columns if not (self.month_of and name == PARTITION_MONTH))
+
+    @property
+    def month_keeps_to_key(self) -> bool:
+        """A row's partition month never changes: its month column is part of its key."""
+        return self.month_of is not None and self.month_of in self.key
 
     @property
     def ddl(self) -> str:

@@ -20,7 +20,7 @@ from ground.catalogue import OPS_TABLES, QUARANTINE_TABLES, SILVER_TABLES, bronz
 from ground.failpoints import failpoint
 from ground.run import RunContext, StepResult
 from ground.sources import SourceSpec, sources_of
-from ground.spark_io import merge_insert_new, merge_upsert, read_table, stage, table_exists
+from ground.spark_io import ensure_month_partitions, merge_insert_new, merge_upsert, read_table, stage, table_exists
 from jobs.silver.conform import conform, split_failures, with_orphan_failures
 from jobs.silver.versions import (
     duplicates_to_quarantine,
@@ -170,6 +170,9 @@ def build_source(ctx: RunContext, spec: SourceSpec, since: datetime | None) -> S
     )
 
     table = SILVER_TABLES[spec.table]
+    targets = [table, SILVER_TABLES[table.history]] if table.history else [table]
+    # a table an older release wrote unpartitioned is rewritten by month, once, before its first pruned MERGE
+    repartitioned = {t.name: ensure_month_partitions(ctx.spark, t, ctx.lake_root) for t in targets}
     merge_upsert(ctx.spark, latest_df, table, ctx.lake_root, update_when=newer_wins(spec))
     failpoint("silver_merge")
     if table.history:
@@ -189,6 +192,7 @@ def build_source(ctx: RunContext, spec: SourceSpec, since: datetime | None) -> S
         notes.append(f"{retried} quarantined orphan(s) retried, {resolved} resolved")
     if left_out:
         notes.append(f"{left_out:,} row(s) left out by the mapping's where (they stay in bronze)")
+    notes.extend(f"{name} partitioned by month ({n:,} rows rewritten once)" for name, n in repartitioned.items() if n)
     result.message = "; ".join(notes)
     if through is not None:
         _save_progress(ctx, spec.name, through)

@@ -116,7 +116,7 @@ def conform(
     mapped = {c.name: c for c in spec.columns}
     selected: list[Column] = []
     checks: list[Column] = []
-    for name, dtype in table.columns:
+    for name, dtype in table.data_columns:
         if name in LINEAGE:
             continue
         if name in mapped:

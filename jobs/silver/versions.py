@@ -61,7 +61,7 @@ def every_version(clean_df: DataFrame, spec: SourceSpec, history_table: str) -> 
 def duplicates_to_quarantine(copies_df: DataFrame, spec: SourceSpec, run_id: str) -> DataFrame:
     key = F.concat_ws("|", *[F.col(k).cast("string") for k in spec.key])
     # the record itself: where it came from is in source_file and source_line, and when is not part of it
-    record = F.struct(*[F.col(c) for c in SILVER_TABLES[spec.table].column_names if c not in LINEAGE])
+    record = F.struct(*[F.col(c) for c, _ in SILVER_TABLES[spec.table].data_columns if c not in LINEAGE])
     return copies_df.select(
         F.lit(spec.name).alias("source"),
         "source_file",
