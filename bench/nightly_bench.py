@@ -50,13 +50,11 @@ def scv(args: list[str], env: dict[str, str]) -> tuple[float, str]:
 
 def step_seconds(out: str, nodes: tuple[str, ...]) -> float:
     """The summed seconds of the given nodes' steps in a run's step lines (``gold:<node>``, ``quality:<table>``)."""
-    total = 0.0
-    for line in out.splitlines():
-        parts = line.split()
-        if parts and parts[0].split(":", 1)[-1] in nodes and parts[0].split(":", 1)[0] in ("gold", "quality"):
-            seconds = [p for p in parts if p.endswith("s") and p[:-1].replace(".", "", 1).isdigit()]
-            total += float(seconds[0][:-1]) if seconds else 0.0
-    return total
+    return sum(
+        seconds
+        for step, seconds in run_steps(out).items()
+        if step.split(":", 1)[0] in ("gold", "quality") and step.split(":", 1)[1] in nodes
+    )
 
 
 def run_steps(out: str) -> dict[str, float]:

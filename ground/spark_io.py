@@ -55,10 +55,13 @@ def conformed(df: DataFrame, table: Table) -> DataFrame:
 def ensure_month_partitions(spark: SparkSession, table: Table, lake_root: str) -> int:
     """A table partitioned by month in the catalogue that an older release wrote unpartitioned is rewritten
     partitioned, its rows as they were, in one commit (once); returns how many rows were rewritten (0: nothing
-    to do)."""
+    to do). The silver step calls it before its MERGEs (it is those tables' one writer); a MERGE into a table not
+    rewritten yet is still right, only not pruned."""
+    if not table.month_of:
+        return 0
     where = table.location(lake_root)
     existing = open_table(where)
-    if not table.month_of or existing is None or list(existing.metadata().partition_columns) == [PARTITION_MONTH]:
+    if existing is None or list(existing.metadata().partition_columns) == [PARTITION_MONTH]:
         return 0
     create_table(table, lake_root)  # the columns added since, so that every catalogue column can be read
     rows_df = conformed(spark.read.format("delta").load(where), table)
@@ -157,7 +160,6 @@ def merge_into(spark: SparkSession, df: DataFrame, table: Table, lake_root: str,
     Into a table without data files (a first night) every source row is "not matched" and no clause but the
     insert can act, so the MERGE is an append of the source: written as one, without the join against the
     empty target."""
-    ensure_month_partitions(spark, table, lake_root)
     where = create_table(table, lake_root)
     source_df = conformed(df, table)
     if "when not matched then insert *" in clauses and _has_no_rows(where):
