@@ -66,6 +66,26 @@ def graph_order(tables: dict[str, Table] = GOLD_TABLES, views: dict[str, View] =
     return order
 
 
+def dated_readers(
+    inputs: set[str], tables: dict[str, Table] = GOLD_TABLES, views: dict[str, View] = GOLD_VIEWS
+) -> list[str]:
+    """The gold tables kept per as-of date (``as_of_date`` in their partitions) that read any of ``inputs``
+    (silver tables), directly or through views and other gold tables: what a change to those rows on an
+    earlier date can alter in the gold of that date. A table written by another's logic (``built_by``) reads
+    what its writer reads."""
+    nodes: dict[str, tuple[str, ...]] = {**{v.name: v.inputs for v in views.values()}}
+    nodes.update({t.name: t.inputs for t in tables.values() if t.built_by is None})
+    reading = set(inputs)
+    grew = True
+    while grew:
+        grew = False
+        for name, reads in nodes.items():
+            if name not in reading and reading.intersection(reads):
+                reading.add(name)
+                grew = True
+    return [t.name for t in tables.values() if "as_of_date" in t.partition_by and (t.built_by or t.name) in reading]
+
+
 def staged_view_name(name: str) -> str:
     """The ``_staging`` table a staged view of this run is materialised in."""
     return f"view_{name}"

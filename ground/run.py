@@ -30,6 +30,11 @@ class RunContext:
     sources: dict[str, SourceSpec] = field(default_factory=dict)
     # per silver table, the bronze ingest time it had been built through before this run (None: from scratch)
     silver_since: dict[str, datetime | None] = field(default_factory=dict)
+    # the as-of dates the run was asked for (set by the nightly pipeline; silver tells late rows by them)
+    as_of_dates: list[date] = field(default_factory=list)
+    # per source, the earliest date among the rows this run merged into silver that gold reads by date and
+    # that change what the lake held (``jobs.silver.build.earliest_change``: a resent row does not)
+    silver_earliest: dict[str, date] = field(default_factory=dict)
 
     @classmethod
     def create(

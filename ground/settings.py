@@ -45,6 +45,7 @@ class PipelineOptions(_Section):
     lease_minutes: int = Field(ge=1)
     max_quarantine_rate: float = Field(ge=0, le=1)
     quality_in_process_rows: int = Field(ge=0)
+    restate_days: int = Field(ge=0)
 
 
 class Windows(_Section):

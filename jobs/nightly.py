@@ -1,7 +1,8 @@
 """``scv nightly``: ingest, bronze, silver, freshness, gold and data quality for one as-of date or a range.
 
 Bronze and silver take whatever has landed since the last run; gold is computed for the requested as-of dates
-(a range is built in one pass). Every step prints its line as it ends and lands in ``ops/runs``; every as-of
+(a range is built in one pass) and for the dates already built that the night's late rows reach
+(``jobs/restate.py``). Every step prints its line as it ends and lands in ``ops/runs``; every as-of
 date gets its verdict in ``ops/nights``: complete, incomplete (an expected source missing) or failed.
 
 Exit codes: 0 complete; 1 a step failed (named on stderr); 2 a usage or configuration error; 3 done but
@@ -124,24 +125,33 @@ def run_pipeline(
     from jobs.check import check_mapping
     from jobs.freshness import check_freshness
     from jobs.quality import run_quality
+    from jobs.restate import restate
     from jobs.silver.build import run_silver
 
     outcome = NightOutcome(missing={d: [] for d in dates})
+    ctx.as_of_dates = sorted(dates)
+    gold_dates = list(dates)  # and the earlier dates the night's late rows reach (jobs/restate.py)
 
     def freshness() -> Iterator[StepResult]:
         results, missing = check_freshness(ctx, dates)
         outcome.missing.update(missing)
         yield from results
 
+    def late_rows() -> Iterator[StepResult]:
+        restated, result = restate(ctx, dates)
+        gold_dates[:] = sorted({*dates, *restated})
+        yield result
+
     phases: list[tuple[str, Callable[[], Iterator[StepResult]]]] = [
         ("check", lambda: check_mapping(ctx)),
         ("bronze", lambda: run_bronze(ctx)),
         ("silver", lambda: run_silver(ctx)),
+        ("restate", late_rows),
         ("freshness", freshness),
-        ("gold", lambda: run_gold(ctx, dates)),
+        ("gold", lambda: run_gold(ctx, gold_dates)),
     ]
     if quality:
-        phases.append(("quality", lambda: run_quality(ctx, dates)))
+        phases.append(("quality", lambda: run_quality(ctx, gold_dates)))
     for phase, steps in phases:
         renew()  # the lease on the lake lasts while the run goes on
         started = time.perf_counter()

@@ -11,17 +11,26 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import date, datetime
 
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from ground.catalogue import OPS_TABLES, QUARANTINE_TABLES, SILVER_TABLES, bronze_location
+from ground.catalogue import OPS_TABLES, QUARANTINE_TABLES, SILVER_TABLES, Table, bronze_location
+from ground.catalogue.table import PARTITION_MONTH
 from ground.failpoints import failpoint
 from ground.run import RunContext, StepResult
 from ground.sources import SourceSpec, sources_of
-from ground.spark_io import ensure_month_partitions, merge_insert_new, merge_upsert, read_table, stage, table_exists
-from jobs.silver.conform import conform, split_failures, with_orphan_failures
+from ground.spark_io import (
+    conformed,
+    ensure_month_partitions,
+    merge_insert_new,
+    merge_upsert,
+    read_table,
+    stage,
+    table_exists,
+)
+from jobs.silver.conform import LINEAGE, conform, split_failures, with_orphan_failures
 from jobs.silver.versions import (
     duplicates_to_quarantine,
     every_version,
@@ -121,6 +130,39 @@ def _conformed_batch(ctx: RunContext, spec: SourceSpec, batch_df: DataFrame) -> 
     return stage(ctx.spark, conformed_df.withColumn("raw_record", failing_record), ctx.lake_root, f"silver_{spec.name}")
 
 
+def dated_by(table: Table) -> Table:
+    """The table whose ``month_of`` column dates a source's rows for gold (gold for as-of date D reads the rows
+    dated D or before): the history where the table keeps one (``updated_at``: a new version of an old
+    opportunity changes no past date), else the table itself (its ``month_of`` None for the masters, which gold
+    does not read by date)."""
+    return SILVER_TABLES[table.history] if table.history else table
+
+
+def earliest_change(
+    ctx: RunContext, dated: Table, rows_df: DataFrame, before: date, since: datetime | None
+) -> date | None:
+    """The earliest event date among the batch's rows dated before ``before`` (the night's first date) that the
+    table did not hold already with the same values (its lineage aside): a row resent as it was changes no
+    gold, so it restates nothing. Only the stored months from the earliest such row's on are read, and only
+    rows from before the batch (``since``): a run that crashed after merging it restated nothing yet."""
+    column = dated.month_of
+    assert column is not None  # the caller passes the table that dates the source's rows
+    columns = [name for name, _ in dated.data_columns if name not in LINEAGE]
+    late_df = conformed(rows_df, dated).where(F.to_date(column) < F.lit(before)).select(*columns)
+    first = late_df.agg(F.min(F.to_date(column)).alias("d")).collect()[0].d
+    if first is None:
+        return None
+    stored_df = read_table(ctx.spark, dated, ctx.lake_root)
+    if since is not None:
+        stored_df = stored_df.where(F.col("ingested_at") <= F.lit(since))
+    if PARTITION_MONTH in stored_df.columns:
+        stored_df = stored_df.where(F.col(PARTITION_MONTH) >= F.lit(first.replace(day=1)))
+    stored_df = stored_df.join(late_df.select(*dated.key).distinct(), list(dated.key), "left_semi")
+    changed_df = late_df.subtract(stored_df.select(*columns))
+    earliest: date | None = changed_df.agg(F.min(F.to_date(column)).alias("d")).collect()[0].d
+    return earliest
+
+
 def build_source(ctx: RunContext, spec: SourceSpec, since: datetime | None) -> StepResult:
     result = StepResult(f"silver:{spec.name}")
     bronze_df = new_bronze_rows(ctx, spec, since)
@@ -145,8 +187,9 @@ def build_source(ctx: RunContext, spec: SourceSpec, since: datetime | None) -> S
         left_out = batch_df.count() - kept_df.count()
         batch_df = kept_df
 
+    table = SILVER_TABLES[spec.table]
     conformed_df = _conformed_batch(ctx, spec, batch_df)
-    counts = with_batch_counts(conformed_df).collect()[0]
+    counts = with_batch_counts(conformed_df, dated_by(table).month_of).collect()[0]
     failed, rows_in = int(counts.failed or 0), int(counts.rows_in)
     limit = ctx.settings.pipeline.max_quarantine_rate
     if rows_in and failed - retried > limit * (rows_in - retried):
@@ -169,15 +212,18 @@ def build_source(ctx: RunContext, spec: SourceSpec, since: datetime | None) -> S
         f"quarantine_{spec.name}",
     )
 
-    table = SILVER_TABLES[spec.table]
     targets = [table, SILVER_TABLES[table.history]] if table.history else [table]
     # a table an older release wrote unpartitioned is rewritten by month, once, before its first pruned MERGE
     repartitioned = {t.name: ensure_month_partitions(ctx.spark, t, ctx.lake_root) for t in targets}
+    versions_df = every_version(clean_df, spec, table.history) if table.history else None
+    earliest = counts.earliest
+    if earliest is not None and ctx.as_of_dates and earliest < min(ctx.as_of_dates):
+        rows_df = latest_df if versions_df is None else versions_df
+        earliest = earliest_change(ctx, dated_by(table), rows_df, min(ctx.as_of_dates), since)
     merge_upsert(ctx.spark, latest_df, table, ctx.lake_root, update_when=newer_wins(spec))
     failpoint("silver_merge")
-    if table.history:
+    if table.history and versions_df is not None:
         history = SILVER_TABLES[table.history]
-        versions_df = every_version(clean_df, spec, table.history)
         merge_upsert(ctx.spark, versions_df, history, ctx.lake_root, update_when="s.ingested_at >= t.ingested_at")
     merge_insert_new(ctx.spark, quarantine_df, QUARANTINE_TABLES["silver"], ctx.lake_root)
 
@@ -194,6 +240,8 @@ def build_source(ctx: RunContext, spec: SourceSpec, since: datetime | None) -> S
         notes.append(f"{left_out:,} row(s) left out by the mapping's where (they stay in bronze)")
     notes.extend(f"{name} partitioned by month ({n:,} rows rewritten once)" for name, n in repartitioned.items() if n)
     result.message = "; ".join(notes)
+    if earliest is not None:
+        ctx.silver_earliest[spec.name] = earliest
     if through is not None:
         _save_progress(ctx, spec.name, through)
         failpoint("progress_mark")

@@ -106,11 +106,16 @@ def replayed_as_bronze(orphans_df: DataFrame, bronze_columns: list[str]) -> Data
     )
 
 
-def with_batch_counts(conformed_df: DataFrame) -> DataFrame:
-    """Rows in the batch and rows that failed a rule, as one row."""
+def with_batch_counts(conformed_df: DataFrame, event_date: str | None = None) -> DataFrame:
+    """Rows in the batch and rows that failed a rule, and the earliest ``event_date`` of the rows that pass
+    (null without one), as one row."""
+    failing = F.size("failures") > 0
+    no_date = F.lit(None).cast("date")
+    earliest = F.min(F.when(failing, no_date).otherwise(F.to_date(event_date))) if event_date else no_date
     return conformed_df.agg(
         F.count("*").alias("rows_in"),
-        F.sum(F.when(F.size("failures") > 0, 1).otherwise(0)).alias("failed"),
+        F.sum(F.when(failing, 1).otherwise(0)).alias("failed"),
+        earliest.alias("earliest"),
     )
 
 
