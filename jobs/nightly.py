@@ -125,7 +125,7 @@ def run_pipeline(
     from jobs.check import check_mapping
     from jobs.freshness import check_freshness
     from jobs.quality import run_quality
-    from jobs.restate import restate
+    from jobs.restate import mark_done, restate
     from jobs.silver.build import run_silver
 
     outcome = NightOutcome(missing={d: [] for d in dates})
@@ -137,10 +137,18 @@ def run_pipeline(
         outcome.missing.update(missing)
         yield from results
 
+    settles: list[date] = []  # pending restatements the gold phase settles once it has run (jobs/restate.py)
+
     def late_rows() -> Iterator[StepResult]:
-        restated, result = restate(ctx, dates)
+        restated, settled, result = restate(ctx, dates)
         gold_dates[:] = sorted({*dates, *restated})
+        settles[:] = settled
         yield result
+
+    def gold() -> Iterator[StepResult]:
+        yield from run_gold(ctx, gold_dates)
+        if settles and not outcome.failed:  # every gold step ran: the restated dates are rebuilt
+            mark_done(ctx, settles)
 
     phases: list[tuple[str, Callable[[], Iterator[StepResult]]]] = [
         ("check", lambda: check_mapping(ctx)),
@@ -148,7 +156,7 @@ def run_pipeline(
         ("silver", lambda: run_silver(ctx)),
         ("restate", late_rows),
         ("freshness", freshness),
-        ("gold", lambda: run_gold(ctx, gold_dates)),
+        ("gold", gold),
     ]
     if quality:
         phases.append(("quality", lambda: run_quality(ctx, gold_dates)))

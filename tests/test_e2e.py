@@ -162,9 +162,10 @@ def _day_of(path: Path) -> date | None:
     return datetime.strptime(found.group(1), "%Y%m%d").date() if found else None
 
 
-def test_late_rows_restate_the_gold_they_reach(spark, demo: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_late_rows_restate_the_gold_they_reach(spark, demo: Path, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """A night whose files hold rows dated before it rebuilds the gold of the earlier dates they reach: the lake
-    then holds what a rerun of those dates gives, as if the rows had been on time."""
+    then holds what a rerun of those dates gives, as if the rows had been on time. A night that fails in gold
+    leaves them to the next one, to which the late rows are no longer new."""
     from testkit import base_config
 
     late_files = sorted(demo.glob("landing/*/*_late.*"), key=_day_of)  # type: ignore[arg-type]
@@ -187,9 +188,20 @@ def test_late_rows_restate_the_gold_they_reach(spark, demo: Path, tmp_path: Path
     for path in (demo / "landing").rglob("*"):  # the delivery day's files, the late one among them
         if path.is_file() and _day_of(path) == delivered:
             shutil.copy2(path, landing / path.relative_to(demo / "landing"))
+
+    def gold_fails(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("the engine went away")
+        yield
+
+    with monkeypatch.context() as patched:
+        patched.setattr("gold.graph.run_gold", gold_fails)
+        failing = RunContext.create(spark, config)
+        failed = run_pipeline(failing, [delivered], echo=lambda line: None)
+    step = next(r for r in failed.results if r.step == "restate")
+    assert failed.failed and f"gold of {before} rebuilt with this night's" in step.message, step.message
     results = _run(spark, config, [delivered])
     step = next(r for r in results if r.step == "restate")
-    assert f"gold of {before} rebuilt" in step.message, step.message
+    assert f"gold of {before} rebuilt, left pending by run {failing.run_id}" in step.message, step.message
     restated = _snapshot(config, [before], skip)
     _run(spark, config, [before])  # the date rerun from everything the lake holds now
     rerun = _snapshot(config, [before], skip)

@@ -29,6 +29,15 @@ OPS = [
         "expected source missing, a rejected file outstanding) or failed. scv alert reads it before sending.",
     ),
     Table(
+        "restatements",
+        "ops",
+        cols("as_of_date date, run_id string, reason string, requested_at timestamp, done_run_id string"),
+        key=("as_of_date", "run_id"),
+        description="The earlier dates a night's late rows reach, whose gold it rebuilds with its own "
+        "(jobs/restate.py); done_run_id is the run whose gold phase rebuilt them, null while none has (a night "
+        "that failed): the next night rebuilds them too.",
+    ),
+    Table(
         "ingested_files",
         "ops",
         cols(
