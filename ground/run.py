@@ -35,6 +35,10 @@ class RunContext:
     # per source, the earliest date among the rows this run merged into silver that gold reads by date and
     # that change what the lake held (``jobs.silver.build.earliest_change``: a resent row does not)
     silver_earliest: dict[str, date] = field(default_factory=dict)
+    # the earlier dates this run has recorded to restate (ops/restatements; jobs/restate.py), and the dates
+    # earlier runs covered (ops/nights, read once)
+    restating: set[date] = field(default_factory=set)
+    built_dates: set[date] | None = None
 
     @classmethod
     def create(

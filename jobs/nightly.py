@@ -146,9 +146,12 @@ def run_pipeline(
         yield result
 
     def gold() -> Iterator[StepResult]:
-        yield from run_gold(ctx, gold_dates)
-        if settles and not outcome.failed:  # every gold step ran: the restated dates are rebuilt
-            mark_done(ctx, settles)
+        failed = False
+        for result in run_gold(ctx, gold_dates):
+            failed = failed or result.status == "failed"
+            yield result
+        if settles and not failed:  # every gold step ran: the pending dates among gold's are rebuilt
+            mark_done(ctx, [d for d in settles if d in gold_dates])
 
     phases: list[tuple[str, Callable[[], Iterator[StepResult]]]] = [
         ("check", lambda: check_mapping(ctx)),

@@ -1,17 +1,15 @@
 """Late rows: the gold dates a night's new silver rows change besides its own.
 
 Gold for as-of date D reads the silver rows dated D or before, so a row dated before the night (a late file, a
-correction) changes the gold of every date from its own on. After silver, the night takes the earliest date
-among the rows it merged that change what silver held (per source, ``RunContext.silver_earliest``: a row resent
-as it was changes nothing), for the sources some gold table kept per as-of date reads
-(``gold.graph.dated_readers``), and builds gold, along with its own dates, for the dates the lake has gold for
-(``ops/nights``) from there on, up to ``pipeline.restate_days`` before its latest date; older ones are named in a
-warning with the command that restates them. The verdicts the lake holds for the restated dates stay as they
-were: restating changes their gold, not whether their data had arrived.
-
-The dates are recorded (``ops/restatements``) before gold runs and marked done once a gold phase has rebuilt
-them: a night that fails after silver (its late rows are no longer new to a rerun) leaves them pending, and
-the next run (that rerun, or the next night) rebuilds them whatever their age.
+correction) changes the gold of every date from its own on. Silver takes, per source, the earliest date among
+the rows it merged that change what it held (``RunContext.silver_earliest``: a row resent as it was changes
+nothing) and, for the sources some gold table kept per as-of date reads (``gold.graph.dated_readers``), records
+the dates the lake has gold for (``ops/nights``) from there on, up to ``pipeline.restate_days`` before the
+night's latest date, as pending in ``ops/restatements`` (``note_late_rows``, before the source's progress mark).
+The ``restate`` step then hands gold every pending date besides the night's own (this night's, and those a night
+that failed left: its late rows are no longer new to a rerun) and warns, naming the command, about the dates
+further back; the gold phase marks them done once it has run (``mark_done``). The verdicts the lake holds for
+the restated dates stay as they were: restating changes their gold, not whether their data had arrived.
 """
 
 from __future__ import annotations
@@ -28,15 +26,36 @@ from ground.spark_io import append, merge_upsert, read_table
 
 
 def stored_dates(ctx: RunContext) -> set[date]:
-    """The as-of dates some earlier run built gold for (whatever its verdict)."""
-    nights_df = read_table(ctx.spark, OPS_TABLES["nights"], ctx.lake_root)
-    return {r.as_of_date for r in nights_df.select("as_of_date").distinct().collect()}
+    """The as-of dates earlier runs covered (whatever their verdict), read once per run (``ops/nights`` only
+    changes at a run's end)."""
+    if ctx.built_dates is None:
+        nights_df = read_table(ctx.spark, OPS_TABLES["nights"], ctx.lake_root)
+        ctx.built_dates = {r.as_of_date for r in nights_df.select("as_of_date").distinct().collect()}
+    return ctx.built_dates
 
 
-def pending_dates(ctx: RunContext) -> dict[date, str]:
-    """The dates an earlier night set out to restate and no gold phase has rebuilt since: date -> its run."""
+def pending_dates(ctx: RunContext) -> dict[date, set[str]]:
+    """The dates a night (this one, or an earlier one that failed) set out to restate and no gold phase has
+    rebuilt since: date -> the runs that asked."""
     pending_df = read_table(ctx.spark, OPS_TABLES["restatements"], ctx.lake_root).where(F.col("done_run_id").isNull())
-    return {r.as_of_date: r.run_id for r in pending_df.select("as_of_date", "run_id").collect()}
+    pending: dict[date, set[str]] = {}
+    for r in pending_df.select("as_of_date", "run_id").collect():
+        pending.setdefault(r.as_of_date, set()).add(r.run_id)
+    return pending
+
+
+def note_late_rows(ctx: RunContext, source: str, earliest: date) -> None:
+    """Silver merged rows of ``source`` that change its dates from ``earliest`` on: the built dates they reach
+    (within ``pipeline.restate_days``) are recorded as pending at once, before the source's progress mark, so
+    that a night that fails later in silver or in gold leaves them to the next run."""
+    if not ctx.as_of_dates or not _read_by_date(ctx, source):
+        return
+    days = ctx.settings.pipeline.restate_days
+    chosen, _ = plan(stored_dates(ctx), {source: earliest}, ctx.as_of_dates, days)
+    new = [d for d in chosen if d not in ctx.restating]
+    if new:
+        record(ctx, new, f"rows of {source} dated from {earliest}")
+        ctx.restating.update(new)
 
 
 def record(ctx: RunContext, days: list[date], reason: str) -> None:
@@ -82,27 +101,28 @@ def _span(days: list[date]) -> str:
 
 
 def restate(ctx: RunContext, dates: list[date]) -> tuple[list[date], list[date], StepResult]:
-    """The dates whose gold this night rebuilds besides its own, the pending restatements its gold phase settles
-    (those and any of its own dates an earlier night left pending), and its step: which sources' rows reach
-    them, what is restated, and (a warning) what is not."""
+    """The dates whose gold this night rebuilds besides its own (the pending ones: recorded by its silver step,
+    or left by a night that failed), the pending restatements its gold phase settles (those and any of its own
+    dates left pending), and its step: which sources' rows reach them, what is restated, and (a warning) what is
+    not."""
     started = time.perf_counter()
     result = StepResult("restate", counts_rows=False)
     earliest = {source: day for source, day in ctx.silver_earliest.items() if _read_by_date(ctx, source)}
     days = ctx.settings.pipeline.restate_days
-    chosen, too_old = plan(stored_dates(ctx), earliest, dates, days) if earliest else ([], [])
+    _, too_old = plan(stored_dates(ctx), earliest, dates, days) if earliest else ([], [])
     pending = pending_dates(ctx)
-    left = sorted(set(pending) - set(dates) - set(chosen))
+    own = sorted(d for d, runs in pending.items() if ctx.run_id in runs and d not in dates)
+    left = sorted(d for d, runs in pending.items() if ctx.run_id not in runs and d not in dates and d not in own)
     notes = []
-    if chosen or too_old:
-        reached = max(chosen + too_old)
+    if own or too_old:
+        reached = max(own + too_old)
         sources = sorted((d, s) for s, d in earliest.items() if d <= reached)
         notes.append("new rows dated from " + ", ".join(f"{d} in {s}" for d, s in sources))
-    if chosen:
-        notes.append(f"gold of {_span(chosen)} rebuilt with this night's")
-        record(ctx, chosen, notes[0])
+    if own:
+        notes.append(f"gold of {_span(own)} to be rebuilt with this night's")
     if left:
-        runs = ", ".join(sorted({pending[d] for d in left}))
-        notes.append(f"gold of {_span(left)} rebuilt, left pending by run {runs}")
+        runs = ", ".join(sorted({r for d in left for r in pending[d]}))
+        notes.append(f"gold of {_span(left)} to be rebuilt, left pending by run {runs}")
     if too_old:
         result.status = "warn"
         notes.append(
@@ -111,5 +131,4 @@ def restate(ctx: RunContext, dates: list[date]) -> tuple[list[date], list[date],
         )
     result.message = "; ".join(notes) or "nothing to restate"
     result.seconds = time.perf_counter() - started
-    settles = sorted({*chosen, *left, *(set(pending) & set(dates))})
-    return sorted({*chosen, *left}), settles, result
+    return sorted({*own, *left}), sorted(pending), result

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from frames import frame
-from ground.catalogue import SILVER_TABLES
+from ground.catalogue import OPS_TABLES, SILVER_TABLES
 from ground.run import RunContext
-from ground.spark_io import merge_upsert
-from jobs.restate import plan
+from ground.spark_io import append, merge_upsert
+from jobs.restate import mark_done, note_late_rows, plan, restate
 from jobs.silver.build import earliest_change
 from testkit import base_config
 
@@ -70,7 +70,8 @@ def test_a_resent_row_changes_nothing_and_a_changed_or_new_one_does(spark, tmp_p
 
     # R2 and R3 delivered again as they were (another file, a later ingest): no gold date changes
     resent = [sale("R2", date(2026, 10, 28), at=TONIGHT), sale("R3", date(2026, 10, 29), at=TONIGHT)]
-    assert earliest([*resent, sale("R9", night, at=TONIGHT)]) is None  # R9 is the night's own
+    assert earliest(resent) is None
+    assert earliest([*resent, sale("R9", night, at=TONIGHT)]) == night  # only the night's own date
     # R3 with other units, and a new sale R4 dated before the night
     assert earliest([*resent, sale("R3", date(2026, 10, 29), 2, TONIGHT)][1:]) == date(2026, 10, 29)
     assert earliest([*resent, sale("R4", date(2026, 10, 27), at=TONIGHT)]) == date(2026, 10, 27)
@@ -78,3 +79,34 @@ def test_a_resent_row_changes_nothing_and_a_changed_or_new_one_does(spark, tmp_p
     merge_upsert(spark, frame(spark, "retail", [sale("R2", date(2026, 10, 28), at=TONIGHT)]), RETAIL, ctx.lake_root)
     assert earliest([sale("R2", date(2026, 10, 28), at=TONIGHT)]) == date(2026, 10, 28)
     assert earliest([sale("R2", date(2026, 10, 28), at=TONIGHT)], since=None) is None
+
+
+def test_the_restate_step_names_what_it_restates_and_what_it_leaves(spark, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    config = base_config().with_overrides(paths={"lake_root": str(tmp_path)})
+    built = days(1, 30)
+    nights = OPS_TABLES["nights"]
+    rows = [(d, "R0", "complete", "", "", "", datetime(2026, 10, 31, tzinfo=UTC)) for d in built]
+    append(spark.createDataFrame(rows, nights.ddl), nights, str(tmp_path))
+    night = [OCT[30]]
+
+    # a night whose retail rows reach 2026-10-20 and whose calls reach 2026-10-28: 7 days back are restated
+    first = RunContext.create(spark, config)
+    first.as_of_dates = night
+    for source, day in (("retail", date(2026, 10, 20)), ("call_log", date(2026, 10, 28))):
+        first.silver_earliest[source] = day
+        note_late_rows(first, source, day)
+    restated, settles, step = restate(first, night)
+    assert restated == settles == days(24, 30)
+    assert step.status == "warn"
+    assert step.message == (
+        "new rows dated from 2026-10-20 in retail, 2026-10-28 in call_log; gold of 2026-10-24..2026-10-30 "
+        "(7 dates) to be rebuilt with this night's; gold of 2026-10-20..2026-10-23 (4 dates) NOT restated (more "
+        "than pipeline.restate_days, 7, before 2026-10-31): run `scv nightly --from 2026-10-20 --to 2026-10-23`"
+    )
+    # its gold failed: the next run, with nothing late of its own, rebuilds them and settles them
+    second = RunContext.create(spark, config)
+    restated, settles, step = restate(second, night)
+    assert restated == days(24, 30) and step.status == "ok"
+    assert step.message == f"gold of 2026-10-24..2026-10-30 (7 dates) to be rebuilt, left pending by run {first.run_id}"
+    mark_done(second, settles)
+    assert restate(RunContext.create(spark, config), night)[2].message == "nothing to restate"

@@ -30,6 +30,7 @@ from ground.spark_io import (
     stage,
     table_exists,
 )
+from jobs.restate import note_late_rows
 from jobs.silver.conform import LINEAGE, conform, split_failures, with_orphan_failures
 from jobs.silver.versions import (
     duplicates_to_quarantine,
@@ -141,17 +142,22 @@ def dated_by(table: Table) -> Table:
 def earliest_change(
     ctx: RunContext, dated: Table, rows_df: DataFrame, before: date, since: datetime | None
 ) -> date | None:
-    """The earliest event date among the batch's rows dated before ``before`` (the night's first date) that the
-    table did not hold already with the same values (its lineage aside): a row resent as it was changes no
-    gold, so it restates nothing. Only the stored months from the earliest such row's on are read, and only
-    rows from before the batch (``since``): a run that crashed after merging it restated nothing yet."""
+    """The earliest date the batch changes: among its rows dated before ``before`` (the night's first date), those
+    the table did not hold already with the same values (its lineage aside: a row resent as it was changes no
+    gold, so it restates nothing), else its earliest row from ``before`` on (which reaches only dates built after
+    the night's first, on a rerun of an older date). Only the stored months from the earliest late row's on are
+    read, and only rows from before the batch (``since``): a run that crashed after merging it restated nothing
+    yet. A row whose date a correction moved is dated by its new date here."""
     column = dated.month_of
     assert column is not None  # the caller passes the table that dates the source's rows
     columns = [name for name, _ in dated.data_columns if name not in LINEAGE]
-    late_df = conformed(rows_df, dated).where(F.to_date(column) < F.lit(before)).select(*columns)
-    first = late_df.agg(F.min(F.to_date(column)).alias("d")).collect()[0].d
+    rows_df = conformed(rows_df, dated).select(*columns)
+    day, is_late = F.to_date(column), F.to_date(column) < F.lit(before)
+    firsts = rows_df.agg(F.min(F.when(is_late, day)).alias("late"), F.min(F.when(~is_late, day)).alias("on_time"))
+    first, on_time_first = firsts.collect()[0]  # rows from the night on reach only built dates after its first
     if first is None:
-        return None
+        return on_time_first  # type: ignore[no-any-return]
+    late_df = rows_df.where(is_late)
     stored_df = read_table(ctx.spark, dated, ctx.lake_root)
     if since is not None:
         stored_df = stored_df.where(F.col("ingested_at") <= F.lit(since))
@@ -160,7 +166,7 @@ def earliest_change(
     stored_df = stored_df.join(late_df.select(*dated.key).distinct(), list(dated.key), "left_semi")
     changed_df = late_df.subtract(stored_df.select(*columns))
     earliest: date | None = changed_df.agg(F.min(F.to_date(column)).alias("d")).collect()[0].d
-    return earliest
+    return earliest or on_time_first
 
 
 def build_source(ctx: RunContext, spec: SourceSpec, since: datetime | None) -> StepResult:
@@ -242,6 +248,7 @@ def build_source(ctx: RunContext, spec: SourceSpec, since: datetime | None) -> S
     result.message = "; ".join(notes)
     if earliest is not None:
         ctx.silver_earliest[spec.name] = earliest
+        note_late_rows(ctx, spec.name, earliest)  # recorded before the progress mark: a failure keeps them
     if through is not None:
         _save_progress(ctx, spec.name, through)
         failpoint("progress_mark")
