@@ -35,11 +35,18 @@ class GraphError(ValueError):
     """The declared graph is not a DAG, or a node reads something nothing provides."""
 
 
+def _nodes(tables: dict[str, Table], views: dict[str, View]) -> dict[str, tuple[str, ...]]:
+    """Every view and every gold table with logic of its own, with the inputs it reads (a table written by
+    another's logic, ``built_by``, is not a node: its writer is)."""
+    nodes: dict[str, tuple[str, ...]] = {v.name: v.inputs for v in views.values()}
+    nodes.update({t.name: t.inputs for t in tables.values() if t.built_by is None})
+    return nodes
+
+
 def graph_order(tables: dict[str, Table] = GOLD_TABLES, views: dict[str, View] = GOLD_VIEWS) -> list[str]:
     """Every view and gold table once, each after all the views and gold tables it reads (declaration order
     among equals)."""
-    nodes: dict[str, tuple[str, ...]] = {**{v.name: v.inputs for v in views.values()}}
-    nodes.update({t.name: t.inputs for t in tables.values() if t.built_by is None})
+    nodes = _nodes(tables, views)
     for name, inputs in nodes.items():
         unknown = [i for i in inputs if i not in nodes and i not in SILVER_TABLES and i not in APP_TABLES]
         if unknown:
@@ -73,8 +80,7 @@ def dated_readers(
     (silver tables), directly or through views and other gold tables: what a change to those rows on an
     earlier date can alter in the gold of that date. A table written by another's logic (``built_by``) reads
     what its writer reads."""
-    nodes: dict[str, tuple[str, ...]] = {**{v.name: v.inputs for v in views.values()}}
-    nodes.update({t.name: t.inputs for t in tables.values() if t.built_by is None})
+    nodes = _nodes(tables, views)
     reading = set(inputs)
     grew = True
     while grew:

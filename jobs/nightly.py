@@ -150,8 +150,8 @@ def run_pipeline(
         for result in run_gold(ctx, gold_dates):
             failed = failed or result.status == "failed"
             yield result
-        if settles and not failed:  # every gold step ran: the pending dates among gold's are rebuilt
-            mark_done(ctx, [d for d in settles if d in gold_dates])
+        if settles and not failed:  # every gold step ran: the pending dates (all among gold's) are rebuilt
+            mark_done(ctx, settles)
 
     phases: list[tuple[str, Callable[[], Iterator[StepResult]]]] = [
         ("check", lambda: check_mapping(ctx)),

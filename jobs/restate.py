@@ -19,8 +19,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from pyspark.sql import functions as F
 
-from gold.graph import dated_readers
-from ground.catalogue import OPS_TABLES, SILVER_TABLES
+from ground.catalogue import OPS_TABLES
 from ground.run import RunContext, StepResult
 from ground.spark_io import append, merge_upsert, read_table
 
@@ -48,7 +47,7 @@ def note_late_rows(ctx: RunContext, source: str, earliest: date) -> None:
     """Silver merged rows of ``source`` that change its dates from ``earliest`` on: the built dates they reach
     (within ``pipeline.restate_days``) are recorded as pending at once, before the source's progress mark, so
     that a night that fails later in silver or in gold leaves them to the next run."""
-    if not ctx.as_of_dates or not _read_by_date(ctx, source):
+    if not ctx.as_of_dates:  # silver without a night (scv reprocess, which rebuilds the lake's gold dates itself)
         return
     days = ctx.settings.pipeline.restate_days
     chosen, _ = plan(stored_dates(ctx), {source: earliest}, ctx.as_of_dates, days)
@@ -89,13 +88,6 @@ def plan(
     return [d for d in touched if d >= oldest], [d for d in touched if d < oldest]
 
 
-def _read_by_date(ctx: RunContext, source: str) -> bool:
-    """Whether a gold table kept per as-of date reads the source's silver rows (``customer_journey``: none,
-    so a late journey event restates nothing)."""
-    table = SILVER_TABLES[ctx.sources[source].table]
-    return bool(dated_readers({table.name, *([table.history] if table.history else [])}))
-
-
 def _span(days: list[date]) -> str:
     return ", ".join(map(str, days)) if len(days) <= 3 else f"{days[0]}..{days[-1]} ({len(days)} dates)"
 
@@ -107,7 +99,7 @@ def restate(ctx: RunContext, dates: list[date]) -> tuple[list[date], list[date],
     not."""
     started = time.perf_counter()
     result = StepResult("restate", counts_rows=False)
-    earliest = {source: day for source, day in ctx.silver_earliest.items() if _read_by_date(ctx, source)}
+    earliest = ctx.silver_earliest
     days = ctx.settings.pipeline.restate_days
     _, too_old = plan(stored_dates(ctx), earliest, dates, days) if earliest else ([], [])
     pending = pending_dates(ctx)

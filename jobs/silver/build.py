@@ -16,6 +16,7 @@ from datetime import date, datetime
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
+from gold.graph import dated_readers
 from ground.catalogue import OPS_TABLES, QUARANTINE_TABLES, SILVER_TABLES, Table, bronze_location
 from ground.catalogue.table import PARTITION_MONTH
 from ground.failpoints import failpoint
@@ -131,12 +132,15 @@ def _conformed_batch(ctx: RunContext, spec: SourceSpec, batch_df: DataFrame) -> 
     return stage(ctx.spark, conformed_df.withColumn("raw_record", failing_record), ctx.lake_root, f"silver_{spec.name}")
 
 
-def dated_by(table: Table) -> Table:
-    """The table whose ``month_of`` column dates a source's rows for gold (gold for as-of date D reads the rows
-    dated D or before): the history where the table keeps one (``updated_at``: a new version of an old
-    opportunity changes no past date), else the table itself (its ``month_of`` None for the masters, which gold
-    does not read by date)."""
-    return SILVER_TABLES[table.history] if table.history else table
+def dated_by(table: Table) -> Table | None:
+    """The table whose ``month_of`` column dates a source's rows for the gold kept per as-of date (gold for D
+    reads the rows dated D or before): the history where the table keeps one (``updated_at``: a new version of
+    an old opportunity changes no past date), else the table itself; None where no such gold table reads them
+    by date (the masters and the targets, without a ``month_of``; ``customer_journey``, read by none): their
+    rows restate nothing."""
+    dated = SILVER_TABLES[table.history] if table.history else table
+    read = dated_readers({table.name, *([table.history] if table.history else [])})
+    return dated if dated.month_of and read else None
 
 
 def earliest_change(
@@ -195,7 +199,8 @@ def build_source(ctx: RunContext, spec: SourceSpec, since: datetime | None) -> S
 
     table = SILVER_TABLES[spec.table]
     conformed_df = _conformed_batch(ctx, spec, batch_df)
-    counts = with_batch_counts(conformed_df, dated_by(table).month_of).collect()[0]
+    dated = dated_by(table)
+    counts = with_batch_counts(conformed_df, dated.month_of if dated else None).collect()[0]
     failed, rows_in = int(counts.failed or 0), int(counts.rows_in)
     limit = ctx.settings.pipeline.max_quarantine_rate
     if rows_in and failed - retried > limit * (rows_in - retried):
@@ -223,9 +228,9 @@ def build_source(ctx: RunContext, spec: SourceSpec, since: datetime | None) -> S
     repartitioned = {t.name: ensure_month_partitions(ctx.spark, t, ctx.lake_root) for t in targets}
     versions_df = every_version(clean_df, spec, table.history) if table.history else None
     earliest = counts.earliest
-    if earliest is not None and ctx.as_of_dates and earliest < min(ctx.as_of_dates):
+    if dated is not None and earliest is not None and ctx.as_of_dates and earliest < min(ctx.as_of_dates):
         rows_df = latest_df if versions_df is None else versions_df
-        earliest = earliest_change(ctx, dated_by(table), rows_df, min(ctx.as_of_dates), since)
+        earliest = earliest_change(ctx, dated, rows_df, min(ctx.as_of_dates), since)
     merge_upsert(ctx.spark, latest_df, table, ctx.lake_root, update_when=newer_wins(spec))
     failpoint("silver_merge")
     if table.history and versions_df is not None:
