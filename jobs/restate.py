@@ -57,6 +57,13 @@ def note_late_rows(ctx: RunContext, source: str, earliest: date) -> None:
         ctx.restating.update(new)
 
 
+def reaches_built(ctx: RunContext, earliest: date) -> bool:
+    """Whether rows dated from ``earliest`` reach any date the lake has gold for besides the night's own: only
+    then is it worth asking which of them change what silver held (none does on a first night)."""
+    chosen, too_old = plan(stored_dates(ctx), {"": earliest}, ctx.as_of_dates, ctx.settings.pipeline.restate_days)
+    return bool(chosen or too_old)
+
+
 def record(ctx: RunContext, days: list[date], reason: str) -> None:
     """The dates this night restates, pending until its gold phase has rebuilt them (``mark_done``)."""
     table = OPS_TABLES["restatements"]

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import shutil
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 
-from ground.catalogue import location
+from ground.catalogue import OPS_TABLES, location
 from ground.run import RunContext
+from ground.spark_io import append
 from jobs.bronze.ingest import run_bronze
 from jobs.silver.build import run_silver
 
@@ -204,3 +205,33 @@ def test_an_export_without_the_optional_win_rate_columns_lands_with_a_warning(sp
     row = _read(spark, config, "silver", "customer_pipeline").where("opty_id = 'O9'").first()
     assert row is not None and row.stage == "C1"
     assert (row.rep_id, row.lead_source, row.deal_value) == (None, None, None)  # win_rate_coverage says why
+
+
+def test_late_rows_are_compared_with_what_silver_held_only_where_gold_was_built(
+    spark, config, landing, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """The rows of 2024-01-05 are late for a night of 2024-01-10. With no gold built (a first night) they can
+    restate nothing, and silver does not spend queries asking which of them change what it held; once a date
+    they reach has gold, it does."""
+    import jobs.silver.build as build
+
+    asked: list[str] = []
+    compare = build.earliest_change
+    monkeypatch.setattr(
+        build, "earliest_change", lambda ctx, dated, *a: asked.append(dated.name) or compare(ctx, dated, *a)
+    )
+
+    def night() -> None:
+        ctx = RunContext.create(spark, config, run_date=date(2024, 1, 11))
+        ctx.as_of_dates = [date(2024, 1, 10)]
+        list(run_bronze(ctx))
+        list(run_silver(ctx))
+
+    night()
+    assert asked == []
+    nights = OPS_TABLES["nights"]
+    built = [(date(2024, 1, 7), "R0", "complete", "", "", "", datetime(2024, 1, 8, tzinfo=UTC))]
+    append(spark.createDataFrame(built, nights.ddl), nights, config.paths.lake_root)
+    _write(landing, "dialer_calls/calls_20240106.csv", CALLS_HEADER + "K5,O1,2024-01-06 09:00:00,60,ANSWERED,\n")
+    night()
+    assert asked == ["call_log"]  # a call of 2024-01-06 reaches the gold of 2024-01-07

@@ -31,7 +31,7 @@ from ground.spark_io import (
     stage,
     table_exists,
 )
-from jobs.restate import note_late_rows
+from jobs.restate import note_late_rows, reaches_built
 from jobs.silver.conform import LINEAGE, conform, split_failures, with_orphan_failures
 from jobs.silver.versions import (
     duplicates_to_quarantine,
@@ -156,7 +156,9 @@ def earliest_change(
     assert column is not None  # the caller passes the table that dates the source's rows
     columns = [name for name, _ in dated.data_columns if name not in LINEAGE]
     rows_df = conformed(rows_df, dated).select(*columns)
-    day, is_late = F.to_date(column), F.to_date(column) < F.lit(before)
+    # the column itself against the night's midnight: Sail's filter estimate fails on ``to_date(column) < D`` over
+    # a batch of one row (DataFusion: "Selectivity is out of limit")
+    day, is_late = F.to_date(column), F.col(column) < F.lit(before)
     firsts = rows_df.agg(F.min(F.when(is_late, day)).alias("late"), F.min(F.when(~is_late, day)).alias("on_time"))
     first, on_time_first = firsts.collect()[0]  # rows from the night on reach only built dates after its first
     if first is None:
@@ -228,7 +230,9 @@ def build_source(ctx: RunContext, spec: SourceSpec, since: datetime | None) -> S
     repartitioned = {t.name: ensure_month_partitions(ctx.spark, t, ctx.lake_root) for t in targets}
     versions_df = every_version(clean_df, spec, table.history) if table.history else None
     earliest = counts.earliest
-    if dated is not None and earliest is not None and ctx.as_of_dates and earliest < min(ctx.as_of_dates):
+    # rows dated before the night that may reach gold already built: which of them change what silver held?
+    late = earliest is not None and bool(ctx.as_of_dates) and earliest < min(ctx.as_of_dates)
+    if dated is not None and late and reaches_built(ctx, earliest):
         rows_df = latest_df if versions_df is None else versions_df
         earliest = earliest_change(ctx, dated, rows_df, min(ctx.as_of_dates), since)
     merge_upsert(ctx.spark, latest_df, table, ctx.lake_root, update_when=newer_wins(spec))
