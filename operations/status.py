@@ -1,4 +1,5 @@
-"""``scv status``: last runs, table versions and row counts, data quality and quarantine, without Spark."""
+"""``scv status``: last runs (with what each failed or warned about), table versions and row counts, data quality
+and quarantine, without Spark."""
 
 from __future__ import annotations
 
@@ -66,6 +67,17 @@ def collect_status(config: Config, runs: int = 3, nights: int = 7) -> dict[str, 
         ).to_pylist()
         for run in status["runs"]:
             run["seconds"] = _seconds(run.pop("duration"))
+            run["attention"] = []
+        # what each of those runs failed or warned about, in the words its step lines gave
+        listed = {run["run_id"]: run for run in status["runs"]}
+        if listed:
+            ids = ", ".join("'" + run_id.replace("'", "''") + "'" for run_id in listed)
+            for step in query(
+                {"runs": runs_table},
+                "select run_id, step, status, message from runs "
+                f"where run_id in ({ids}) and status in ('failed', 'warn') order by started_at, step",
+            ).to_pylist():
+                listed[step.pop("run_id")]["attention"].append(step)
     nights_table = open_table(OPS_TABLES["nights"].location(root))
     if nights_table is not None:
         status["nights"] = query(
@@ -113,6 +125,8 @@ def _print_text(status: dict[str, Any]) -> None:
             f"  {run['run_id']}  as of {dates:<33} {verdict:<6} "
             f"quarantined {run['rows_quarantined']:>8,}  {run['seconds']:7.1f}s"
         )
+        for step in run["attention"]:
+            print(f"      {step['status']:<6} {step['step']}: {step['message'] or ''}".rstrip())
     if status["nights"]:
         print("\nnights (the latest verdict on each as-of date):")
         for night in status["nights"]:
