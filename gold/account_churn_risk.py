@@ -11,6 +11,7 @@ are fitted per date on that date's history only, so a date's rows are the same w
 from __future__ import annotations
 
 import time
+from functools import partial
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -18,6 +19,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from gold.account_models import ModelSettings, model_date
+from ground import udf_pool
 from ground.catalogue import GOLD_TABLES
 from ground.run import StepResult
 from ground.spark_io import replace_dates, stage
@@ -58,8 +60,12 @@ def build(run: GoldRun) -> list[StepResult]:
     churn_wanted, clv_wanted = accounts.churn.model, accounts.clv.model
     days_df = purchase_days(spark.table("account_purchases"), spark.table("as_of_dates"), accounts.history_days)
 
+    model = partial(model_date, cfg=cfg, churn_wanted=churn_wanted, clv_wanted=clv_wanted)
+    parallel = len(run.dates) > 1  # one date is modelled inline: too little to repay the UDF workers
+
     def model_one_date(pdf: pd.DataFrame) -> pd.DataFrame:
-        return model_date(pdf, cfg, churn_wanted, clv_wanted)
+        # several dates: each in a UDF worker process on the embedded engine (ground/udf_pool.py), in parallel
+        return udf_pool.map_ordered(model, [pdf], parallel)[0]
 
     modelled_df = stage(spark, days_df.groupBy("as_of_date").applyInPandas(model_one_date, UNION_DDL),
                         run.lake_root, "account_models")  # fmt: skip

@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import time
 from datetime import date, timedelta
+from functools import partial
 from statistics import NormalDist
 from typing import Any
 
@@ -31,6 +32,7 @@ from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
 from gold.graph import GoldRun
+from ground import udf_pool
 from ground.catalogue import GOLD_TABLES
 from ground.lake import open_table, query
 from ground.run import StepResult
@@ -247,10 +249,11 @@ def forecast_series(history: pd.DataFrame, settings: KpiForecast) -> pd.DataFram
             "ets_high": ets_fc[f"hi-{level}"],
             "naive": naive["mean"],
             "naive_high": naive[f"hi-{level}"],
-            "series_mase": ets_mae / scale if has_scale else np.nan,
-            "series_naive_mase": naive_mae / scale if has_scale else np.nan,
-            "series_z2": ets_z2,
-            "series_naive_z2": naive_z2,
+            # arrays of floats: a NaN alone would make an object column, which batches concatenate with a warning
+            "series_mase": np.full(h, ets_mae / scale if has_scale else np.nan),
+            "series_naive_mase": np.full(h, naive_mae / scale if has_scale else np.nan),
+            "series_z2": np.full(h, ets_z2, dtype=float),
+            "series_naive_z2": np.full(h, naive_z2, dtype=float),
             "naive_scale": scale,
             "history_days": np.int32(len(y)),
             "ets_model": ets_model,
@@ -259,13 +262,20 @@ def forecast_series(history: pd.DataFrame, settings: KpiForecast) -> pd.DataFram
     )
 
 
-def fit_batch(batch: pd.DataFrame, settings: KpiForecast) -> pd.DataFrame:
+def _fit_series(settings: KpiForecast, series: list[pd.DataFrame]) -> list[pd.DataFrame]:
+    return [forecast_series(one, settings) for one in series]
+
+
+def fit_batch(batch: pd.DataFrame, settings: KpiForecast, parallel: bool = False) -> pd.DataFrame:
     """``forecast_series`` for each series (origin, kpi, level, member) of ``batch``, its rows together: the
-    function ``applyInPandas`` runs per batch (``fit_batches`` of them per origin and level)."""
-    parts = [
-        forecast_series(series.reset_index(drop=True), settings)
-        for _, series in batch.groupby(["origin", "kpi", "level", "member"], sort=False)
-    ]
+    function ``applyInPandas`` runs per batch (``fit_batches`` of them per origin and level). ``parallel``: the
+    series are fitted in as many runs of consecutive series as the embedded engine has UDF workers
+    (``ground/udf_pool.py``)."""
+    series = [s.reset_index(drop=True) for _, s in batch.groupby(["origin", "kpi", "level", "member"], sort=False)]
+    size = max(1, -(-len(series) // udf_pool.processes(parallel)))  # ceiling
+    runs = [series[i : i + size] for i in range(0, len(series), size)]
+    fitted = udf_pool.map_ordered(partial(_fit_series, settings), runs, parallel)
+    parts = [part for run in fitted for part in run]
     parts = [part for part in parts if len(part)]  # a series with too little history has no rows
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=FIT_COLUMNS)
 
@@ -353,8 +363,10 @@ def build(run: GoldRun) -> list[StepResult]:
         history = rows_df.where(F.col("origin").isin(*todo))
         batch = F.pmod(F.xxhash64("member"), F.lit(forecast.fit_batches)).alias("batch")
 
+        parallel = len(todo) > 1  # a night's one origin is fitted inline: too little to repay the UDF workers
+
         def fit(pdf: pd.DataFrame) -> pd.DataFrame:
-            return fit_batch(pdf.drop(columns=["batch"]), forecast)
+            return fit_batch(pdf.drop(columns=["batch"]), forecast, parallel)
 
         fits = history.select("*", batch).groupBy("origin", "kpi", "level", "batch").applyInPandas(fit, FIT_SCHEMA)
         keys_df = run.spark.createDataFrame([(o, keys[o]) for o in todo], "as_of_date date, fit_key string")

@@ -115,6 +115,7 @@ class Paths:
 class EngineConfig:
     remote: str | None = None
     shuffle_partitions: int = 4
+    udf_processes: int = 0  # embedded: worker processes for the Python UDFs' work, 0 one per core (ground/udf_pool.py)
     spark_conf: dict[str, str] = field(default_factory=dict)
 
 
@@ -173,6 +174,7 @@ def build_config(raw: dict[str, Any], env: str = "local", origins: dict[str, str
     engine = EngineConfig(
         remote=remote or None,
         shuffle_partitions=int(engine_raw.get("shuffle_partitions", 4)),
+        udf_processes=int(engine_raw.get("udf_processes", 0)),
         spark_conf={str(k): str(v) for k, v in (engine_raw.get("spark_conf") or {}).items()},
     )
     return Config(env=env, paths=Paths(**paths), engine=engine, raw=raw, origins=Origins(origins or {}))

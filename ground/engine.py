@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+from ground import udf_pool
 from ground.config import EngineConfig
 
 if TYPE_CHECKING:
@@ -35,6 +36,7 @@ class Engine:
         except Exception:  # the server may already be gone at interpreter exit
             log.debug("spark session stop failed", exc_info=True)
         if self._server is not None:
+            udf_pool.shutdown()
             atexit.unregister(self._server.stop)
             self._server.stop()
             self._server = None
@@ -60,6 +62,7 @@ def start_engine(config: EngineConfig) -> Engine:
         host, port = server.listening_address
         url = f"sc://{host}:{port}"
         atexit.register(server.stop)
+        udf_pool.enable(udf_pool.processes_for(config.udf_processes))
     builder = SparkSession.builder.remote(url)
     settings = {
         "spark.sql.shuffle.partitions": str(config.shuffle_partitions),

@@ -28,6 +28,7 @@ from gold.kpi_forecast import (
     origins_to_fit,
     training_rows,
 )
+from ground import udf_pool
 from ground.settings import KpiAnomalies, KpiForecast
 
 D = date
@@ -147,6 +148,13 @@ def test_a_batch_gives_each_of_its_series_forecast_as_alone() -> None:
     alone = pd.concat([forecast_series(dealer, FORECAST), forecast_series(district, FORECAST)], ignore_index=True)
     pd.testing.assert_frame_equal(fit_batch(batch, FORECAST), alone)
     assert fit_batch(short, FORECAST).columns.tolist() == FIT_SCHEMA.replace(",", "").split()[::2]
+    # fitted by the embedded engine's UDF worker processes, the batch split among them: the same rows
+    before = udf_pool.processes()
+    udf_pool.enable(2)
+    try:
+        pd.testing.assert_frame_equal(fit_batch(batch, FORECAST, parallel=True), alone)
+    finally:
+        udf_pool.enable(before)
 
 
 def test_forecast_series_repeats_an_exact_weekly_pattern() -> None:
