@@ -171,10 +171,13 @@ def build_config(raw: dict[str, Any], env: str = "local", origins: dict[str, str
         paths[name] = resolve_location(str(value))
     engine_raw = raw.get("engine", {}) or {}
     remote = os.environ.get("SCV_SPARK_REMOTE") or engine_raw.get("remote")
+    udf_processes = int(engine_raw.get("udf_processes", 0))
+    if udf_processes < 0:
+        raise Origins(origins or {}).error("engine.udf_processes", "must be 0 (one per core) or more")
     engine = EngineConfig(
         remote=remote or None,
         shuffle_partitions=int(engine_raw.get("shuffle_partitions", 4)),
-        udf_processes=int(engine_raw.get("udf_processes", 0)),
+        udf_processes=udf_processes,
         spark_conf={str(k): str(v) for k, v in (engine_raw.get("spark_conf") or {}).items()},
     )
     return Config(env=env, paths=Paths(**paths), engine=engine, raw=raw, origins=Origins(origins or {}))

@@ -33,7 +33,8 @@ class RunContext:
     # the as-of dates the run was asked for (set by the nightly pipeline; silver tells late rows by them)
     as_of_dates: list[date] = field(default_factory=list)
     # per source, the earliest date among the rows this run merged into silver that gold reads by date and
-    # that change what the lake held (``jobs.silver.build.earliest_change``: a resent row does not)
+    # that change what the lake held (``jobs.silver.build.earliest_change``: a resent row does not); where they
+    # reach no date with gold (a first night) nothing is compared and it is the earliest of them all
     silver_earliest: dict[str, date] = field(default_factory=dict)
     # the earlier dates this run has recorded to restate (ops/restatements; jobs/restate.py), and the dates
     # earlier runs covered (ops/nights, read once)

@@ -35,6 +35,14 @@ def _seconds(duration: str | None) -> float:
     return sum(float(value) * units[unit] for value, unit in re.findall(r"([-\d.]+) (days|hours|mins|secs)", duration))
 
 
+PHASES = ("check", "bronze", "silver", "restate", "freshness", "gold", "quality")
+PHASE_ORDER = (
+    "case split_part(step, ':', 1) "
+    + " ".join(f"when '{phase}' then {n}" for n, phase in enumerate(PHASES))
+    + f" else {len(PHASES)} end"
+)
+
+
 def collect_status(config: Config, runs: int = 3, nights: int = 7) -> dict[str, Any]:
     from ground.catalogue import OPS_TABLES, QUARANTINE_TABLES
     from ground.lake import open_table, query, table_summary
@@ -75,7 +83,8 @@ def collect_status(config: Config, runs: int = 3, nights: int = 7) -> dict[str, 
             for step in query(
                 {"runs": runs_table},
                 "select run_id, step, status, message from runs "
-                f"where run_id in ({ids}) and status in ('failed', 'warn') order by started_at, step",
+                f"where run_id in ({ids}) and status in ('failed', 'warn') "
+                f"order by {PHASE_ORDER}, step",  # a run's steps share its start: in the order the phases run
             ).to_pylist():
                 listed[step.pop("run_id")]["attention"].append(step)
     nights_table = open_table(OPS_TABLES["nights"].location(root))
@@ -111,6 +120,9 @@ def collect_status(config: Config, runs: int = 3, nights: int = 7) -> dict[str, 
     return status
 
 
+MESSAGE_CHARS = 400  # of a step's message in the text output
+
+
 def _print_text(status: dict[str, Any]) -> None:
     print(f"lake: {status['lake_root']}")
     if not status["tables"]:
@@ -125,8 +137,10 @@ def _print_text(status: dict[str, Any]) -> None:
             f"  {run['run_id']}  as of {dates:<33} {verdict:<6} "
             f"quarantined {run['rows_quarantined']:>8,}  {run['seconds']:7.1f}s"
         )
-        for step in run["attention"]:
-            print(f"      {step['status']:<6} {step['step']}: {step['message'] or ''}".rstrip())
+        for step in run["attention"]:  # the message's first line (an engine error runs on; --json has it all)
+            first = (step["message"] or "").strip().split("\n", 1)[0]
+            first = first if len(first) <= MESSAGE_CHARS else first[: MESSAGE_CHARS - 3] + "..."
+            print(f"      {step['status']:<6} {step['step']}: {first}".rstrip())
     if status["nights"]:
         print("\nnights (the latest verdict on each as-of date):")
         for night in status["nights"]:

@@ -235,3 +235,5 @@ def test_late_rows_are_compared_with_what_silver_held_only_where_gold_was_built(
     _write(landing, "dialer_calls/calls_20240106.csv", CALLS_HEADER + "K5,O1,2024-01-06 09:00:00,60,ANSWERED,\n")
     night()
     assert asked == ["call_log"]  # a call of 2024-01-06 reaches the gold of 2024-01-07
+    pending = _read(spark, config, "ops", "restatements").where("done_run_id is null").collect()
+    assert [r.as_of_date for r in pending] == [date(2024, 1, 7)]

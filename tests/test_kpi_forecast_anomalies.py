@@ -149,11 +149,12 @@ def test_a_batch_gives_each_of_its_series_forecast_as_alone() -> None:
     pd.testing.assert_frame_equal(fit_batch(batch, FORECAST), alone)
     assert fit_batch(short, FORECAST).columns.tolist() == FIT_SCHEMA.replace(",", "").split()[::2]
     # fitted by the embedded engine's UDF worker processes, the batch split among them: the same rows
-    before = udf_pool.processes()
+    before = udf_pool._processes
     udf_pool.enable(2)
     try:
         pd.testing.assert_frame_equal(fit_batch(batch, FORECAST, parallel=True), alone)
     finally:
+        udf_pool.shutdown()
         udf_pool.enable(before)
 
 

@@ -15,32 +15,37 @@ TOO_OLD = (
 )
 
 
-def step(run_id: str, day: int, name: str, status: str, message: str, second: int) -> tuple[object, ...]:
-    """A step line of the run of as-of date 2026-10-<day>, which ran the next morning."""
-    at = datetime(2026, 11, day - 29, 2, 0, second, tzinfo=UTC)
+def step(run_id: str, day: int, name: str, status: str, message: str) -> tuple[object, ...]:
+    """A step line of the run of as-of date 2026-10-<day>, which ran the next morning (every step of a run is
+    recorded with the run's start and end)."""
+    at = datetime(2026, 11, day - 29, 2, 0, tzinfo=UTC)
     return (run_id, date(2026, 10, day), name, status, 0, 0, 0, 1.0, message, at, at, None)
 
 
 def test_each_run_lists_what_it_failed_or_warned_about(spark, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
     config = base_config().with_overrides(paths={"lake_root": str(tmp_path)})
     runs = OPS_TABLES["runs"]
+    engine_error = "AnalysisException: no such column\n  at plan line 1\n  at plan line 2"
     rows = [
-        step("R1", 30, "silver:call_log", "ok", "", 1),
-        step("R1", 30, "gold:kpi_daily", "failed", "AnalysisException: no such column", 3),
-        step("R2", 31, "silver:call_log", "ok", "", 1),
-        step("R2", 31, "restate", "warn", TOO_OLD, 2),
-        step("R2", 31, "gold:kpi_daily", "ok", "", 3),
+        step("R1", 30, "silver:call_log", "ok", ""),
+        step("R1", 30, "gold:kpi_daily", "failed", engine_error),
+        step("R2", 31, "silver:call_log", "ok", ""),
+        step("R2", 31, "restate", "warn", TOO_OLD),
+        step("R2", 31, "gold:kpi_daily", "ok", ""),
+        step("R2", 31, "quality:retail", "warn", "warn: opty_id never empty, 3 rows empty"),
     ]
     append(spark.createDataFrame(rows, runs.ddl), runs, str(tmp_path))
 
     status = collect_status(config, runs=2)
+    quality = {"step": "quality:retail", "status": "warn", "message": "warn: opty_id never empty, 3 rows empty"}
     assert [(r["run_id"], r["attention"]) for r in status["runs"]] == [
-        ("R2", [{"step": "restate", "status": "warn", "message": TOO_OLD}]),
-        ("R1", [{"step": "gold:kpi_daily", "status": "failed", "message": "AnalysisException: no such column"}]),
+        ("R2", [{"step": "restate", "status": "warn", "message": TOO_OLD}, quality]),  # in the order the phases run
+        ("R1", [{"step": "gold:kpi_daily", "status": "failed", "message": engine_error}]),
     ]
     status["tables"] = {"ops/runs": {"version": 0, "rows": 5, "operation": "WRITE", "timestamp_ms": 0}}
     _print_text(status)
     lines = capsys.readouterr().out.splitlines()
     r2 = next(i for i, line in enumerate(lines) if line.startswith("  R2 "))
     assert lines[r2 + 1] == f"      warn   restate: {TOO_OLD}"
-    assert lines[r2 + 3] == "      failed gold:kpi_daily: AnalysisException: no such column"
+    assert lines[r2 + 2] == "      warn   quality:retail: warn: opty_id never empty, 3 rows empty"
+    assert lines[r2 + 4] == "      failed gold:kpi_daily: AnalysisException: no such column"  # its first line
