@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from ground.run import RunContext, StepResult
 
 EXIT_INCOMPLETE = 3
+PHASES = ("check", "bronze", "silver", "restate", "freshness", "gold", "quality")  # in the order a night runs them
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -153,16 +154,16 @@ def run_pipeline(
         if settles and not failed:  # every gold step ran: the pending dates (all among gold's) are rebuilt
             mark_done(ctx, settles)
 
-    phases: list[tuple[str, Callable[[], Iterator[StepResult]]]] = [
-        ("check", lambda: check_mapping(ctx)),
-        ("bronze", lambda: run_bronze(ctx)),
-        ("silver", lambda: run_silver(ctx)),
-        ("restate", late_rows),
-        ("freshness", freshness),
-        ("gold", gold),
-    ]
-    if quality:
-        phases.append(("quality", lambda: run_quality(ctx, gold_dates)))
+    runs: dict[str, Callable[[], Iterator[StepResult]]] = {
+        "check": lambda: check_mapping(ctx),
+        "bronze": lambda: run_bronze(ctx),
+        "silver": lambda: run_silver(ctx),
+        "restate": late_rows,
+        "freshness": freshness,
+        "gold": gold,
+        "quality": lambda: run_quality(ctx, gold_dates),
+    }
+    phases = [(phase, runs[phase]) for phase in PHASES if quality or phase != "quality"]
     for phase, steps in phases:
         renew()  # the lease on the lake lasts while the run goes on
         started = time.perf_counter()

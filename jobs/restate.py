@@ -49,18 +49,22 @@ def note_late_rows(ctx: RunContext, source: str, earliest: date) -> None:
     that a night that fails later in silver or in gold leaves them to the next run."""
     if not ctx.as_of_dates:  # silver without a night (scv reprocess, which rebuilds the lake's gold dates itself)
         return
-    days = ctx.settings.pipeline.restate_days
-    chosen, _ = plan(stored_dates(ctx), {source: earliest}, ctx.as_of_dates, days)
+    chosen, _ = reached(ctx, earliest)
     new = [d for d in chosen if d not in ctx.restating]
     if new:
         record(ctx, new, f"rows of {source} dated from {earliest}")
         ctx.restating.update(new)
 
 
+def reached(ctx: RunContext, earliest: date) -> tuple[list[date], list[date]]:
+    """``plan`` for rows of this night dated from ``earliest``: (the built dates to restate, those too old to)."""
+    return plan(stored_dates(ctx), {"": earliest}, ctx.as_of_dates, ctx.settings.pipeline.restate_days)
+
+
 def reaches_built(ctx: RunContext, earliest: date) -> bool:
     """Whether rows dated from ``earliest`` reach any date the lake has gold for besides the night's own: only
     then is it worth asking which of them change what silver held (none does on a first night)."""
-    chosen, too_old = plan(stored_dates(ctx), {"": earliest}, ctx.as_of_dates, ctx.settings.pipeline.restate_days)
+    chosen, too_old = reached(ctx, earliest)
     return bool(chosen or too_old)
 
 

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ground.config import Config
+from jobs.nightly import PHASES
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -35,7 +36,6 @@ def _seconds(duration: str | None) -> float:
     return sum(float(value) * units[unit] for value, unit in re.findall(r"([-\d.]+) (days|hours|mins|secs)", duration))
 
 
-PHASES = ("check", "bronze", "silver", "restate", "freshness", "gold", "quality")
 PHASE_ORDER = (
     "case split_part(step, ':', 1) "
     + " ".join(f"when '{phase}' then {n}" for n, phase in enumerate(PHASES))
