@@ -165,24 +165,28 @@ def with_reasons(scored_df: DataFrame, weights: dict[str, float], top_n: int = 3
     """The ``top_n`` components that contribute most to the total, as codes and as sentences. A component
     without weight (fitted weights can drop one) drives nothing and is never a reason.
 
-    Entries are sorted as strings "<zero-padded contribution>|<code>|<text>" (sorting structs is not
-    portable across engines), then split again.
+    The codes are ranked as strings "<zero-padded contribution>|<code>" (sorting structs is not portable
+    across engines); each chosen code's sentence is then written for it alone, not all of them for every row.
     """
     texts = _reason_texts()
+    weighted = [c for c in COMPONENTS if weights[c] > 0]
     entries = [
-        F.concat_ws(
-            "|",
+        F.concat(
             F.lpad((F.col(f"score_{c}") * F.lit(float(weights[c]) * 100)).cast("int").cast("string"), 6, "0"),
-            F.lit(c.upper()),
-            F.coalesce(texts[c], F.lit("")),
+            F.lit(f"|{c.upper()}"),
         )
-        for c in COMPONENTS
-        if weights[c] > 0
+        for c in weighted
     ]
     top = F.slice(F.sort_array(F.array(*entries), asc=False), 1, top_n)
-    return scored_df.withColumn("reason_codes", F.transform(top, lambda e: F.split(e, "[|]").getItem(1))).withColumn(
-        "reasons", F.transform(top, lambda e: F.split(e, "[|]").getItem(2))
-    )
+    codes_df = scored_df.withColumn("reason_codes", F.transform(top, lambda e: F.substring(e, 8, 64)))
+    sentences = []
+    for k in range(1, min(top_n, len(weighted)) + 1):
+        code = F.element_at(F.col("reason_codes"), k)
+        sentence = F.when(code == F.lit(weighted[0].upper()), F.coalesce(texts[weighted[0]], F.lit("")))
+        for c in weighted[1:]:
+            sentence = sentence.when(code == F.lit(c.upper()), F.coalesce(texts[c], F.lit("")))
+        sentences.append(sentence)
+    return codes_df.withColumn("reasons", F.array(*sentences) if sentences else F.array().cast("array<string>"))
 
 
 def with_next_best_action(scored_df: DataFrame, weights: dict[str, float] | None = None) -> DataFrame:

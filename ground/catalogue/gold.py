@@ -27,6 +27,7 @@ VIEWS = [
         inputs=("customer_pipeline_history",),
         description="Every version of every opportunity with the dates it was the known state: the version "
         "as known at the end of day d is the one with known_from_date <= d < known_until_date.",
+        staged=True,
     ),
 ]
 

@@ -40,25 +40,28 @@ daily_last as (
     where day_rank = 1
 ),
 
-latest as (
+-- each day's last activity is the dealer's place until its next active day
+ranges as (
     select
-        dates.as_of_date,
-        daily_last.dealer_code,
-        daily_last.taluka,
-        daily_last.district,
-        daily_last.state,
-        daily_last.updated_at,
-        row_number() over (
-            partition by dates.as_of_date, daily_last.dealer_code
-            order by daily_last.updated_at desc, daily_last.taluka, daily_last.district, daily_last.state
-        ) as recency_rank
-    from dates
-    inner join daily_last
-        on daily_last.activity_date <= dates.as_of_date
+        daily_last.*,
+        lead(daily_last.activity_date) over (
+            partition by daily_last.dealer_code order by daily_last.activity_date
+        ) as next_activity_date
+    from daily_last
 ),
 
 pipeline_geo as (
-    select * from latest where recency_rank = 1
+    select
+        dates.as_of_date,
+        ranges.dealer_code,
+        ranges.taluka,
+        ranges.district,
+        ranges.state,
+        ranges.updated_at
+    from dates
+    inner join ranges
+        on ranges.activity_date <= dates.as_of_date
+       and coalesce(ranges.next_activity_date, date'9999-12-31') > dates.as_of_date
 ),
 
 master as (

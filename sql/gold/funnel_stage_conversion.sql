@@ -69,16 +69,12 @@ stages as (
         count_if(stage_reached >= 2) as reached_c2,
         count_if(stage_reached >= 3) as reached_c3,
         count_if(is_won) as won,
-        percentile(days_c0_c1, 0.5) as median_days_c0_c1,
-        percentile(days_c0_c1, 0.75) as p75_days_c0_c1,
-        percentile(days_c1_c2, 0.5) as median_days_c1_c2,
-        percentile(days_c1_c2, 0.75) as p75_days_c1_c2,
-        percentile(days_c2_c3, 0.5) as median_days_c2_c3,
-        percentile(days_c2_c3, 0.75) as p75_days_c2_c3,
-        percentile(days_c3_won, 0.5) as median_days_c3_won,
-        percentile(days_c3_won, 0.75) as p75_days_c3_won,
-        percentile(days_to_win, 0.5) as median_days_to_win,
-        percentile(days_to_win, 0.75) as p75_days_to_win
+        -- the median and the 75th percentile of a measure from one aggregate: one sort of its values, not two
+        percentile(days_c0_c1, array(0.5D, 0.75D)) as days_c0_c1_q,
+        percentile(days_c1_c2, array(0.5D, 0.75D)) as days_c1_c2_q,
+        percentile(days_c2_c3, array(0.5D, 0.75D)) as days_c2_c3_q,
+        percentile(days_c3_won, array(0.5D, 0.75D)) as days_c3_won_q,
+        percentile(days_to_win, array(0.5D, 0.75D)) as days_to_win_q
     from by_dimension
     where segment is not null
     group by as_of_date, dimension, segment
@@ -106,16 +102,16 @@ final as (
         round(cast(won as double) / nullif(reached_c3, 0), 6) as c3_to_won,
         round(cast(won as double) / deals, 6) as c0_to_won,
         -- days per stage
-        median_days_c0_c1,
-        p75_days_c0_c1,
-        median_days_c1_c2,
-        p75_days_c1_c2,
-        median_days_c2_c3,
-        p75_days_c2_c3,
-        median_days_c3_won,
-        p75_days_c3_won,
-        median_days_to_win,
-        p75_days_to_win
+        days_c0_c1_q[0] as median_days_c0_c1,
+        days_c0_c1_q[1] as p75_days_c0_c1,
+        days_c1_c2_q[0] as median_days_c1_c2,
+        days_c1_c2_q[1] as p75_days_c1_c2,
+        days_c2_c3_q[0] as median_days_c2_c3,
+        days_c2_c3_q[1] as p75_days_c2_c3,
+        days_c3_won_q[0] as median_days_c3_won,
+        days_c3_won_q[1] as p75_days_c3_won,
+        days_to_win_q[0] as median_days_to_win,
+        days_to_win_q[1] as p75_days_to_win
     from stages
 )
 
