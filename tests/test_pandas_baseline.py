@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 from conftest import REPO_ROOT
+from ground.catalogue import GOLD_VIEWS
 
 sys.path.insert(0, str(REPO_ROOT / "bench"))
 
@@ -93,7 +94,10 @@ def test_pipeline_gold_rewrites_the_same_rows(lake) -> None:  # type: ignore[no-
     )  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
     steps = {line.split()[0] for line in done.stdout.splitlines() if line.startswith("gold:")}
-    assert steps == {f"gold:{name}" for name in pandas_baseline.TABLES if name != "scv_customer_score_history"}
+    staged_views = {f"gold:{name}" for name, view in GOLD_VIEWS.items() if view.staged}  # steps of their own
+    assert steps - staged_views == {
+        f"gold:{name}" for name in pandas_baseline.TABLES if name != "scv_customer_score_history"
+    }
     tables = pandas_baseline.compute(pandas_baseline.read_silver(config.paths.lake_root), DATES, config.pipeline)
     assert pandas_baseline.check_against_lake(config.paths.lake_root, tables, DATES) == []
 
