@@ -26,42 +26,47 @@ activity as (
       and to_date(updated_at) <= (select max(as_of_date) from dates)
 ),
 
--- the last activity of each dealer per day keeps the range join below small
-daily_last as (
-    select *
-    from (
-        select
-            activity.*,
-            row_number() over (
-                partition by dealer_code, activity_date order by updated_at desc, taluka, district, state
-            ) as day_rank
-        from activity
-    ) as ranked
-    where day_rank = 1
+-- the days each dealer was active; the last of them on or before a date places the dealer on that date
+active_days as (
+    select
+        dealer_code,
+        activity_date,
+        lead(activity_date) over (partition by dealer_code order by activity_date) as next_activity_date
+    from (select distinct dealer_code, activity_date from activity) as days
 ),
 
--- each day's last activity is the dealer's place until its next active day
-ranges as (
+chosen_days as (
     select
-        daily_last.*,
-        lead(daily_last.activity_date) over (
-            partition by daily_last.dealer_code order by daily_last.activity_date
-        ) as next_activity_date
-    from daily_last
+        dates.as_of_date,
+        active_days.dealer_code,
+        active_days.activity_date
+    from dates
+    inner join active_days
+        on active_days.activity_date <= dates.as_of_date
+       and coalesce(active_days.next_activity_date, date'9999-12-31') > dates.as_of_date
+),
+
+-- that day's last activity (ties: by place), ranked among that day's rows only
+latest as (
+    select
+        chosen_days.as_of_date,
+        activity.dealer_code,
+        activity.taluka,
+        activity.district,
+        activity.state,
+        activity.updated_at,
+        row_number() over (
+            partition by chosen_days.as_of_date, activity.dealer_code
+            order by activity.updated_at desc, activity.taluka, activity.district, activity.state
+        ) as recency_rank
+    from chosen_days
+    inner join activity
+        on activity.dealer_code = chosen_days.dealer_code
+       and activity.activity_date = chosen_days.activity_date
 ),
 
 pipeline_geo as (
-    select
-        dates.as_of_date,
-        ranges.dealer_code,
-        ranges.taluka,
-        ranges.district,
-        ranges.state,
-        ranges.updated_at
-    from dates
-    inner join ranges
-        on ranges.activity_date <= dates.as_of_date
-       and coalesce(ranges.next_activity_date, date'9999-12-31') > dates.as_of_date
+    select as_of_date, dealer_code, taluka, district, state, updated_at from latest where recency_rank = 1
 ),
 
 master as (
