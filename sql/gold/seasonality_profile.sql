@@ -31,14 +31,17 @@ sale_days as (
     group by retail.product_line, retail.retail_date
 ),
 
+-- each day's amount per product line and for All (a row counted under its line and under All: one reading of
+-- lead_days and sale_days each, which the engine would otherwise compute once per reference)
 daily as (
-    select 'leads' as measure, product_line, day, amount from lead_days
-    union all
-    select 'leads', 'All', day, sum(amount) from lead_days group by day
-    union all
-    select 'retail_units', product_line, day, amount from sale_days
-    union all
-    select 'retail_units', 'All', day, sum(amount) from sale_days group by day
+    select measure, case when rollup_all then 'All' else product_line end as product_line, day, sum(amount) as amount
+    from (
+        select 'leads' as measure, product_line, day, amount from lead_days
+        union all
+        select 'retail_units', product_line, day, amount from sale_days
+    ) as days
+    cross join (select false as rollup_all union all select true) as rollups
+    group by measure, case when rollup_all then 'All' else product_line end, day
 ),
 
 -- the first day each measure has data, over all of it (not only the run's reach), so that a date gives the
@@ -79,21 +82,32 @@ filled as (
         and grid.day = daily.day
 ),
 
-overall as (
-    select as_of_date, measure, product_line, avg(amount) as mean_all
-    from filled
-    group by as_of_date, measure, product_line
+-- month and weekday means in one pass over filled (grouping sets: the set a row belongs to is the one whose key
+-- is not null), and each series' mean over all its days from them (a window: every day is in one month and one
+-- weekday)
+period_sums as (
+    select as_of_date, measure, product_line, month_of_day, weekday, count(*) as days, sum(amount) as total
+    from (
+        select filled.*, month(day) as month_of_day, (dayofweek(day) + 5) % 7 + 1 as weekday from filled
+    ) as keyed
+    group by grouping sets (
+        (as_of_date, measure, product_line, month_of_day),
+        (as_of_date, measure, product_line, weekday)
+    )
 ),
 
 periods as (
-    select as_of_date, measure, product_line, 'month' as period_type, month(day) as period, count(*) as days,
-           avg(amount) as mean_per_day
-    from filled
-    group by as_of_date, measure, product_line, month(day)
-    union all
-    select as_of_date, measure, product_line, 'weekday', (dayofweek(day) + 5) % 7 + 1, count(*), avg(amount)
-    from filled
-    group by as_of_date, measure, product_line, (dayofweek(day) + 5) % 7 + 1
+    select
+        as_of_date,
+        measure,
+        product_line,
+        case when month_of_day is not null then 'month' else 'weekday' end as period_type,
+        coalesce(month_of_day, weekday) as period,
+        days,
+        cast(total as double) / days as mean_per_day,
+        cast(sum(total) over (partition by as_of_date, measure, product_line, month_of_day is null) as double)
+            / sum(days) over (partition by as_of_date, measure, product_line, month_of_day is null) as mean_all
+    from period_sums
 ),
 
 final as (
@@ -114,14 +128,10 @@ final as (
         -- measures
         cast(periods.days as bigint) as days,
         periods.mean_per_day,
-        case when overall.mean_all > 0 then periods.mean_per_day / overall.mean_all end as seasonal_index
+        case when periods.mean_all > 0 then periods.mean_per_day / periods.mean_all end as seasonal_index
     from periods
-    inner join overall
-        on periods.as_of_date = overall.as_of_date
-        and periods.measure = overall.measure
-        and periods.product_line = overall.product_line
     where (periods.period_type = 'weekday' or periods.days >= :seasonality_min_days)
-        and overall.mean_all > 0  -- a series with no data in the year before the date has no profile
+        and periods.mean_all > 0  -- a series with no data in the year before the date has no profile
 )
 
 select * from final
