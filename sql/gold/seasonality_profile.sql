@@ -55,9 +55,11 @@ first_days as (
 ),
 
 series as (
-    select measure, product_line, first_day from first_days
-    union all
-    select measure, 'All', min(first_day) from first_days group by measure
+    -- per product line and for All, from one reading of first_days (as daily above)
+    select measure, case when rollup_all then 'All' else product_line end as product_line, min(first_day) as first_day
+    from first_days
+    cross join (select false as rollup_all union all select true) as rollups
+    group by measure, case when rollup_all then 'All' else product_line end
 ),
 
 grid as (
