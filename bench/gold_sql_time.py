@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import re
 import sys
 import time
 from datetime import date, timedelta
@@ -31,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args(argv)
 
-    from gold.graph import GoldRun, read_sql, register_run_inputs, sql_params, stage_view
+    from gold.graph import GoldRun, read_sql, register_run_inputs, run_sql_text, sql_params, stage_view
     from ground.catalogue import GOLD_TABLES, GOLD_VIEWS
     from ground.config import load_config
     from ground.engine import engine_session
@@ -47,12 +46,10 @@ def main(argv: list[str] | None = None) -> int:
         for name in GOLD_TABLES[args.table].inputs:
             if name in GOLD_VIEWS and GOLD_VIEWS[name].staged:
                 stage_view(run, GOLD_VIEWS[name])
-        used = set(re.findall(r":([a-z_]+)", text))
-        params = {k: v for k, v in run.params.items() if k in used}
         rows: list[tuple[object, ...]] = []
         for _ in range(args.repeat):
             started = time.perf_counter()
-            df = engine.spark.sql(text, args=params)
+            df = run_sql_text(engine.spark, text, run.params)
             count = df.count()
             rows = sorted((tuple(r) for r in df.collect()), key=repr)
             print(f"{time.perf_counter() - started:.2f}s  {count:,} rows", flush=True)

@@ -103,7 +103,11 @@ def read_sql(name: str, folder: str = "gold") -> str:
 
 def run_sql(spark: SparkSession, name: str, params: dict[str, Any], folder: str = "gold") -> DataFrame:
     """Run sql/<folder>/<name>.sql (reading the temp views it names) with the named parameters it uses."""
-    text = read_sql(name, folder)
+    return run_sql_text(spark, read_sql(name, folder), params)
+
+
+def run_sql_text(spark: SparkSession, text: str, params: dict[str, Any]) -> DataFrame:
+    """Run the SQL ``text`` with those of ``params`` it names (``:name``)."""
     used = set(re.findall(r":([a-z_]+)", text))
     return spark.sql(text, args={k: v for k, v in params.items() if k in used})
 

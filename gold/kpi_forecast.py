@@ -275,8 +275,7 @@ def fit_batch(batch: pd.DataFrame, settings: KpiForecast, parallel: bool = False
     size = max(1, -(-len(series) // udf_pool.processes(parallel)))  # ceiling
     runs = [series[i : i + size] for i in range(0, len(series), size)]
     fitted = udf_pool.map_ordered(partial(_fit_series, settings), runs, parallel)
-    parts = [part for run in fitted for part in run]
-    parts = [part for part in parts if len(part)]  # a series with too little history has no rows
+    parts = [part for run in fitted for part in run if len(part)]  # a series with too little history has no rows
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=FIT_COLUMNS)
 
 

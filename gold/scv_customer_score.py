@@ -170,22 +170,20 @@ def with_reasons(scored_df: DataFrame, weights: dict[str, float], top_n: int = 3
     """
     texts = _reason_texts()
     weighted = [c for c in COMPONENTS if weights[c] > 0]
+    width = 6  # digits of the padded contribution; the code follows it and the "|"
     entries = [
         F.concat(
-            F.lpad((F.col(f"score_{c}") * F.lit(float(weights[c]) * 100)).cast("int").cast("string"), 6, "0"),
+            F.lpad((F.col(f"score_{c}") * F.lit(float(weights[c]) * 100)).cast("int").cast("string"), width, "0"),
             F.lit(f"|{c.upper()}"),
         )
         for c in weighted
     ]
     top = F.slice(F.sort_array(F.array(*entries), asc=False), 1, top_n)
-    codes_df = scored_df.withColumn("reason_codes", F.transform(top, lambda e: F.substring(e, 8, 64)))
-    sentences = []
-    for k in range(1, min(top_n, len(weighted)) + 1):
-        code = F.element_at(F.col("reason_codes"), k)
-        sentence = F.when(code == F.lit(weighted[0].upper()), F.coalesce(texts[weighted[0]], F.lit("")))
-        for c in weighted[1:]:
-            sentence = sentence.when(code == F.lit(c.upper()), F.coalesce(texts[c], F.lit("")))
-        sentences.append(sentence)
+    codes_df = scored_df.withColumn("reason_codes", F.transform(top, lambda e: F.substring(e, width + 2, 64)))
+    sentence_of = {c.upper(): F.coalesce(texts[c], F.lit("")) for c in weighted}
+    sentences = [
+        lookup(F.element_at(F.col("reason_codes"), k), sentence_of) for k in range(1, len(weighted[:top_n]) + 1)
+    ]
     return codes_df.withColumn("reasons", F.array(*sentences) if sentences else F.array().cast("array<string>"))
 
 
