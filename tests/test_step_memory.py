@@ -12,10 +12,11 @@ SCRIPT = str(PROJECT_ROOT / "bench" / "step_memory.py")
 
 
 def test_memory_is_credited_to_the_step_that_held_it(tmp_path: Path) -> None:
-    # 200 MiB held only after the line "big": that line's figure is the largest
+    # a step's line is printed as it starts: 200 MiB are taken only in the step after the line "big" (taken
+    # before that line was printed, they would belong to the step after "small", which is the script's rule)
     child = (
         "import time; print('small', flush=True); time.sleep(0.5); "
-        "b = b'x' * (200 * 1024 * 1024); print('big', flush=True); time.sleep(0.5)"
+        "print('big', flush=True); b = b'x' * (200 * 1024 * 1024); time.sleep(0.5)"
     )
     done = subprocess.run(
         [sys.executable, SCRIPT, "--log", str(tmp_path / "log"), "--", sys.executable, "-c", child],
